@@ -1,0 +1,191 @@
+"""Domain models: pain points, ideas, estimates, support, and the journey taxonomy.
+
+Pure pydantic: no I/O, no clock. Text is normalised (NFC, stripped) and bounded so that
+bad input is refused here, with the field named, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "MAX_TEXT",
+    "MAX_TITLE",
+    "Bucket",
+    "Estimate",
+    "EvidenceSource",
+    "Idea",
+    "IdeaStatus",
+    "PainPoint",
+    "PainStatus",
+    "Quadrant",
+    "Support",
+]
+
+MAX_TEXT = 4000
+"""Longest pain point text or idea description, in characters (a Slack message is 40,000)."""
+MAX_TITLE = 150
+"""Longest idea title: it must fit a Slack header and a Notion title comfortably."""
+
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def clean_text(value: str) -> str:
+    """Return `value` NFC-normalised and stripped, without control or invisible characters.
+
+    Newlines and tabs survive; zero-width and bidi-override characters do not, so a title
+    that looks empty or reads backwards cannot be stored.
+    """
+    value = unicodedata.normalize("NFC", value)
+    kept = [ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in _INVISIBLE]
+    return "".join(kept).strip()
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank)]
+OptionalText = Annotated[str, AfterValidator(clean_text)]
+Rating = Annotated[int, Field(ge=1, le=5)]
+Weeks = Annotated[float, Field(gt=0, le=520)]
+
+
+class PainStatus(StrEnum):
+    OPEN = "Open"
+    ADDRESSED = "Addressed"
+    CLOSED = "Closed"
+
+
+class IdeaStatus(StrEnum):
+    PROPOSED = "Proposed"
+    PLANNED = "Planned"
+    IN_PROGRESS = "In progress"
+    DONE = "Done"
+    WONT_DO = "Won't do"
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the idea is still on the roadmap (not Done and not Won't do)."""
+        return self not in (IdeaStatus.DONE, IdeaStatus.WONT_DO)
+
+
+class Bucket(StrEnum):
+    NOW = "Now"
+    NEXT = "Next"
+    LATER = "Later"
+
+
+class Quadrant(StrEnum):
+    QUICK_WIN = "Quick win"
+    BIG_BET = "Big bet"
+    FILL_IN = "Fill-in"
+    MONEY_PIT = "Money pit"
+
+
+class EvidenceSource(StrEnum):
+    CUSTOMER_SAID = "customer said"
+    OBSERVED = "observed behaviour"
+    INTERNAL = "internal"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        str_max_length=40_000, validate_assignment=True, use_enum_values=False, frozen=False
+    )
+
+
+class PainPoint(_Model):
+    """A problem a customer hits at one touchpoint of one journey stage."""
+
+    id: int | None = None
+    team_id: str = Field(min_length=1, description="Slack workspace id")
+    reporter: str = Field(min_length=1, description="Slack user id of the person who logged it")
+    text: Annotated[Text, Field(max_length=MAX_TEXT)]
+    stage: str
+    touchpoint: str | None = None
+    persona: str | None = None
+    severity: Rating = 3
+    source: EvidenceSource = EvidenceSource.INTERNAL
+    link: Annotated[OptionalText, Field(max_length=2000)] | None = None
+    owning_team: str | None = None
+    status: PainStatus = PainStatus.OPEN
+    created_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _link_is_a_url(self) -> PainPoint:
+        if self.link and not self.link.startswith(("http://", "https://")):
+            raise ValueError("link must start with http:// or https://")
+        return self
+
+
+class Idea(_Model):
+    """A proposed improvement, linked to the pain points it would relieve."""
+
+    id: int | None = None
+    team_id: str = Field(min_length=1, description="Slack workspace id")
+    title: Annotated[Text, Field(max_length=MAX_TITLE)]
+    description: Annotated[OptionalText, Field(max_length=MAX_TEXT)] = ""
+    proposer: str = Field(min_length=1)
+    owning_team: str | None = None
+    pain_point_ids: list[int] = Field(default_factory=list, max_length=100)
+    status: IdeaStatus = IdeaStatus.PROPOSED
+    pinned_bucket: Bucket | None = None
+    merged_into: int | None = None
+    card_channel: str | None = None
+    card_ts: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Estimate(_Model):
+    """One person's estimate of one idea; a later estimate by the same person replaces it.
+
+    Any criterion may be left out (a thread reply of `impact: high` rates impact only),
+    but not all of them.
+    """
+
+    team_id: str = Field(min_length=1)
+    idea_id: int
+    voter: str = Field(min_length=1)
+    team: str | None = Field(default=None, description="the voter's cross-functional team")
+    impact: Rating | None = None
+    complexity: Rating | None = None
+    weeks: Weeks | None = None
+    created_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _rates_something(self) -> Estimate:
+        if self.impact is None and self.complexity is None and self.weeks is None:
+            raise ValueError("an estimate needs at least one of impact, complexity or weeks")
+        return self
+
+    def merged_over(self, older: Estimate | None) -> Estimate:
+        """Return this estimate with the criteria it leaves out taken from `older`."""
+        if older is None:
+            return self
+        return self.model_copy(
+            update={
+                "impact": self.impact if self.impact is not None else older.impact,
+                "complexity": self.complexity if self.complexity is not None else older.complexity,
+                "weeks": self.weeks if self.weeks is not None else older.weeks,
+                "team": self.team or older.team,
+            }
+        )
+
+
+class Support(_Model):
+    """A plain +1: one per person per idea."""
+
+    team_id: str = Field(min_length=1)
+    idea_id: int
+    user: str = Field(min_length=1)
+    team: str | None = None
+    created_at: datetime | None = None

@@ -1,0 +1,365 @@
+"""Score, rank and bucket ideas. Pure functions over plain data: no I/O, no clock.
+
+An idea's score depends on its own facts only (its estimates, supporters, linked pain
+points), never on the rest of the set, so adding one idea never moves another's score.
+
+Ranking order (the tie-break is part of the contract):
+    1. ideas with enough estimates before ideas that still need estimates,
+    2. higher score first,
+    3. more supporters first,
+    4. more linked pain severity first,
+    5. the older idea (lower id) first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Protocol
+
+from .config import Capacity, ScoringConfig, Strategy, Weights
+from .models import Bucket, IdeaStatus, Quadrant
+
+__all__ = [
+    "Consensus",
+    "IdeaFacts",
+    "Rated",
+    "RoadmapItem",
+    "Score",
+    "bucket_for",
+    "consensus",
+    "explain",
+    "plan",
+    "quadrant_for",
+    "rank",
+    "reach_points",
+    "roadmap",
+    "score",
+]
+
+
+class Rated(Protocol):
+    """Anything shaped like an estimate: `prioritize.models.Estimate` or a storage row."""
+
+    team: str | None
+    impact: int | None
+    complexity: int | None
+    weeks: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Consensus:
+    """The estimates of one idea, aggregated with the median per criterion."""
+
+    count: int = 0
+    impact: float | None = None
+    complexity: float | None = None
+    weeks: float | None = None
+    impact_spread: int = 0
+    complexity_spread: int = 0
+    weeks_spread: float = 0.0
+    disagreement: str | None = None
+    """One line saying who disagrees about what, when raters are far apart."""
+    teams: tuple[str, ...] = ()
+
+    @property
+    def disagree(self) -> bool:
+        return self.disagreement is not None
+
+
+def consensus(estimates: Iterable[Rated], *, disagree_spread: int = 3) -> Consensus:
+    """Return the median of each criterion, its spread, and who disagrees.
+
+    Raters disagree when the highest and lowest impact (or complexity) are
+    `disagree_spread` points or more apart; the line names the teams at both ends.
+    """
+    rows = list(estimates)
+    if not rows:
+        return Consensus()
+    impacts = [(r.impact, r.team) for r in rows if r.impact is not None]
+    complexities = [(r.complexity, r.team) for r in rows if r.complexity is not None]
+    weeks = [r.weeks for r in rows if r.weeks is not None]
+    conflicts = [
+        line
+        for name, ratings in (("impact", impacts), ("complexity", complexities))
+        if (line := _conflict(name, ratings, disagree_spread))
+    ]
+    return Consensus(
+        count=len(rows),
+        impact=_median([v for v, _ in impacts]),
+        complexity=_median([v for v, _ in complexities]),
+        weeks=_median(weeks),
+        impact_spread=_spread([v for v, _ in impacts]),
+        complexity_spread=_spread([v for v, _ in complexities]),
+        weeks_spread=float(max(weeks) - min(weeks)) if weeks else 0.0,
+        disagreement="; ".join(conflicts) or None,
+        teams=tuple(sorted({r.team for r in rows if r.team})),
+    )
+
+
+def _median(values: list[float]) -> float | None:
+    return float(median(values)) if values else None
+
+
+def _spread(values: list[int]) -> int:
+    return max(values) - min(values) if values else 0
+
+
+def _conflict(name: str, ratings: list[tuple[int, str | None]], threshold: int) -> str | None:
+    if len(ratings) < 2:
+        return None
+    low = min(v for v, _ in ratings)
+    high = max(v for v, _ in ratings)
+    if high - low < threshold:
+        return None
+
+    def who(value: int) -> str:
+        teams = sorted({team or "someone" for v, team in ratings if v == value})
+        return " and ".join(teams)
+
+    return f"{name}: {who(high)} say {high}, {who(low)} say {low}"
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaFacts:
+    """Everything the scoring of one idea may look at."""
+
+    idea_id: int
+    consensus: Consensus = field(default_factory=Consensus)
+    supporters: int = 0
+    pain_points: int = 0
+    """Linked pain points that are still open."""
+    pain_severity: int = 0
+    """Sum of the severities of those pain points."""
+    max_severity: int = 0
+    teams: int = 0
+    """Distinct teams that weighed in (estimates, support, proposer)."""
+    status: IdeaStatus = IdeaStatus.PROPOSED
+    pinned_bucket: Bucket | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """An idea's score; `explain(score, config)` says in one line where it comes from."""
+
+    idea_id: int
+    value: float
+    needs_estimates: bool
+    quadrant: Quadrant | None
+    weeks: float
+    """Time to deliver used for bucketing: the median estimate, or the default."""
+    facts: IdeaFacts
+
+
+def reach_points(facts: IdeaFacts) -> int:
+    """Return how many people and problems an idea touches: supporters, pain severity, teams.
+
+    Each distinct team counts twice, because cross-functional agreement is worth more
+    than another +1 from the same team.
+    """
+    return facts.supporters + facts.pain_severity + 2 * facts.teams
+
+
+def _reach_share(facts: IdeaFacts) -> float:
+    points = reach_points(facts)
+    return points / (points + 10)
+
+
+def _confidence(facts: IdeaFacts, config: ScoringConfig) -> float:
+    c = facts.consensus
+    share = min(1.0, c.count / config.min_estimates)
+    return share * (0.8 if c.disagree else 1.0)
+
+
+def score(facts: IdeaFacts, config: ScoringConfig) -> Score:
+    """Return the idea's score under the configured strategy."""
+    c = facts.consensus
+    impact = c.impact if c.impact is not None else 3.0
+    complexity = c.complexity if c.complexity is not None else 3.0
+    weeks = c.weeks if c.weeks is not None else config.default_weeks
+    strategy = config.strategy
+    if strategy is Strategy.WEIGHTED:
+        value = _weighted_terms(facts, impact, complexity, weeks, config.weights)[-1]
+    elif strategy is Strategy.RICE:
+        value = reach_points(facts) * impact * _confidence(facts, config) / weeks
+    elif strategy is Strategy.ICE:
+        value = (2 * impact) * (10 * _confidence(facts, config)) * (2 * (6 - complexity)) / 10
+    else:
+        value = _cost_of_delay(facts, impact) / weeks
+    return Score(
+        idea_id=facts.idea_id,
+        value=round(value, 1),
+        needs_estimates=c.count < config.min_estimates,
+        quadrant=quadrant_for(c, reach=_reach_share(facts)),
+        weeks=weeks,
+        facts=facts,
+    )
+
+
+def _weighted_terms(
+    facts: IdeaFacts, impact: float, complexity: float, weeks: float, w: Weights
+) -> tuple[float, float, float, float, float]:
+    total = w.impact + w.reach + w.ease + w.speed
+    scale = 100 / total
+    terms = (
+        scale * w.impact * (impact - 1) / 4,
+        scale * w.reach * _reach_share(facts),
+        scale * w.ease * (5 - complexity) / 4,
+        scale * w.speed * 4 / (4 + weeks),
+    )
+    return (*terms, sum(terms))
+
+
+def _cost_of_delay(facts: IdeaFacts, impact: float) -> float:
+    urgency = facts.max_severity or 1
+    return impact + (1 + 4 * _reach_share(facts)) + urgency
+
+
+def quadrant_for(c: Consensus, *, reach: float = 0.0) -> Quadrant | None:
+    """Return where an idea sits on value versus effort, or None without the estimates.
+
+    Value is three parts impact, one part reach; effort is half complexity, half time
+    (12 weeks or more counts as the most). Each is high from the midpoint up.
+    """
+    if c.impact is None or (c.complexity is None and c.weeks is None):
+        return None
+    value = 0.75 * (c.impact - 1) / 4 + 0.25 * reach
+    parts = []
+    if c.complexity is not None:
+        parts.append((c.complexity - 1) / 4)
+    if c.weeks is not None:
+        parts.append(min(1.0, c.weeks / 12))
+    effort = sum(parts) / len(parts)
+    if value >= 0.5:
+        return Quadrant.BIG_BET if effort >= 0.5 else Quadrant.QUICK_WIN
+    return Quadrant.MONEY_PIT if effort >= 0.5 else Quadrant.FILL_IN
+
+
+def explain(s: Score, config: ScoringConfig) -> str:
+    """Return one line a person can read that says how the score was reached."""
+    f = s.facts
+    c = f.consensus
+    impact = c.impact if c.impact is not None else 3.0
+    complexity = c.complexity if c.complexity is not None else 3.0
+    weeks = s.weeks
+
+    def assumed(value: float | None) -> str:
+        return "" if value is not None else " (assumed)"
+
+    reach = (
+        f"{f.supporters} supporter{'s' * (f.supporters != 1)}, "
+        f"{f.pain_points} pain point{'s' * (f.pain_points != 1)} (severity {f.pain_severity}), "
+        f"{f.teams} team{'s' * (f.teams != 1)}"
+    )
+    strategy = config.strategy
+    if strategy is Strategy.WEIGHTED:
+        ti, tr, te, ts, _ = _weighted_terms(f, impact, complexity, weeks, config.weights)
+        line = (
+            f"{s.value:g} = impact {_num(impact)}/5{assumed(c.impact)} → {ti:.1f}"
+            f" + reach [{reach}] → {tr:.1f}"
+            f" + ease: complexity {_num(complexity)}/5{assumed(c.complexity)} → {te:.1f}"
+            f" + speed: {_num(weeks)}w{assumed(c.weeks)} → {ts:.1f}"
+        )
+    elif strategy is Strategy.RICE:
+        line = (
+            f"RICE {s.value:g} = reach {reach_points(f)} [{reach}] × impact {_num(impact)}"
+            f" × confidence {_confidence(f, config):.0%} ÷ effort {_num(weeks)}w"
+        )
+    elif strategy is Strategy.ICE:
+        line = (
+            f"ICE {s.value:g} = impact {_num(2 * impact)}/10"
+            f" × confidence {10 * _confidence(f, config):.0f}/10"
+            f" × ease {_num(2 * (6 - complexity))}/10 ÷ 10"
+        )
+    else:
+        cod = _cost_of_delay(f, impact)
+        line = (
+            f"WSJF {s.value:g} = cost of delay {_num(cod)} (impact {_num(impact)}"
+            f" + reach {_num(1 + 4 * _reach_share(f))} + urgency {f.max_severity or 1})"
+            f" ÷ job size {_num(weeks)}w"
+        )
+    notes = []
+    if s.needs_estimates:
+        notes.append(f"needs estimates: {c.count} of {config.min_estimates}")
+    if c.disagreement:
+        notes.append(f"estimates disagree ({c.disagreement})")
+    return line + "".join(f"; {note}" for note in notes)
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _rank_key(s: Score) -> tuple[bool, float, int, int, int]:
+    f = s.facts
+    return (s.needs_estimates, -s.value, -f.supporters, -f.pain_severity, s.idea_id)
+
+
+def rank(scores: Iterable[Score]) -> list[Score]:
+    """Return the scores in roadmap order (see the module docstring for the tie-break)."""
+    return sorted(scores, key=_rank_key)
+
+
+def bucket_for(status: IdeaStatus, pinned: Bucket | None) -> Bucket | None:
+    """Return the bucket an idea's status or a leader's pin fixes, if any.
+
+    Done and Won't do ideas leave the roadmap; an idea in progress is Now.
+    """
+    if not status.is_active:
+        return None
+    if pinned is not None:
+        return pinned
+    if status is IdeaStatus.IN_PROGRESS:
+        return Bucket.NOW
+    return None
+
+
+def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None]:
+    """Return Now / Next / Later for each ranked idea (None for ideas off the roadmap).
+
+    Pinned and in-progress ideas keep their bucket and use its capacity first. The rest
+    are walked in rank order: each goes to Now if its time to deliver still fits Now's
+    team-weeks, else to Next if it fits there, else Later (so a smaller idea further
+    down can still fill what is left of Now). Ideas that need estimates go to Later.
+    """
+    buckets: dict[int, Bucket | None] = {}
+    used = {Bucket.NOW: 0.0, Bucket.NEXT: 0.0, Bucket.LATER: 0.0}
+    free = []
+    for s in ranked:
+        f = s.facts
+        if not f.status.is_active:
+            buckets[s.idea_id] = None
+        elif (fixed := bucket_for(f.status, f.pinned_bucket)) is not None:
+            buckets[s.idea_id] = fixed
+            used[fixed] += s.weeks
+        else:
+            free.append(s)
+    limits = {Bucket.NOW: capacity.now, Bucket.NEXT: capacity.next}
+    for s in free:
+        chosen = Bucket.LATER
+        if not s.needs_estimates:
+            for bucket in (Bucket.NOW, Bucket.NEXT):
+                if used[bucket] + s.weeks <= limits[bucket]:
+                    chosen = bucket
+                    break
+        used[chosen] += s.weeks
+        buckets[s.idea_id] = chosen
+    return buckets
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapItem:
+    rank: int
+    score: Score
+    bucket: Bucket | None
+
+
+def roadmap(facts: Iterable[IdeaFacts], config: ScoringConfig) -> list[RoadmapItem]:
+    """Return every idea scored, ranked and bucketed: the roadmap."""
+    ranked = rank(score(f, config) for f in facts)
+    buckets = plan(ranked, config.capacity)
+    return [
+        RoadmapItem(rank=i, score=s, bucket=buckets[s.idea_id])
+        for i, s in enumerate(ranked, start=1)
+    ]

@@ -1,0 +1,136 @@
+"""The database schema, created and evolved with sqlite-utils' `Migrations`.
+
+Append new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+__all__ = ["migrations"]
+
+migrations = Migrations("journeybot")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db["pain_points"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "reporter": str,
+            "text": str,
+            "stage": str,
+            "touchpoint": str,
+            "persona": str,
+            "severity": int,
+            "source": str,
+            "link": str,
+            "owning_team": str,
+            "status": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"team_id", "reporter", "text", "stage", "severity", "status", "created_at"},
+    )
+    db["pain_points"].create_index(["team_id", "status"])
+    db["ideas"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "title": str,
+            "description": str,
+            "proposer": str,
+            "owning_team": str,
+            "status": str,
+            "pinned_bucket": str,
+            "merged_into": int,
+            "card_channel": str,
+            "card_ts": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"team_id", "title", "proposer", "status", "created_at", "updated_at"},
+        foreign_keys=[("merged_into", "ideas", "id")],
+    )
+    db["ideas"].create_index(["team_id", "status"])
+    db["ideas"].create_index(["card_channel", "card_ts"], unique=True)
+    db["idea_pain_points"].create(
+        {"idea_id": int, "pain_point_id": int},
+        pk=("idea_id", "pain_point_id"),
+        foreign_keys=[("idea_id", "ideas", "id"), ("pain_point_id", "pain_points", "id")],
+    )
+    db["idea_pain_points"].create_index(["pain_point_id"])
+    # The primary keys are what make a repeated vote or +1 replace instead of duplicate.
+    db["estimates"].create(
+        {
+            "idea_id": int,
+            "voter": str,
+            "team_id": str,
+            "team": str,
+            "impact": int,
+            "complexity": int,
+            "weeks": float,
+            "created_at": str,
+        },
+        pk=("idea_id", "voter"),
+        not_null={"team_id", "created_at"},
+        foreign_keys=[("idea_id", "ideas", "id")],
+    )
+    db["supports"].create(
+        {"idea_id": int, "user": str, "team_id": str, "team": str, "created_at": str},
+        pk=("idea_id", "user"),
+        not_null={"team_id", "created_at"},
+        foreign_keys=[("idea_id", "ideas", "id")],
+    )
+    db["pain_votes"].create(
+        {"pain_point_id": int, "user": str, "team_id": str, "created_at": str},
+        pk=("pain_point_id", "user"),
+        foreign_keys=[("pain_point_id", "pain_points", "id")],
+    )
+    db["people"].create(
+        {"team_id": str, "user_id": str, "team": str, "notify": int},
+        pk=("team_id", "user_id"),
+        defaults={"notify": 1},
+    )
+    # Per-idea aggregates, rewritten in the same transaction as every vote, so that
+    # ranking 100,000 ideas reads 100,000 rows instead of a million estimates.
+    db["idea_stats"].create(
+        {
+            "idea_id": int,
+            "n_estimates": int,
+            "impact": float,
+            "complexity": float,
+            "weeks": float,
+            "impact_spread": int,
+            "complexity_spread": int,
+            "weeks_spread": float,
+            "disagreement": str,
+            "estimate_teams": str,
+            "supporters": int,
+            "teams": int,
+            "pain_points": int,
+            "pain_severity": int,
+            "max_severity": int,
+        },
+        pk="idea_id",
+        foreign_keys=[("idea_id", "ideas", "id")],
+    )
+    db["status_changes"].create(
+        {
+            "id": int,
+            "idea_id": int,
+            "old": str,
+            "new": str,
+            "by": str,
+            "source": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("idea_id", "ideas", "id")],
+    )
+    db["status_changes"].create_index(["idea_id"])
+    db["pain_points"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db["ideas"].enable_fts(["title", "description"], create_triggers=True, tokenize="porter")

@@ -1,0 +1,718 @@
+"""Repositories over SQLite: pydantic models in, pydantic models out.
+
+Every read and write is scoped to one Slack workspace (`team_id`); nothing reads across.
+One `Store` is shared by the bot's threads, so every operation holds a lock and every
+multi-row change is one transaction: it happens whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from prioritize.config import InvalidInput
+from prioritize.heat import PainFact
+from prioritize.models import (
+    Bucket,
+    Estimate,
+    EvidenceSource,
+    Idea,
+    IdeaStatus,
+    PainPoint,
+    PainStatus,
+    Support,
+)
+from prioritize.scoring import Consensus, IdeaFacts, consensus
+
+from .schema import migrations
+
+__all__ = ["NotFound", "Store", "open_database"]
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class NotFound(LookupError):
+    """The record asked for does not exist in this workspace."""
+
+
+def open_database(path: str | Path) -> Database:
+    """Return a migrated sqlite-utils Database at `path` (WAL, foreign keys, busy timeout).
+
+    Raises InvalidInput when the file cannot be opened or is not a journeybot database.
+    """
+    path = str(path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(
+            path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = Database(conn)
+        migrations.apply(db)
+    except sqlite3.DatabaseError as e:
+        raise InvalidInput("JOURNEYBOT_DB", f"cannot open {path}: {e}") from e
+    return db
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+_WORD = re.compile(r"\w{3,}", re.UNICODE)
+_STOP = frozenset(
+    """the and for are but not you all any can had her was one our out has have with this
+    that from they will would there their what about which when make like into them than
+    then its also just very where who why how your been being does did were""".split()
+)
+
+
+def _keywords(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.casefold()):
+        if word not in _STOP:
+            seen.setdefault(word, None)
+    return list(seen)[:24]
+
+
+class Store:
+    """All of journeybot's records in one SQLite database."""
+
+    def __init__(self, db: Database, *, disagree_spread: int = 3) -> None:
+        self.db = db
+        self.disagree_spread = disagree_spread
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: str | Path, *, disagree_spread: int = 3) -> Store:
+        """Return a Store on the database at `path`, created and migrated as needed."""
+        return cls(open_database(path), disagree_spread=disagree_spread)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """Hold the lock and run the block in one transaction (nested calls join it)."""
+        with self._lock:
+            conn = self.db.conn
+            if conn.in_transaction:
+                yield self.db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cursor = self.db.execute(sql, list(params))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # ---------------------------------------------------------------- pain points
+
+    def add_pain_point(self, pain: PainPoint, *, now: datetime) -> PainPoint:
+        """Store a new pain point and return it with its id."""
+        return self.add_pain_points([pain], now=now)[0]
+
+    def add_pain_points(self, pains: Iterable[PainPoint], *, now: datetime) -> list[PainPoint]:
+        """Store many pain points in one transaction: all of them or, on error, none."""
+        stored = []
+        with self.transaction() as db:
+            for pain in pains:
+                row = pain.model_dump(mode="json", exclude={"id"})
+                row["created_at"] = _iso(pain.created_at or now)
+                pk = db["pain_points"].insert(row).last_pk
+                stored.append(
+                    pain.model_copy(update={"id": pk, "created_at": _dt(row["created_at"])})
+                )
+        return stored
+
+    def pain_point(self, team_id: str, pain_id: int) -> PainPoint:
+        """Return pain point `pain_id`; raises NotFound."""
+        rows = self._rows(
+            "select * from pain_points where team_id = ? and id = ?", [team_id, pain_id]
+        )
+        if not rows:
+            raise NotFound(f"pain point #{pain_id} does not exist")
+        return _pain(rows[0])
+
+    def pain_points(
+        self,
+        team_id: str,
+        *,
+        status: PainStatus | None = None,
+        reporter: str | None = None,
+        ids: Iterable[int] | None = None,
+    ) -> list[PainPoint]:
+        """Return the workspace's pain points, oldest first, optionally filtered."""
+        sql, params = "select * from pain_points where team_id = ?", [team_id]
+        if status is not None:
+            sql += " and status = ?"
+            params.append(status.value)
+        if reporter is not None:
+            sql += " and reporter = ?"
+            params.append(reporter)
+        if ids is not None:
+            wanted = list(ids)
+            sql += f" and id in ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
+        return [_pain(row) for row in self._rows(sql + " order by id", params)]
+
+    def update_pain_point(self, team_id: str, pain_id: int, **changes: Any) -> PainPoint:
+        """Apply `changes` (validated as a PainPoint) and return the result; raises NotFound."""
+        with self.transaction() as db:
+            current = self.pain_point(team_id, pain_id)
+            updated = PainPoint.model_validate({**current.model_dump(), **changes})
+            row = updated.model_dump(mode="json", exclude={"id", "created_at", "team_id"})
+            db["pain_points"].update(pain_id, row)
+            for idea_id in self._ideas_linked_to(pain_id):
+                self.refresh_stats(idea_id)
+        return updated
+
+    def similar_pain_points(
+        self, team_id: str, text: str, *, limit: int = 3, exclude: int | None = None
+    ) -> list[PainPoint]:
+        """Return open pain points sharing most of `text`'s significant words, best first."""
+        words = _keywords(text)
+        if len(words) < 2:
+            return []
+        query = " OR ".join(f'"{w}"' for w in words)
+        rows = self._rows(
+            """
+            select p.* from pain_points_fts f join pain_points p on p.id = f.rowid
+            where pain_points_fts match ? and p.team_id = ? and p.status = 'Open'
+              and p.id is not ?
+            order by f.rank limit 20
+            """,
+            [query, team_id, exclude],
+        )
+        wanted = set(words)
+        picked = []
+        for row in rows:
+            shared = wanted & set(_keywords(row["text"]))
+            if len(shared) >= 2 and len(shared) >= 0.5 * min(len(wanted), 8):
+                picked.append(_pain(row))
+        return picked[:limit]
+
+    def vote_pain_point(self, team_id: str, pain_id: int, user: str, *, now: datetime) -> bool:
+        """Record that `user` hits this pain point too; False if they had said so already."""
+        with self.transaction() as db:
+            self.pain_point(team_id, pain_id)
+            before = db["pain_votes"].count_where("pain_point_id = ? and user = ?", [pain_id, user])
+            db["pain_votes"].insert(
+                {
+                    "pain_point_id": pain_id,
+                    "user": user,
+                    "team_id": team_id,
+                    "created_at": _iso(now),
+                },
+                replace=True,
+            )
+        return before == 0
+
+    def pain_votes(self, pain_id: int) -> int:
+        """Return how many people said they hit this pain point too."""
+        with self._lock:
+            return self.db["pain_votes"].count_where("pain_point_id = ?", [pain_id])
+
+    # ---------------------------------------------------------------- ideas
+
+    def add_idea(self, idea: Idea, *, now: datetime) -> Idea:
+        """Store a new idea with its pain point links; raises InvalidInput for unknown links."""
+        with self.transaction() as db:
+            self._check_pain_ids(idea.team_id, idea.pain_point_ids)
+            row = idea.model_dump(mode="json", exclude={"id", "pain_point_ids"})
+            row["created_at"] = row["updated_at"] = _iso(idea.created_at or now)
+            pk = db["ideas"].insert(row).last_pk
+            db["idea_pain_points"].insert_all(
+                {"idea_id": pk, "pain_point_id": p} for p in dict.fromkeys(idea.pain_point_ids)
+            )
+            self.refresh_stats(pk)
+        return self.idea(idea.team_id, pk)
+
+    def _check_pain_ids(self, team_id: str, pain_ids: list[int]) -> None:
+        if not pain_ids:
+            return
+        found = {p.id for p in self.pain_points(team_id, ids=pain_ids)}
+        missing = [p for p in pain_ids if p not in found]
+        if missing:
+            raise InvalidInput(
+                "pain_point_ids", "no pain point " + ", ".join(f"#{p}" for p in missing)
+            )
+
+    def idea(self, team_id: str, idea_id: int) -> Idea:
+        """Return idea `idea_id`; raises NotFound."""
+        rows = self._rows("select * from ideas where team_id = ? and id = ?", [team_id, idea_id])
+        if not rows:
+            raise NotFound(f"idea #{idea_id} does not exist")
+        return self._with_links(rows)[0]
+
+    def idea_by_card(self, channel: str, ts: str) -> Idea | None:
+        """Return the idea whose card is the message `ts` in `channel`, if any."""
+        rows = self._rows(
+            "select * from ideas where card_channel = ? and card_ts = ?", [channel, ts]
+        )
+        return self._with_links(rows)[0] if rows else None
+
+    def ideas(
+        self,
+        team_id: str,
+        *,
+        proposer: str | None = None,
+        ids: Iterable[int] | None = None,
+        include_merged: bool = False,
+    ) -> list[Idea]:
+        """Return the workspace's ideas, oldest first (merged duplicates left out)."""
+        sql, params = "select * from ideas where team_id = ?", [team_id]
+        if not include_merged:
+            sql += " and merged_into is null"
+        if proposer is not None:
+            sql += " and proposer = ?"
+            params.append(proposer)
+        if ids is not None:
+            wanted = list(ids)
+            sql += f" and id in ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
+        return self._with_links(self._rows(sql + " order by id", params))
+
+    def _with_links(self, rows: list[dict[str, Any]]) -> list[Idea]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        links: dict[int, list[int]] = {i: [] for i in ids}
+        for chunk in _chunks(ids, 900):
+            for link in self._rows(
+                f"select idea_id, pain_point_id from idea_pain_points"
+                f" where idea_id in ({','.join('?' * len(chunk))}) order by pain_point_id",
+                chunk,
+            ):
+                links[link["idea_id"]].append(link["pain_point_id"])
+        return [_idea(row, links[row["id"]]) for row in rows]
+
+    def ideas_for_pain_points(self, pain_ids: Iterable[int]) -> dict[int, list[int]]:
+        """Return, for each pain point id, the ids of ideas linked to it."""
+        found: dict[int, list[int]] = {}
+        for chunk in _chunks(list(pain_ids), 900):
+            for row in self._rows(
+                "select pain_point_id, idea_id from idea_pain_points"
+                f" where pain_point_id in ({','.join('?' * len(chunk))}) order by idea_id",
+                chunk,
+            ):
+                found.setdefault(row["pain_point_id"], []).append(row["idea_id"])
+        return found
+
+    def _ideas_linked_to(self, pain_id: int) -> list[int]:
+        return self.ideas_for_pain_points([pain_id]).get(pain_id, [])
+
+    def search_ideas(self, team_id: str, text: str, *, limit: int = 5) -> list[Idea]:
+        """Return ideas whose title or description match `text`, best first."""
+        words = _keywords(text)
+        if not words:
+            return []
+        rows = self._rows(
+            """
+            select i.* from ideas_fts f join ideas i on i.id = f.rowid
+            where ideas_fts match ? and i.team_id = ? and i.merged_into is null
+            order by f.rank limit ?
+            """,
+            [" OR ".join(f'"{w}"' for w in words), team_id, limit],
+        )
+        return self._with_links(rows)
+
+    def set_card(self, idea_id: int, *, channel: str, ts: str) -> None:
+        """Remember where the idea's card was posted."""
+        with self.transaction() as db:
+            db["ideas"].update(idea_id, {"card_channel": channel, "card_ts": ts})
+
+    def update_idea(self, team_id: str, idea_id: int, *, now: datetime, **changes: Any) -> Idea:
+        """Apply `changes` to the idea (validated) and return it; raises NotFound."""
+        with self.transaction() as db:
+            current = self.idea(team_id, idea_id)
+            pain_ids = changes.get("pain_point_ids")
+            updated = Idea.model_validate({**current.model_dump(), **changes})
+            row = updated.model_dump(
+                mode="json", exclude={"id", "created_at", "team_id", "pain_point_ids"}
+            )
+            row["updated_at"] = _iso(now)
+            db["ideas"].update(idea_id, row)
+            if pain_ids is not None:
+                self._check_pain_ids(team_id, updated.pain_point_ids)
+                db.execute("delete from idea_pain_points where idea_id = ?", [idea_id])
+                db["idea_pain_points"].insert_all(
+                    {"idea_id": idea_id, "pain_point_id": p}
+                    for p in dict.fromkeys(updated.pain_point_ids)
+                )
+            self.refresh_stats(idea_id)
+        return self.idea(team_id, idea_id)
+
+    def set_status(
+        self,
+        team_id: str,
+        idea_id: int,
+        status: IdeaStatus,
+        *,
+        by: str,
+        source: str,
+        now: datetime,
+    ) -> IdeaStatus | None:
+        """Set the idea's status; return the old one, or None if it was already `status`.
+
+        Linked pain points follow: they are Addressed once the idea is Done, Open again if
+        it is reopened.
+        """
+        with self.transaction() as db:
+            idea = self.idea(team_id, idea_id)
+            old = idea.status
+            if old is status:
+                return None
+            db["ideas"].update(idea_id, {"status": status.value, "updated_at": _iso(now)})
+            db["status_changes"].insert(
+                {
+                    "idea_id": idea_id,
+                    "old": old.value,
+                    "new": status.value,
+                    "by": by,
+                    "source": source,
+                    "at": _iso(now),
+                }
+            )
+            if status is IdeaStatus.DONE or old is IdeaStatus.DONE:
+                pain_status = PainStatus.ADDRESSED if status is IdeaStatus.DONE else PainStatus.OPEN
+                for pain_id in idea.pain_point_ids:
+                    db["pain_points"].update(pain_id, {"status": pain_status.value})
+                    for other in self._ideas_linked_to(pain_id):
+                        self.refresh_stats(other)
+        return old
+
+    def status_changes(self, idea_id: int) -> list[dict[str, Any]]:
+        """Return the idea's status history, oldest first."""
+        return self._rows("select * from status_changes where idea_id = ? order by id", [idea_id])
+
+    def merge_ideas(self, team_id: str, duplicate_id: int, into_id: int, *, now: datetime) -> Idea:
+        """Fold `duplicate_id` into `into_id`: votes and links move; return the survivor.
+
+        Someone who voted on both keeps the vote they gave the survivor.
+        Raises InvalidInput when the two are the same idea or the duplicate is merged already.
+        """
+        if duplicate_id == into_id:
+            raise InvalidInput("idea", "an idea cannot be merged into itself")
+        with self.transaction() as db:
+            duplicate = self.idea(team_id, duplicate_id)
+            target = self.idea(team_id, into_id)
+            if duplicate.merged_into is not None:
+                raise InvalidInput(
+                    "idea", f"#{duplicate_id} was already merged into #{duplicate.merged_into}"
+                )
+            if target.merged_into is not None:
+                raise InvalidInput(
+                    "idea", f"#{into_id} was itself merged into #{target.merged_into}"
+                )
+            for table, columns in _VOTE_COLUMNS.items():
+                db.execute(
+                    f"insert or ignore into {table} (idea_id, {columns})"
+                    f" select ?, {columns} from {table} where idea_id = ?",
+                    [into_id, duplicate_id],
+                )
+                db.execute(f"delete from {table} where idea_id = ?", [duplicate_id])
+            db.execute(
+                "insert or ignore into idea_pain_points (idea_id, pain_point_id)"
+                " select ?, pain_point_id from idea_pain_points where idea_id = ?",
+                [into_id, duplicate_id],
+            )
+            db["ideas"].update(duplicate_id, {"merged_into": into_id, "updated_at": _iso(now)})
+            db["ideas"].update(into_id, {"updated_at": _iso(now)})
+            self.refresh_stats(duplicate_id)
+            self.refresh_stats(into_id)
+        return self.idea(team_id, into_id)
+
+    # ---------------------------------------------------------------- votes
+
+    def record_estimate(self, estimate: Estimate, *, now: datetime) -> tuple[Estimate, bool]:
+        """Store a person's estimate over their earlier one; return it and whether it replaced.
+
+        Criteria the new estimate leaves out keep their earlier values.
+        """
+        with self.transaction() as db:
+            self.idea(estimate.team_id, estimate.idea_id)
+            rows = self._rows(
+                "select * from estimates where idea_id = ? and voter = ?",
+                [estimate.idea_id, estimate.voter],
+            )
+            older = Estimate.model_validate(rows[0]) if rows else None
+            merged = estimate.merged_over(older).model_copy(update={"created_at": now})
+            db["estimates"].insert(merged.model_dump(mode="json"), replace=True)
+            self.refresh_stats(estimate.idea_id)
+        return merged, older is not None
+
+    def estimates(self, idea_id: int) -> list[Estimate]:
+        """Return every estimate of the idea, oldest first."""
+        rows = self._rows(
+            "select * from estimates where idea_id = ? order by created_at, voter", [idea_id]
+        )
+        return [Estimate.model_validate(row) for row in rows]
+
+    def add_support(self, support: Support, *, now: datetime) -> bool:
+        """Record a +1; False when this person supported the idea already."""
+        with self.transaction() as db:
+            self.idea(support.team_id, support.idea_id)
+            cursor = db.execute(
+                "insert or ignore into supports (idea_id, user, team_id, team, created_at)"
+                " values (?, ?, ?, ?, ?)",
+                [support.idea_id, support.user, support.team_id, support.team, _iso(now)],
+            )
+            added = cursor.rowcount == 1
+            if added:
+                self.refresh_stats(support.idea_id)
+        return added
+
+    def remove_support(self, team_id: str, idea_id: int, user: str) -> bool:
+        """Retract a +1; False when there was none."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "delete from supports where team_id = ? and idea_id = ? and user = ?",
+                [team_id, idea_id, user],
+            )
+            removed = cursor.rowcount == 1
+            if removed:
+                self.refresh_stats(idea_id)
+        return removed
+
+    def supporters(self, idea_id: int) -> list[str]:
+        """Return the user ids of the idea's supporters, earliest first."""
+        rows = self._rows(
+            "select user from supports where idea_id = ? order by created_at, user", [idea_id]
+        )
+        return [row["user"] for row in rows]
+
+    # ---------------------------------------------------------------- scoring facts
+
+    def refresh_stats(self, idea_id: int) -> None:
+        """Recompute the idea's stored aggregates from its estimates, support and links."""
+        with self.transaction() as db:
+            estimates = self.estimates(idea_id)
+            c = consensus(estimates, disagree_spread=self.disagree_spread)
+            support_teams = self._rows("select team from supports where idea_id = ?", [idea_id])
+            pains = self._rows(
+                """
+                select p.severity from idea_pain_points l join pain_points p
+                  on p.id = l.pain_point_id
+                where l.idea_id = ? and p.status = 'Open'
+                """,
+                [idea_id],
+            )
+            teams = {e.team for e in estimates if e.team} | {
+                r["team"] for r in support_teams if r["team"]
+            }
+            severities = [r["severity"] for r in pains]
+            db["idea_stats"].insert(
+                {
+                    "idea_id": idea_id,
+                    "n_estimates": c.count,
+                    "impact": c.impact,
+                    "complexity": c.complexity,
+                    "weeks": c.weeks,
+                    "impact_spread": c.impact_spread,
+                    "complexity_spread": c.complexity_spread,
+                    "weeks_spread": c.weeks_spread,
+                    "disagreement": c.disagreement,
+                    "estimate_teams": json.dumps(c.teams),
+                    "supporters": len(support_teams),
+                    "teams": len(teams),
+                    "pain_points": len(severities),
+                    "pain_severity": sum(severities),
+                    "max_severity": max(severities, default=0),
+                },
+                replace=True,
+            )
+
+    def rebuild_stats(self, team_id: str) -> int:
+        """Recompute every idea's aggregates from scratch; return how many ideas."""
+        ids = [r["id"] for r in self._rows("select id from ideas where team_id = ?", [team_id])]
+        with self.transaction():
+            for idea_id in ids:
+                self.refresh_stats(idea_id)
+        return len(ids)
+
+    _FACTS_SQL = """
+        select i.id, i.status, i.pinned_bucket, s.*
+        from ideas i join idea_stats s on s.idea_id = i.id
+        where i.team_id = ? and i.merged_into is null
+    """
+
+    def facts(self, team_id: str, *, idea_id: int | None = None) -> list[IdeaFacts]:
+        """Return the scoring facts of every idea in the workspace (or of one idea)."""
+        sql, params = self._FACTS_SQL, [team_id]
+        if idea_id is not None:
+            sql += " and i.id = ?"
+            params.append(idea_id)
+        with self._lock:
+            rows = self.db.execute(sql, params).fetchall()
+        statuses = {s.value: s for s in IdeaStatus}
+        buckets = {b.value: b for b in Bucket}
+        out = []
+        # Column order is fixed by _FACTS_SQL and the idea_stats schema; tuples are much
+        # faster than dicts when this runs over 100,000 ideas.
+        for (
+            iid, status, pinned, _sid, n, impact, complexity, weeks, i_spread, c_spread,
+            w_spread, disagreement, teams_json, supporters, teams, pains, severity, max_sev,
+        ) in rows:  # fmt: skip
+            out.append(
+                IdeaFacts(
+                    idea_id=iid,
+                    consensus=Consensus(
+                        count=n,
+                        impact=impact,
+                        complexity=complexity,
+                        weeks=weeks,
+                        impact_spread=i_spread,
+                        complexity_spread=c_spread,
+                        weeks_spread=w_spread,
+                        disagreement=disagreement,
+                        teams=tuple(json.loads(teams_json)) if teams_json != "[]" else (),
+                    ),
+                    supporters=supporters,
+                    pain_points=pains,
+                    pain_severity=severity,
+                    max_severity=max_sev,
+                    teams=teams,
+                    status=statuses[status],
+                    pinned_bucket=buckets[pinned] if pinned else None,
+                )
+            )
+        return out
+
+    def pain_facts(self, team_id: str) -> list[PainFact]:
+        """Return what journey heat needs of every pain point in the workspace."""
+        rows = self._rows(
+            "select id, stage, severity, status from pain_points where team_id = ?", [team_id]
+        )
+        return [PainFact(r["id"], r["stage"], r["severity"], PainStatus(r["status"])) for r in rows]
+
+    def active_links(self, team_id: str) -> dict[int, list[int]]:
+        """Return the pain point ids linked to each active, unmerged idea."""
+        rows = self._rows(
+            """
+            select l.idea_id, l.pain_point_id from idea_pain_points l
+            join ideas i on i.id = l.idea_id
+            where i.team_id = ? and i.merged_into is null
+              and i.status not in ('Done', 'Won''t do')
+            """,
+            [team_id],
+        )
+        links: dict[int, list[int]] = {}
+        for row in rows:
+            links.setdefault(row["idea_id"], []).append(row["pain_point_id"])
+        return links
+
+    # ---------------------------------------------------------------- people
+
+    def team_of(self, team_id: str, user: str) -> str | None:
+        """Return the cross-functional team a person said they belong to, if any."""
+        rows = self._rows(
+            "select team from people where team_id = ? and user_id = ?", [team_id, user]
+        )
+        return rows[0]["team"] if rows else None
+
+    def set_team(self, team_id: str, user: str, team: str) -> None:
+        """Remember which cross-functional team a person belongs to."""
+        with self.transaction() as db:
+            db.execute(
+                "insert into people (team_id, user_id, team, notify) values (?, ?, ?, 1)"
+                " on conflict (team_id, user_id) do update set team = excluded.team",
+                [team_id, user, team],
+            )
+
+    def set_notify(self, team_id: str, user: str, notify: bool) -> None:
+        """Turn a person's direct messages on or off."""
+        with self.transaction() as db:
+            db.execute(
+                "insert into people (team_id, user_id, notify) values (?, ?, ?)"
+                " on conflict (team_id, user_id) do update set notify = excluded.notify",
+                [team_id, user, int(notify)],
+            )
+
+    def wants_dms(self, team_id: str, user: str) -> bool:
+        """Whether a person still accepts direct messages from journeybot."""
+        rows = self._rows(
+            "select notify from people where team_id = ? and user_id = ?", [team_id, user]
+        )
+        return not rows or bool(rows[0]["notify"])
+
+    def workspaces(self) -> list[str]:
+        """Return the ids of the workspaces that have any record."""
+        rows = self._rows(
+            "select team_id from pain_points union select team_id from ideas order by 1"
+        )
+        return [row["team_id"] for row in rows]
+
+
+_VOTE_COLUMNS = {
+    "estimates": "voter, team_id, team, impact, complexity, weeks, created_at",
+    "supports": "user, team_id, team, created_at",
+}
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _pain(row: dict[str, Any]) -> PainPoint:
+    return PainPoint(
+        id=row["id"],
+        team_id=row["team_id"],
+        reporter=row["reporter"],
+        text=row["text"],
+        stage=row["stage"],
+        touchpoint=row["touchpoint"],
+        persona=row["persona"],
+        severity=row["severity"],
+        source=EvidenceSource(row["source"]),
+        link=row["link"],
+        owning_team=row["owning_team"],
+        status=PainStatus(row["status"]),
+        created_at=_dt(row["created_at"]),
+    )
+
+
+def _idea(row: dict[str, Any], pain_ids: list[int]) -> Idea:
+    return Idea(
+        id=row["id"],
+        team_id=row["team_id"],
+        title=row["title"],
+        description=row["description"] or "",
+        proposer=row["proposer"],
+        owning_team=row["owning_team"],
+        pain_point_ids=pain_ids,
+        status=IdeaStatus(row["status"]),
+        pinned_bucket=Bucket(row["pinned_bucket"]) if row["pinned_bucket"] else None,
+        merged_into=row["merged_into"],
+        card_channel=row["card_channel"],
+        card_ts=row["card_ts"],
+        created_at=_dt(row["created_at"]),
+        updated_at=_dt(row["updated_at"]),
+    )
