@@ -132,5 +132,6 @@ def m001_core(db: Database) -> None:
         foreign_keys=[("idea_id", "ideas", "id")],
     )
     db["status_changes"].create_index(["idea_id"])
+    db["meta"].create({"key": str, "value": str}, pk="key")
     db["pain_points"].enable_fts(["text"], create_triggers=True, tokenize="porter")
     db["ideas"].enable_fts(["title", "description"], create_triggers=True, tokenize="porter")

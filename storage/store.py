@@ -662,6 +662,19 @@ class Store:
         )
         return not rows or bool(rows[0]["notify"])
 
+    def get_meta(self, key: str) -> str | None:
+        """Return a stored setting of journeybot's own (for example the Notion roadmap URL)."""
+        rows = self._rows("select value from meta where key = ?", [key])
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Store (or with None, forget) a setting of journeybot's own."""
+        with self.transaction() as db:
+            if value is None:
+                db.execute("delete from meta where key = ?", [key])
+            else:
+                db["meta"].insert({"key": key, "value": value}, replace=True)
+
     def workspaces(self) -> list[str]:
         """Return the ids of the workspaces that have any record."""
         rows = self._rows(
