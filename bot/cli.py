@@ -270,6 +270,26 @@ def import_command(
     out.print(f"Imported {len(stored)} pain points into workspace {team_id}.")
 
 
+@app.command("doctor")
+def doctor_command() -> None:
+    """Check the Slack and Notion settings, the database and the config before going live."""
+    from .doctor import run_checks
+
+    try:
+        settings = load_settings()
+    except ConfigError as e:
+        raise fail(str(e)) from None
+    checks = run_checks(settings)
+    for check in checks:
+        mark = "[green]ok [/]" if check.ok else "[bold red]fix[/]"
+        out.print(f"{mark} {check.name}: {check.detail}", highlight=False, soft_wrap=True)
+    failed = sum(not c.ok for c in checks)
+    if failed:
+        out.print(f"{failed} thing{'s' * (failed > 1)} to fix before going live.")
+        raise typer.Exit(1)
+    out.print("Ready to go live.")
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
