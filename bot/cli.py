@@ -270,6 +270,26 @@ def import_command(
     out.print(f"Imported {len(stored)} pain points into workspace {team_id}.")
 
 
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="file to write the copy to")],
+) -> None:
+    """Copy the database to TARGET safely, even while the bot is running."""
+    import sqlite3
+
+    with context() as ctx:
+        if target.resolve() == Path(ctx.settings.journeybot_db).resolve():
+            raise fail("the backup must go to another file than JOURNEYBOT_DB")
+        if target.exists():
+            raise fail(f"{target} exists already; choose a new file name")
+        copy = sqlite3.connect(target)
+        try:
+            ctx.services.store.db.conn.backup(copy)
+        finally:
+            copy.close()
+    out.print(f"Backed up {ctx.settings.journeybot_db} to {target}.")
+
+
 @app.command("doctor")
 def doctor_command() -> None:
     """Check the Slack and Notion settings, the database and the config before going live."""
