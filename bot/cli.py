@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from prioritize.config import InvalidInput
@@ -51,7 +52,8 @@ class Context:
 
 def fail(message: str) -> typer.Exit:
     """Print one line to stderr and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # Messages quote what people typed, which must not be read as Rich markup ("[/]").
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -97,6 +99,20 @@ def pick_workspace(services: Services, workspace: str | None, *, writing: bool =
     raise fail(f"the database holds {len(known)} workspaces; pick one with --workspace")
 
 
+@app.command("run")
+def run_command(
+    port: Annotated[int, typer.Option(help="HTTP port (ignored in Socket Mode)")] = 3000,
+) -> None:
+    """Start the Slack bot: Socket Mode if SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
+    import logging
+
+    from .slack.run import run_bot
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with context() as ctx:
+        run_bot(ctx.settings, ctx.config, ctx.services, port=port)
+
+
 @app.command("roadmap")
 def roadmap_command(
     workspace: WorkspaceOption = None,
@@ -118,6 +134,52 @@ def journey_command(workspace: WorkspaceOption = None) -> None:
     with context() as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         out.print(heat_table(ctx.services.heat(team_id)))
+
+
+@app.command("sync")
+def sync_command(
+    workspace: WorkspaceOption = None,
+    check_schema: Annotated[
+        bool, typer.Option("--check-schema", help="also check and repair the Notion schema")
+    ] = False,
+) -> None:
+    """Sync the roadmap to Notion once, then print what changed and the requests it took."""
+    from .notion.client import NotionClient, NotionError
+    from .notion.sync import RoadmapSync, SyncBusy
+
+    with context() as ctx:
+        if not ctx.settings.notion_token:
+            raise fail("NOTION_TOKEN is not set: create an integration and set its secret")
+        if not ctx.settings.notion_parent_page_id:
+            raise fail("NOTION_PARENT_PAGE_ID is not set: share a page with the integration")
+        team_id = pick_workspace(ctx.services, workspace, writing=True)
+        client = NotionClient.from_settings(
+            ctx.settings, requests_per_second=ctx.config.sync.requests_per_second
+        )
+        sync = RoadmapSync(
+            ctx.services, client, team_id=team_id, parent_page_id=ctx.settings.notion_parent_page_id
+        )
+        with _progress() as progress:
+            task = progress.add_task("syncing to Notion", total=None)
+            try:
+                report = sync.run(
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    check_schema=check_schema,
+                )
+            except NotionError as e:
+                raise fail(f"Notion sync failed: {e}") from None
+            except SyncBusy as e:
+                raise fail(f"{e}; try again when it is done") from None
+            finally:
+                client.close()
+    out.print(
+        f"Synced to Notion: {report.created} created, {report.updated} updated,"
+        f" {report.archived} archived, {report.read_back} read back;"
+        f" {report.requests} request{'s' * (report.requests != 1)} in {report.seconds:.1f} s",
+        highlight=False,
+    )
+    if report.repaired:
+        out.print(f"Repaired in Notion: {escape(', '.join(report.repaired))}", highlight=False)
 
 
 class Format(StrEnum):
@@ -190,7 +252,7 @@ def export_command(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        err.print(f"wrote {escape(str(output))}", highlight=False)
 
 
 def export_data(services: Services, team_id: str) -> dict[str, list[dict[str, object]]]:
@@ -239,6 +301,8 @@ def import_command(
         raise fail(f"{file} does not exist") from None
     except UnicodeDecodeError:
         raise fail(f"{file} is not UTF-8 text") from None
+    except OSError as e:
+        raise fail(f"cannot read {file}: {e.strerror or e}") from None
     reader = csv.DictReader(io.StringIO(raw, newline=""))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "text" not in header:
@@ -249,25 +313,32 @@ def import_command(
             f"{file}: line 1: unknown column {unknown[0]!r}; known: {', '.join(IMPORT_COLUMNS)}"
         )
     reader.fieldnames = header
-    rows = list(reader)
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    try:
+        for row in _rows_with_lines(reader, lines):
+            rows.append(row)
+    except csv.Error as e:
+        raise fail(f"{file}: line {reader.line_num}: {e}; nothing was imported") from None
     with context() as ctx:
         team_id = pick_workspace(ctx.services, workspace, writing=True)
         with _progress() as progress:
             task = progress.add_task("checking rows", total=len(rows))
 
             def checked() -> Iterator[dict[str, str]]:
-                for row in rows:
+                for line, row in zip(lines, rows, strict=True):
                     if None in row:
-                        line = reader.line_num
                         raise InvalidInput(f"line {line}", "more cells than the header has")
                     yield row
                     progress.advance(task)
 
             try:
-                stored = ctx.services.import_pain_points(team_id, checked())
+                stored = ctx.services.import_pain_points(team_id, checked(), lines=lines)
             except InvalidInput as e:
                 raise fail(f"{file}: {e}; nothing was imported") from None
-    out.print(f"Imported {len(stored)} pain points into workspace {team_id}.")
+    out.print(
+        f"Imported {len(stored)} pain points into workspace {escape(team_id)}.", highlight=False
+    )
 
 
 @app.command("backup")
@@ -290,6 +361,49 @@ def backup_command(
     out.print(f"Backed up {ctx.settings.journeybot_db} to {target}.")
 
 
+@app.command("demo")
+def demo_command(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="folder for the database, HTML, chart and transcript")
+    ] = Path("journeybot-demo"),
+) -> None:
+    """Play a scripted week against local Slack and Notion emulators and show the roadmap."""
+    import logging
+
+    from .demo import DemoError, run_demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    out.print(
+        "[bold]journeybot demo[/]: local Slack and Notion emulators, the real bot over HTTP,"
+        " a week of people using Slack.\n"
+    )
+    try:
+        result = run_demo(out_dir, console=out)
+    except DemoError as e:
+        raise fail(f"the demo stopped: {e}") from None
+    services, team_id = result.services, result.team_id
+    try:
+        out.print()
+        out.print(roadmap_table(services.roadmap(team_id), title="The prioritized roadmap"))
+        out.print()
+        out.print(heat_table(services.heat(team_id)))
+        out.print()
+        out.print(
+            f"Requests made: [bold]{result.slack_requests}[/] to Slack,"
+            f" [bold]{result.notion_requests}[/] to Notion, in {result.seconds:.0f} s."
+        )
+        out.print(f"Written to {out_dir}/:")
+        for name, what in (
+            ("journeybot.db", "the SQLite database"),
+            ("roadmap.html", "the Notion summary page and roadmap, as leaders see them"),
+            ("digest-chart.png", "the weekly digest's impact-versus-effort chart"),
+            ("slack-transcript.md", "everything the bot said in Slack"),
+        ):
+            out.print(f"  {name:<20} {what}")
+    finally:
+        services.store.close()
+
+
 @app.command("doctor")
 def doctor_command() -> None:
     """Check the Slack and Notion settings, the database and the config before going live."""
@@ -308,6 +422,18 @@ def doctor_command() -> None:
         out.print(f"{failed} thing{'s' * (failed > 1)} to fix before going live.")
         raise typer.Exit(1)
     out.print("Ready to go live.")
+
+
+def _rows_with_lines(reader: csv.DictReader[str], lines: list[int]) -> Iterator[dict[str, str]]:
+    """Yield the reader's rows, appending to `lines` the file line each one starts on.
+
+    Counting rows is not enough: the reader skips blank lines, and a quoted cell may span
+    several lines.
+    """
+    for row in reader:
+        cells = [v for k, v in row.items() if k is not None and v] + list(row.get(None) or [])
+        lines.append(reader.line_num - sum(cell.count("\n") for cell in cells))
+        yield row
 
 
 def _progress() -> Progress:

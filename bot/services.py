@@ -7,8 +7,10 @@ changed to subscribers (the Slack card updater, the debounced Notion sync).
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,6 +25,7 @@ from prioritize.models import (
     Idea,
     IdeaStatus,
     PainPoint,
+    PainStatus,
     Support,
 )
 from prioritize.scoring import RoadmapItem, Score, explain, roadmap, score
@@ -187,14 +190,22 @@ class Services:
         except ValidationError as e:
             raise invalid_input(e) from None
 
-    def import_pain_points(self, team_id: str, rows: Iterable[dict[str, str]]) -> list[PainPoint]:
+    def import_pain_points(
+        self,
+        team_id: str,
+        rows: Iterable[dict[str, str]],
+        *,
+        lines: Sequence[int] | None = None,
+    ) -> list[PainPoint]:
         """Validate every row, then store them all in one transaction.
 
-        Raises InvalidInput naming the row (1-based, counting the header as line 1) and the
-        field; nothing is stored when any row is bad.
+        Raises InvalidInput naming the line and the field; nothing is stored when any row is
+        bad. `lines[i]` is the file line of row i (a CSV may skip blank lines or spread a
+        quoted cell over several); without it, row i is line i + 2, after a header line.
         """
         pains = []
-        for line, row in enumerate(rows, start=2):
+        for index, row in enumerate(rows):
+            line = lines[index] if lines is not None else index + 2
             try:
                 severity = row.get("severity") or None
                 pains.append(
@@ -228,16 +239,34 @@ class Services:
         merged = {**current.model_dump(exclude={"id", "created_at", "status"}), **changes}
         pain = self._pain(**merged)
         updated = self.store.update_pain_point(
-            team_id, pain_id, **pain.model_dump(exclude={"id", "created_at", "status"})
+            team_id,
+            pain_id,
+            **pain.model_dump(exclude={"id", "created_at", "status", "team_id"}),
         )
         self._emit(Change(team_id, pain_ids=(pain_id,), actor=user))
         return updated
 
-    def me_too(self, team_id: str, user: str, pain_id: int) -> bool:
-        """Record that `user` hits an existing pain point too; False if already recorded."""
-        added = self.store.vote_pain_point(team_id, pain_id, user, now=self.clock())
-        if added:
-            self._emit(Change(team_id, pain_ids=(pain_id,), actor=user))
+    def me_too(
+        self, team_id: str, user: str, pain_id: int, *, instead_of: int | None = None
+    ) -> bool:
+        """Record that `user` hits an existing pain point too; False if already recorded.
+
+        `instead_of` names the pain point `user` just logged that duplicates this one: it
+        is closed. Only its reporter may do that (raises NotAllowed).
+        """
+        closed = False
+        with self.store.transaction():
+            if instead_of is not None and instead_of != pain_id:
+                duplicate = self.store.pain_point(team_id, instead_of)
+                if duplicate.reporter != user:
+                    raise NotAllowed("only the person who logged it can withdraw it")
+                if duplicate.status is PainStatus.OPEN:
+                    self.store.update_pain_point(team_id, instead_of, status=PainStatus.CLOSED)
+                    closed = True
+            added = self.store.vote_pain_point(team_id, pain_id, user, now=self.clock())
+        if added or closed:
+            changed = (pain_id, instead_of) if closed and instead_of is not None else (pain_id,)
+            self._emit(Change(team_id, pain_ids=changed, actor=user))
         return added
 
     # ---------------------------------------------------------------- ideas
@@ -420,16 +449,28 @@ class Services:
 
     # ---------------------------------------------------------------- reading
 
+    def ranking(self, team_id: str) -> list[RoadmapItem]:
+        """Return every idea scored, ranked and bucketed, without loading the ideas themselves.
+
+        Done and Won't do ideas are ranked too, with no bucket.
+        """
+        with _gc_paused():
+            return roadmap(self.store.facts(team_id), self.journey.scoring)
+
     def roadmap(self, team_id: str) -> list[RoadmapEntry]:
-        """Return every active idea, ranked and bucketed, with the breakdown of its score."""
+        """Return every idea, ranked and bucketed, with the breakdown of its score.
+
+        Done and Won't do ideas are included with no bucket (`item.bucket is None`).
+        """
         scoring = self.journey.scoring
-        items = roadmap(self.store.facts(team_id), scoring)
-        ideas = {i.id: i for i in self.store.ideas(team_id)}
-        return [
-            RoadmapEntry(ideas[item.score.idea_id], item, explain(item.score, scoring))
-            for item in items
-            if item.score.idea_id in ideas
-        ]
+        with _gc_paused():
+            items = roadmap(self.store.facts(team_id), scoring)
+            ideas = {i.id: i for i in self.store.ideas(team_id)}
+            return [
+                RoadmapEntry(ideas[item.score.idea_id], item, explain(item.score, scoring))
+                for item in items
+                if item.score.idea_id in ideas
+            ]
 
     def score_of(self, team_id: str, idea_id: int) -> tuple[Score, str]:
         """Return one idea's score and its breakdown, without ranking the others."""
@@ -451,6 +492,25 @@ class Services:
         return heat(
             self.journey.stages, self.store.pain_facts(team_id), self.store.active_links(team_id)
         )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large, acyclic result is built.
+
+    Ranking 100,000 ideas creates several hundred thousand small objects; each burst of
+    allocations sets off a collection that walks all of them again, which costs about a
+    third of the time. Reference counting still frees everything as usual; only cycles
+    wait, and only for the duration. (Process-wide, hence here and not in the pure core.)
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _source(value: object) -> EvidenceSource:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.markup import escape
 from rich.table import Table
 
 from prioritize.heat import Heat
@@ -36,9 +37,10 @@ def roadmap_table(entries: Sequence[RoadmapEntry], *, title: str = "Roadmap") ->
             f"[{_BUCKET_STYLE.get(bucket, '')}]{bucket}[/]" if bucket != "-" else bucket,
             s.quadrant.value if s.quadrant else "-",
             entry.idea.status.value,
-            f"#{entry.idea.id} {entry.idea.title}",
-            ", ".join(s.facts.consensus.teams) or "-",
-            entry.breakdown,
+            # Titles and team names are people's text, not Rich markup: "[/]" must print.
+            escape(f"#{entry.idea.id} {entry.idea.title}"),
+            escape(", ".join(s.facts.consensus.teams) or "-"),
+            escape(entry.breakdown),
         )
     if any(e.score.needs_estimates for e in entries):
         table.caption = "* needs estimates: ranked after the ideas that have enough"
@@ -56,7 +58,8 @@ def heat_table(h: Heat, *, title: str = "Journey heat") -> Table:
     peak = max((row.severity_load for row in h.stages), default=0) or 1
     for row in h.stages:
         bar = "█" * round(10 * row.severity_load / peak)
-        name = f"[bold red]{row.stage} ← weakest[/]" if row.stage == h.weakest else row.stage
+        stage = escape(row.stage)
+        name = f"[bold red]{stage} ← weakest[/]" if row.stage == h.weakest else stage
         table.add_row(
             name,
             str(row.open_pain_points),

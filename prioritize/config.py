@@ -141,7 +141,8 @@ class JourneyConfig(BaseModel):
     @field_validator("stages", "teams", "touchpoints", "personas")
     @classmethod
     def _unique_names(cls, names: list[str]) -> list[str]:
-        cleaned = [name.strip() for name in names]
+        # Lookups collapse runs of whitespace, so the names must be stored collapsed too.
+        cleaned = [" ".join(name.split()) for name in names]
         for name in cleaned:
             if not name:
                 raise ValueError("names must not be empty")
@@ -154,9 +155,12 @@ class JourneyConfig(BaseModel):
 
     @model_validator(mode="after")
     def _known_names(self) -> JourneyConfig:
-        for criterion, teams in self.raters.items():
-            for team in teams:
-                self.team(team, field=f"raters.{criterion.value}")
+        # Stored in the configured spelling: may_rate compares against a person's team,
+        # which is always the canonical name, so "engineering" here must become "Engineering".
+        self.raters = {
+            criterion: [self.team(team, field=f"raters.{criterion.value}") for team in teams]
+            for criterion, teams in self.raters.items()
+        }
         if self.default_stage is not None:
             self.default_stage = self.stage(self.default_stage, field="default_stage")
         return self

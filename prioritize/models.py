@@ -7,11 +7,19 @@ bad input is refused here, with the field named, before anything is stored.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "MAX_TEXT",
@@ -50,6 +58,17 @@ def _not_blank(value: str) -> str:
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+def _at_most(limit: int) -> Callable[[str], str]:
+    # pydantic's own max_length runs after the cleaning validators and then speaks of
+    # "items"; this says "characters" and runs first. Field(max_length) stays for the schema.
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters, not {len(value)}")
+        return value
+
+    return check
 
 
 Text = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank)]
@@ -108,22 +127,26 @@ class PainPoint(_Model):
     id: int | None = None
     team_id: str = Field(min_length=1, description="Slack workspace id")
     reporter: str = Field(min_length=1, description="Slack user id of the person who logged it")
-    text: Annotated[Text, Field(max_length=MAX_TEXT)]
+    text: Annotated[Text, AfterValidator(_at_most(MAX_TEXT)), Field(max_length=MAX_TEXT)]
     stage: str
     touchpoint: str | None = None
     persona: str | None = None
     severity: Rating = 3
     source: EvidenceSource = EvidenceSource.INTERNAL
-    link: Annotated[OptionalText, Field(max_length=2000)] | None = None
+    link: Annotated[OptionalText, AfterValidator(_at_most(2000)), Field(max_length=2000)] | None = (
+        None
+    )
     owning_team: str | None = None
     status: PainStatus = PainStatus.OPEN
     created_at: datetime | None = None
 
-    @model_validator(mode="after")
-    def _link_is_a_url(self) -> PainPoint:
-        if self.link and not self.link.startswith(("http://", "https://")):
-            raise ValueError("link must start with http:// or https://")
-        return self
+    @field_validator("link")
+    @classmethod
+    def _link_is_a_url(cls, link: str | None) -> str | None:
+        # A field validator, so the error is reported on `link` rather than the whole record.
+        if link and not link.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return link
 
 
 class Idea(_Model):
@@ -131,8 +154,10 @@ class Idea(_Model):
 
     id: int | None = None
     team_id: str = Field(min_length=1, description="Slack workspace id")
-    title: Annotated[Text, Field(max_length=MAX_TITLE)]
-    description: Annotated[OptionalText, Field(max_length=MAX_TEXT)] = ""
+    title: Annotated[Text, AfterValidator(_at_most(MAX_TITLE)), Field(max_length=MAX_TITLE)]
+    description: Annotated[
+        OptionalText, AfterValidator(_at_most(MAX_TEXT)), Field(max_length=MAX_TEXT)
+    ] = ""
     proposer: str = Field(min_length=1)
     owning_team: str | None = None
     pain_point_ids: list[int] = Field(default_factory=list, max_length=100)

@@ -7,7 +7,8 @@
 
 Understood: `+1`, `:+1:`, `impact 4 complexity 2 time 3w`, `i4 c2 t3w`, `impact: high`,
 `effort L` (a T-shirt size is time to deliver), `effort 4` (a number is complexity),
-`time 2 weeks`, `10d`, `1 month`. Anything else is not a vote and parses to None.
+`time 2 weeks`, and a duration on its own (`10d`, `1 month`: time to deliver). Anything
+else is not a vote and parses to None.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ _PAIR = re.compile(
     r"\b(?P<key>impact|complexity|effort|time|ttd|size|weeks|value|[icet])"
     r"\s*(?:[:=]\s*|\s+|(?=\d))"
     r"(?P<val>very\s+(?:low|high)|[a-z]+|\d+(?:\.\d+)?\s*(?:weeks?|wks?|w|days?|d|months?|mo|m)?)"
-    r"(?![\w.])",
+    # Not glued to more letters or digits, but a full stop may end the vote ("i4 c2 t3w.").
+    r"(?!\w|\.\d)",
     re.IGNORECASE,
 )
 _DURATION = re.compile(
@@ -100,6 +102,11 @@ def parse_vote(text: str, *, tshirt: Mapping[str, float]) -> ParsedVote | None:
     """Return the vote written in `text`, or None when it is not a vote."""
     if _SUPPORT.match(text):
         return ParsedVote(support=True)
+    # A duration with its unit and nothing else (`10d`, `1 month`) is a time to deliver.
+    bare = text.strip().rstrip(".!")
+    if (m := _DURATION.match(bare)) and m["unit"]:
+        weeks = parse_weeks(bare, tshirt={})
+        return ParsedVote(weeks=weeks) if weeks is not None else None
     found: dict[str, float] = {}
     consumed = 0
     for m in _PAIR.finditer(text):

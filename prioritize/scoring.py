@@ -13,7 +13,7 @@ Ranking order (the tie-break is part of the contract):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Protocol
@@ -36,6 +36,7 @@ __all__ = [
     "reach_points",
     "roadmap",
     "score",
+    "scorer",
 ]
 
 
@@ -134,7 +135,7 @@ class IdeaFacts:
     """Sum of the severities of those pain points."""
     max_severity: int = 0
     teams: int = 0
-    """Distinct teams that weighed in (estimates, support, proposer)."""
+    """Distinct teams that weighed in: the teams of the estimates and of the +1s."""
     status: IdeaStatus = IdeaStatus.PROPOSED
     pinned_bucket: Bucket | None = None
 
@@ -174,27 +175,59 @@ def _confidence(facts: IdeaFacts, config: ScoringConfig) -> float:
 
 def score(facts: IdeaFacts, config: ScoringConfig) -> Score:
     """Return the idea's score under the configured strategy."""
-    c = facts.consensus
-    impact = c.impact if c.impact is not None else 3.0
-    complexity = c.complexity if c.complexity is not None else 3.0
-    weeks = c.weeks if c.weeks is not None else config.default_weeks
+    return scorer(config)(facts)
+
+
+def scorer(config: ScoringConfig) -> Callable[[IdeaFacts], Score]:
+    """Return `score` with the config's constants worked out once, for scoring many ideas.
+
+    The arithmetic is `_weighted_terms`, `_confidence` and `_cost_of_delay` inlined, in
+    the same order, so the floats are identical; `explain` still uses those helpers.
+    """
     strategy = config.strategy
-    if strategy is Strategy.WEIGHTED:
-        value = _weighted_terms(facts, impact, complexity, weeks, config.weights)[-1]
-    elif strategy is Strategy.RICE:
-        value = reach_points(facts) * impact * _confidence(facts, config) / weeks
-    elif strategy is Strategy.ICE:
-        value = (2 * impact) * (10 * _confidence(facts, config)) * (2 * (6 - complexity)) / 10
-    else:
-        value = _cost_of_delay(facts, impact) / weeks
-    return Score(
-        idea_id=facts.idea_id,
-        value=round(value, 1),
-        needs_estimates=c.count < config.min_estimates,
-        quadrant=quadrant_for(c, reach=_reach_share(facts)),
-        weeks=weeks,
-        facts=facts,
-    )
+    min_estimates = config.min_estimates
+    default_weeks = config.default_weeks
+    w = config.weights
+    scale = 100 / (w.impact + w.reach + w.ease + w.speed)
+    k_impact, k_reach, k_ease = scale * w.impact, scale * w.reach, scale * w.ease
+    k_speed = scale * w.speed * 4
+    weighted, rice, ice = Strategy.WEIGHTED, Strategy.RICE, Strategy.ICE
+
+    def score_one(facts: IdeaFacts) -> Score:
+        c = facts.consensus
+        count = c.count
+        impact = c.impact if c.impact is not None else 3.0
+        complexity = c.complexity if c.complexity is not None else 3.0
+        weeks = c.weeks if c.weeks is not None else default_weeks
+        points = facts.supporters + facts.pain_severity + 2 * facts.teams
+        reach = points / (points + 10)
+        if strategy is weighted:
+            value = (
+                k_impact * (impact - 1) / 4
+                + k_reach * reach
+                + k_ease * (5 - complexity) / 4
+                + k_speed / (4 + weeks)
+            )
+        elif strategy is rice or strategy is ice:
+            confidence = min(1.0, count / min_estimates) * (
+                0.8 if c.disagreement is not None else 1.0
+            )
+            if strategy is rice:
+                value = points * impact * confidence / weeks
+            else:
+                value = (2 * impact) * (10 * confidence) * (2 * (6 - complexity)) / 10
+        else:
+            value = (impact + (1 + 4 * reach) + (facts.max_severity or 1)) / weeks
+        return Score(
+            facts.idea_id,
+            round(value, 1),
+            count < min_estimates,
+            quadrant_for(c, reach=reach),
+            weeks,
+            facts,
+        )
+
+    return score_one
 
 
 def _weighted_terms(
@@ -222,15 +255,18 @@ def quadrant_for(c: Consensus, *, reach: float = 0.0) -> Quadrant | None:
     Value is three parts impact, one part reach; effort is half complexity, half time
     (12 weeks or more counts as the most). Each is high from the midpoint up.
     """
-    if c.impact is None or (c.complexity is None and c.weeks is None):
+    impact, complexity, weeks = c.impact, c.complexity, c.weeks
+    if impact is None:
         return None
-    value = 0.75 * (c.impact - 1) / 4 + 0.25 * reach
-    parts = []
-    if c.complexity is not None:
-        parts.append((c.complexity - 1) / 4)
-    if c.weeks is not None:
-        parts.append(min(1.0, c.weeks / 12))
-    effort = sum(parts) / len(parts)
+    if complexity is None:
+        if weeks is None:
+            return None
+        effort = min(1.0, weeks / 12)
+    elif weeks is None:
+        effort = (complexity - 1) / 4
+    else:
+        effort = ((complexity - 1) / 4 + min(1.0, weeks / 12)) / 2
+    value = 0.75 * (impact - 1) / 4 + 0.25 * reach
     if value >= 0.5:
         return Quadrant.BIG_BET if effort >= 0.5 else Quadrant.QUICK_WIN
     return Quadrant.MONEY_PIT if effort >= 0.5 else Quadrant.FILL_IN
@@ -323,28 +359,43 @@ def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None
     team-weeks, else to Next if it fits there, else Later (so a smaller idea further
     down can still fill what is left of Now). Ideas that need estimates go to Later.
     """
+    now, next_, later = Bucket.NOW, Bucket.NEXT, Bucket.LATER
+    in_progress, done, wont_do = IdeaStatus.IN_PROGRESS, IdeaStatus.DONE, IdeaStatus.WONT_DO
     buckets: dict[int, Bucket | None] = {}
-    used = {Bucket.NOW: 0.0, Bucket.NEXT: 0.0, Bucket.LATER: 0.0}
+    # Plain locals and identity tests rather than dicts keyed by enum: this runs per idea.
+    used_now = used_next = 0.0
     free = []
     for s in ranked:
         f = s.facts
-        if not f.status.is_active:
+        status = f.status
+        if status is done or status is wont_do:
             buckets[s.idea_id] = None
-        elif (fixed := bucket_for(f.status, f.pinned_bucket)) is not None:
-            buckets[s.idea_id] = fixed
-            used[fixed] += s.weeks
-        else:
+            continue
+        # bucket_for(), inlined: a pin wins, and an idea in progress is Now.
+        fixed = f.pinned_bucket
+        if fixed is None and status is in_progress:
+            fixed = now
+        if fixed is None:
             free.append(s)
-    limits = {Bucket.NOW: capacity.now, Bucket.NEXT: capacity.next}
+            continue
+        buckets[s.idea_id] = fixed
+        if fixed is now:
+            used_now += s.weeks
+        elif fixed is next_:
+            used_next += s.weeks
+    limit_now, limit_next = capacity.now, capacity.next
     for s in free:
-        chosen = Bucket.LATER
-        if not s.needs_estimates:
-            for bucket in (Bucket.NOW, Bucket.NEXT):
-                if used[bucket] + s.weeks <= limits[bucket]:
-                    chosen = bucket
-                    break
-        used[chosen] += s.weeks
-        buckets[s.idea_id] = chosen
+        weeks = s.weeks
+        if s.needs_estimates:
+            buckets[s.idea_id] = later
+        elif used_now + weeks <= limit_now:
+            buckets[s.idea_id] = now
+            used_now += weeks
+        elif used_next + weeks <= limit_next:
+            buckets[s.idea_id] = next_
+            used_next += weeks
+        else:
+            buckets[s.idea_id] = later
     return buckets
 
 
@@ -357,9 +408,7 @@ class RoadmapItem:
 
 def roadmap(facts: Iterable[IdeaFacts], config: ScoringConfig) -> list[RoadmapItem]:
     """Return every idea scored, ranked and bucketed: the roadmap."""
-    ranked = rank(score(f, config) for f in facts)
+    score_one = scorer(config)
+    ranked = rank([score_one(f) for f in facts])
     buckets = plan(ranked, config.capacity)
-    return [
-        RoadmapItem(rank=i, score=s, bucket=buckets[s.idea_id])
-        for i, s in enumerate(ranked, start=1)
-    ]
+    return [RoadmapItem(i, s, buckets[s.idea_id]) for i, s in enumerate(ranked, start=1)]

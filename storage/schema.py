@@ -132,6 +132,96 @@ def m001_core(db: Database) -> None:
         foreign_keys=[("idea_id", "ideas", "id")],
     )
     db["status_changes"].create_index(["idea_id"])
-    db["meta"].create({"key": str, "value": str}, pk="key")
     db["pain_points"].enable_fts(["text"], create_triggers=True, tokenize="porter")
     db["ideas"].enable_fts(["title", "description"], create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m002_notion(db: Database) -> None:
+    # Where each Notion object lives (databases, data sources, views, the summary page)
+    # and the read-back watermark; a row with no notion_id is a create in flight.
+    db["notion_objects"].create(
+        {
+            "team_id": str,
+            "key": str,
+            "notion_id": str,
+            "url": str,
+            "state": str,
+            "data": str,
+            "updated_at": str,
+        },
+        pk=("team_id", "key"),
+        not_null={"state"},
+    )
+    # One row per idea or pain point page. `props` is what Notion is believed to hold,
+    # so a sync sends only the properties that differ; the fingerprints skip unchanged pages.
+    db["notion_pages"].create(
+        {
+            "team_id": str,
+            "kind": str,
+            "local_id": int,
+            "page_id": str,
+            "url": str,
+            "state": str,
+            "props": str,
+            "props_fp": str,
+            "body_fp": str,
+            "updated_at": str,
+        },
+        pk=("team_id", "kind", "local_id"),
+        not_null={"state"},
+    )
+    db["notion_pages"].create_index(["page_id"])
+    db["notion_blocks"].create(
+        {"team_id": str, "slot": str, "block_id": str, "fp": str},
+        pk=("team_id", "slot"),
+    )
+    db["notion_sync_runs"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "started_at": str,
+            "finished_at": str,
+            "created": int,
+            "updated": int,
+            "archived": int,
+            "read_back": int,
+            "requests": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db["notion_sync_runs"].create_index(["team_id", "started_at"])
+    # Weekly score snapshots, for the digest's "biggest movers".
+    db["score_snapshots"].create(
+        {
+            "team_id": str,
+            "taken_at": str,
+            "idea_id": int,
+            "rank": int,
+            "score": float,
+            "bucket": str,
+        },
+        pk=("team_id", "taken_at", "idea_id"),
+    )
+
+
+@migrations()
+def m003_meta(db: Database) -> None:
+    # The meta table first shipped inside m001 after m001 had already run on existing
+    # databases, which therefore never got it. Databases created with that m001 have it.
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
+@migrations()
+def m004_slack(db: Database) -> None:
+    # Keys of work done once: Events API deliveries (event_id), modal submissions, notices.
+    # Claiming a key is what makes a redelivered event or a double submit change nothing.
+    db["slack_claims"].create({"key": str, "at": str}, pk="key", not_null={"at"})
+    db["slack_claims"].create_index(["at"])
+    # Closing-the-loop DMs sent per person, idea and UTC day, to cap them.
+    db["slack_dms"].create(
+        {"team_id": str, "user_id": str, "idea_id": int, "day": str, "sent": int},
+        pk=("team_id", "user_id", "idea_id", "day"),
+        not_null={"sent"},
+    )

@@ -14,8 +14,10 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -216,7 +218,39 @@ class Store:
             shared = wanted & set(_keywords(row["text"]))
             if len(shared) >= 2 and len(shared) >= 0.5 * min(len(wanted), 8):
                 picked.append(_pain(row))
-        return picked[:limit]
+                if len(picked) == limit:
+                    break  # building models is the costly part; stop at what is asked
+        return picked
+
+    def search_pain_points(self, team_id: str, text: str, *, limit: int = 50) -> list[PainPoint]:
+        """Return open pain points as a person types: `#12` by id, words by prefix, newest first.
+
+        With no words, return the newest open pain points.
+        """
+        text = text.strip()
+        if text.lstrip("#").isdigit():
+            rows = self._rows(
+                "select * from pain_points where team_id = ? and id = ? and status = 'Open'",
+                [team_id, int(text.lstrip("#"))],
+            )
+            return [_pain(row) for row in rows]
+        words = re.findall(r"\w+", text.casefold())[:8]
+        if not words:
+            rows = self._rows(
+                "select * from pain_points where team_id = ? and status = 'Open'"
+                " order by id desc limit ?",
+                [team_id, limit],
+            )
+            return [_pain(row) for row in rows]
+        rows = self._rows(
+            """
+            select p.* from pain_points_fts f join pain_points p on p.id = f.rowid
+            where pain_points_fts match ? and p.team_id = ? and p.status = 'Open'
+            order by p.id desc limit ?
+            """,
+            [" ".join(f'"{w}"*' for w in words), team_id, limit],
+        )
+        return [_pain(row) for row in rows]
 
     def vote_pain_point(self, team_id: str, pain_id: int, user: str, *, now: datetime) -> bool:
         """Record that `user` hits this pain point too; False if they had said so already."""
@@ -508,57 +542,128 @@ class Store:
         )
         return [row["user"] for row in rows]
 
+    def estimated_by(self, team_id: str, voter: str) -> set[int]:
+        """Return the ids of the ideas `voter` has estimated."""
+        rows = self._rows(
+            "select idea_id from estimates where team_id = ? and voter = ?", [team_id, voter]
+        )
+        return {row["idea_id"] for row in rows}
+
     # ---------------------------------------------------------------- scoring facts
 
     def refresh_stats(self, idea_id: int) -> None:
         """Recompute the idea's stored aggregates from its estimates, support and links."""
         with self.transaction() as db:
-            estimates = self.estimates(idea_id)
-            c = consensus(estimates, disagree_spread=self.disagree_spread)
-            support_teams = self._rows("select team from supports where idea_id = ?", [idea_id])
-            pains = self._rows(
-                """
-                select p.severity from idea_pain_points l join pain_points p
-                  on p.id = l.pain_point_id
-                where l.idea_id = ? and p.status = 'Open'
-                """,
-                [idea_id],
+            conn = db.conn
+            ratings = [
+                _Rating(*row)
+                for row in conn.execute(
+                    "select team, impact, complexity, weeks from estimates where idea_id = ?",
+                    [idea_id],
+                )
+            ]
+            support_teams = [
+                team
+                for (team,) in conn.execute(
+                    "select team from supports where idea_id = ?", [idea_id]
+                )
+            ]
+            severities = [
+                severity
+                for (_, severity) in conn.execute(
+                    _OPEN_SEVERITIES + " and l.idea_id = ?", [idea_id]
+                )
+            ]
+            conn.execute(
+                _UPSERT_STATS, self._stats_row(idea_id, ratings, support_teams, severities)
             )
-            teams = {e.team for e in estimates if e.team} | {
-                r["team"] for r in support_teams if r["team"]
-            }
-            severities = [r["severity"] for r in pains]
-            db["idea_stats"].insert(
-                {
-                    "idea_id": idea_id,
-                    "n_estimates": c.count,
-                    "impact": c.impact,
-                    "complexity": c.complexity,
-                    "weeks": c.weeks,
-                    "impact_spread": c.impact_spread,
-                    "complexity_spread": c.complexity_spread,
-                    "weeks_spread": c.weeks_spread,
-                    "disagreement": c.disagreement,
-                    "estimate_teams": json.dumps(c.teams),
-                    "supporters": len(support_teams),
-                    "teams": len(teams),
-                    "pain_points": len(severities),
-                    "pain_severity": sum(severities),
-                    "max_severity": max(severities, default=0),
-                },
-                replace=True,
-            )
+
+    def _stats_row(
+        self,
+        idea_id: int,
+        ratings: list[_Rating],
+        support_teams: list[str | None],
+        severities: list[int],
+    ) -> tuple[Any, ...]:
+        c = consensus(ratings, disagree_spread=self.disagree_spread)
+        teams = {r.team for r in ratings if r.team} | {team for team in support_teams if team}
+        return (
+            idea_id,
+            c.count,
+            c.impact,
+            c.complexity,
+            c.weeks,
+            c.impact_spread,
+            c.complexity_spread,
+            c.weeks_spread,
+            c.disagreement,
+            json.dumps(c.teams),
+            len(support_teams),
+            len(teams),
+            len(severities),
+            sum(severities),
+            max(severities, default=0),
+        )
 
     def rebuild_stats(self, team_id: str) -> int:
-        """Recompute every idea's aggregates from scratch; return how many ideas."""
-        ids = [r["id"] for r in self._rows("select id from ideas where team_id = ?", [team_id])]
-        with self.transaction():
+        """Recompute every idea's aggregates from scratch; return how many ideas.
+
+        One pass over the workspace's estimates in idea order, written in batches: the
+        same numbers as `refresh_stats` on each idea, without a million small queries.
+        """
+        with self.transaction() as db:
+            conn = db.conn
+            support_teams: dict[int, list[str | None]] = {}
+            for idea_id, team in conn.execute(
+                "select idea_id, team from supports where team_id = ?", [team_id]
+            ):
+                support_teams.setdefault(idea_id, []).append(team)
+            severities: dict[int, list[int]] = {}
+            for idea_id, severity in conn.execute(
+                _OPEN_SEVERITIES + " and p.team_id = ?", [team_id]
+            ):
+                severities.setdefault(idea_id, []).append(severity)
+            ids = [
+                i
+                for (i,) in conn.execute(
+                    "select id from ideas where team_id = ? order by id", [team_id]
+                )
+            ]
+            # The primary key (idea_id, voter) index yields estimates in idea order, no sort.
+            estimates = conn.execute(
+                "select idea_id, team, impact, complexity, weeks from estimates"
+                " where idea_id in (select id from ideas where team_id = ?) order by idea_id",
+                [team_id],
+            )
+            groups = groupby(estimates, key=itemgetter(0))
+            group = next(groups, None)
+            batch: list[tuple[Any, ...]] = []
             for idea_id in ids:
-                self.refresh_stats(idea_id)
+                ratings: list[_Rating] = []
+                if group is not None and group[0] == idea_id:
+                    ratings = [_Rating(*row[1:]) for row in group[1]]
+                    group = next(groups, None)
+                batch.append(
+                    self._stats_row(
+                        idea_id,
+                        ratings,
+                        support_teams.get(idea_id, []),
+                        severities.get(idea_id, []),
+                    )
+                )
+                if len(batch) >= 10_000:
+                    conn.executemany(_UPSERT_STATS, batch)
+                    batch.clear()
+            conn.executemany(_UPSERT_STATS, batch)
         return len(ids)
 
+    # Listed column by column: facts() unpacks the rows positionally, which must not
+    # break when a later migration adds a column to idea_stats.
     _FACTS_SQL = """
-        select i.id, i.status, i.pinned_bucket, s.*
+        select i.id, i.status, i.pinned_bucket, s.n_estimates, s.impact, s.complexity,
+          s.weeks, s.impact_spread, s.complexity_spread, s.weeks_spread, s.disagreement,
+          s.estimate_teams, s.supporters, s.teams, s.pain_points, s.pain_severity,
+          s.max_severity
         from ideas i join idea_stats s on s.idea_id = i.id
         where i.team_id = ? and i.merged_into is null
     """
@@ -572,37 +677,30 @@ class Store:
         with self._lock:
             rows = self.db.execute(sql, params).fetchall()
         statuses = {s.value: s for s in IdeaStatus}
-        buckets = {b.value: b for b in Bucket}
+        buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
+        buckets[None] = None
+        # Few distinct team lists recur across many ideas: decode each JSON text once.
+        team_lists: dict[str, tuple[str, ...]] = {"[]": ()}
         out = []
-        # Column order is fixed by _FACTS_SQL and the idea_stats schema; tuples are much
-        # faster than dicts when this runs over 100,000 ideas.
+        append = out.append
+        # Column order is fixed by _FACTS_SQL; tuples and positional arguments (in the
+        # dataclasses' field order) are much faster than dicts and keywords over 100,000 ideas.
         for (
-            iid, status, pinned, _sid, n, impact, complexity, weeks, i_spread, c_spread,
+            iid, status, pinned, n, impact, complexity, weeks, i_spread, c_spread,
             w_spread, disagreement, teams_json, supporters, teams, pains, severity, max_sev,
         ) in rows:  # fmt: skip
-            out.append(
-                IdeaFacts(
-                    idea_id=iid,
-                    consensus=Consensus(
-                        count=n,
-                        impact=impact,
-                        complexity=complexity,
-                        weeks=weeks,
-                        impact_spread=i_spread,
-                        complexity_spread=c_spread,
-                        weeks_spread=w_spread,
-                        disagreement=disagreement,
-                        teams=tuple(json.loads(teams_json)) if teams_json != "[]" else (),
-                    ),
-                    supporters=supporters,
-                    pain_points=pains,
-                    pain_severity=severity,
-                    max_severity=max_sev,
-                    teams=teams,
-                    status=statuses[status],
-                    pinned_bucket=buckets[pinned] if pinned else None,
-                )
-            )
+            estimate_teams = team_lists.get(teams_json)
+            if estimate_teams is None:
+                estimate_teams = team_lists[teams_json] = tuple(json.loads(teams_json))
+            c = Consensus(
+                n, impact, complexity, weeks, i_spread, c_spread, w_spread, disagreement,
+                estimate_teams,
+            )  # fmt: skip
+            f = IdeaFacts(
+                iid, c, supporters, pains, severity, max_sev, teams, statuses[status],
+                buckets[pinned],
+            )  # fmt: skip
+            append(f)
         return out
 
     def pain_facts(self, team_id: str) -> list[PainFact]:
@@ -682,6 +780,43 @@ class Store:
         )
         return [row["team_id"] for row in rows]
 
+
+class _Rating(NamedTuple):
+    """An estimate as a plain row: what `consensus` reads, without validating it again."""
+
+    team: str | None
+    impact: int | None
+    complexity: int | None
+    weeks: float | None
+
+
+_STATS_COLUMNS = (
+    "idea_id",
+    "n_estimates",
+    "impact",
+    "complexity",
+    "weeks",
+    "impact_spread",
+    "complexity_spread",
+    "weeks_spread",
+    "disagreement",
+    "estimate_teams",
+    "supporters",
+    "teams",
+    "pain_points",
+    "pain_severity",
+    "max_severity",
+)
+_UPSERT_STATS = (
+    f"insert or replace into idea_stats ({', '.join(_STATS_COLUMNS)})"
+    f" values ({', '.join('?' * len(_STATS_COLUMNS))})"
+)
+# Severity of each open pain point linked to an idea; callers add "and ..." to narrow it.
+_OPEN_SEVERITIES = """
+    select l.idea_id, p.severity from idea_pain_points l
+    join pain_points p on p.id = l.pain_point_id
+    where p.status = 'Open'
+"""
 
 _VOTE_COLUMNS = {
     "estimates": "voter, team_id, team, impact, complexity, weeks, created_at",

@@ -1,0 +1,1 @@
+"""journeybot's Slack side: the Bolt app, its listeners by surface, and Block Kit builders."""

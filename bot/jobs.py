@@ -1,0 +1,274 @@
+"""Background jobs with APScheduler 3: the Notion sync, on a timer and after changes, and
+the weekly digest.
+
+- A sync every `sync.interval_minutes` (coalesced, one at a time).
+- A sync `sync.debounce_seconds` after a change: a burst of votes becomes one sync.
+- The weekly digest on `digest.cron` in `digest.timezone`, posted to the roadmap channel
+  with an impact-versus-effort chart uploaded with the message.
+
+Sync and digest failures are logged, never raised into Slack's threads: votes keep being
+recorded while Notion is down, and the next sync catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+
+from storage.notion_state import NotionState
+
+from .chart import chart_points, impact_effort_png
+from .config import AppConfig, Settings
+from .digest import Digest, build_digest
+from .notion.client import NotionClient
+from .notion.sync import ROADMAP_URL_META, RoadmapSync, SyncReport
+from .services import Change, Services, StatusChange
+
+__all__ = ["Jobs"]
+
+log = logging.getLogger(__name__)
+
+SYNC_JOB = "notion-sync"
+DEBOUNCED_JOB = "notion-sync-soon"
+DIGEST_JOB = "weekly-digest"
+MAX_DEBOUNCE_FACTOR = 6
+"""A steady stream of changes still syncs at least every `debounce_seconds` times this."""
+
+
+class Jobs:
+    """The scheduler of one journeybot process.
+
+    `Jobs(settings, config, services).start()` schedules everything; `.shutdown()` stops it.
+    `.sync_now()` and `.post_digest()` run a job at once (the CLI and the tests use them).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        config: AppConfig,
+        services: Services,
+        *,
+        slack_client: WebClient | None = None,
+        notion_client: NotionClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.services = services
+        self.scheduler = BackgroundScheduler(timezone=config.digest.timezone)
+        self.syncs = 0
+        """How many syncs ran (each covers every workspace)."""
+        self.last_reports: dict[str, SyncReport] = {}
+        self._notion = notion_client
+        self._own_notion = False  # close only a client this object built
+        self._slack = slack_client
+        self._sync_lock = threading.Lock()
+        self._debounce_lock = threading.Lock()
+        self._first_request: datetime | None = None
+        self._local = threading.local()
+        self._said: set[str] = set()
+        services.subscribe(self._on_change)
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def notion_enabled(self) -> bool:
+        """Whether Notion is configured (NOTION_TOKEN and NOTION_PARENT_PAGE_ID)."""
+        return bool(self.settings.notion_token and self.settings.notion_parent_page_id)
+
+    def start(self) -> None:
+        """Schedule the sync and the digest, and start the scheduler thread."""
+        if self.notion_enabled:
+            self.scheduler.add_job(
+                self.sync_now,
+                IntervalTrigger(minutes=self.config.sync.interval_minutes),
+                id=SYNC_JOB,
+                coalesce=True,
+                max_instances=1,
+                next_run_time=datetime.now(UTC),
+                replace_existing=True,
+            )
+        else:
+            self._say_once("notion", self._notion_off_reason())
+        digest = self.config.digest
+        self.scheduler.add_job(
+            self.post_digest,
+            CronTrigger.from_crontab(digest.cron, timezone=digest.timezone),
+            id=DIGEST_JOB,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+            replace_existing=True,
+        )
+        self.scheduler.start()
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the scheduler (waiting for a running job if asked) and close clients."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+        if self._notion is not None and self._own_notion:
+            self._notion.close()
+
+    # ---------------------------------------------------------------- syncing
+
+    def _on_change(self, event: Change | StatusChange) -> None:
+        # Changes the sync itself applies (a leader's edit read back) need no new sync.
+        if getattr(self._local, "syncing", False):
+            return
+        self.request_sync()
+
+    def request_sync(self) -> None:
+        """Sync a few seconds from now; more requests before then move it, up to a limit."""
+        if not self.notion_enabled:
+            return
+        delay = self.config.sync.debounce_seconds
+        now = datetime.now(UTC)
+        with self._debounce_lock:
+            if self._first_request is None:
+                self._first_request = now
+            latest = self._first_request + timedelta(seconds=delay * MAX_DEBOUNCE_FACTOR)
+            run_at = min(now + timedelta(seconds=delay), latest)
+            self.scheduler.add_job(
+                self._debounced_sync,
+                DateTrigger(run_date=run_at),
+                id=DEBOUNCED_JOB,
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=60,
+            )
+
+    def _debounced_sync(self) -> None:
+        with self._debounce_lock:
+            self._first_request = None
+        self.sync_now()
+
+    def sync_now(self) -> dict[str, SyncReport]:
+        """Sync every workspace to Notion now; return the reports (errors are logged)."""
+        if not self.notion_enabled:
+            self._say_once("notion", self._notion_off_reason())
+            return {}
+        reports: dict[str, SyncReport] = {}
+        with self._sync_lock:
+            self._local.syncing = True
+            try:
+                client = self._notion_client()
+                for team_id in self.services.store.workspaces():
+                    sync = RoadmapSync(
+                        self.services,
+                        client,
+                        team_id=team_id,
+                        parent_page_id=str(self.settings.notion_parent_page_id),
+                    )
+                    try:
+                        reports[team_id] = sync.run()
+                    except Exception as e:
+                        log.warning(
+                            "Notion sync of %s failed (%s); Slack keeps working and the next"
+                            " sync catches up",
+                            team_id,
+                            e,
+                        )
+            finally:
+                self._local.syncing = False
+                self.syncs += 1
+        self.last_reports = reports
+        if any(r.follow_up for r in reports.values()):
+            self.request_sync()
+        return reports
+
+    def _notion_client(self) -> NotionClient:
+        if self._notion is None:
+            self._notion = NotionClient.from_settings(
+                self.settings, requests_per_second=self.config.sync.requests_per_second
+            )
+            self._own_notion = True
+        return self._notion
+
+    def _notion_off_reason(self) -> str:
+        missing = "NOTION_TOKEN" if not self.settings.notion_token else "NOTION_PARENT_PAGE_ID"
+        return f"Notion sync is off: {missing} is not set (Slack works without it)"
+
+    def _say_once(self, key: str, message: str) -> None:
+        if key not in self._said:
+            self._said.add(key)
+            log.info(message)
+
+    # ---------------------------------------------------------------- the weekly digest
+
+    def post_digest(self, *, now: datetime | None = None) -> dict[str, Digest]:
+        """Post the weekly digest of every workspace to the roadmap channel."""
+        slack = self._slack_client()
+        if slack is None:
+            self._say_once("slack", "weekly digest is off: SLACK_BOT_TOKEN is not set")
+            return {}
+        now = now or datetime.now(UTC)
+        posted: dict[str, Digest] = {}
+        for team_id in self.services.store.workspaces():
+            try:
+                posted[team_id] = self._post_digest(slack, team_id, now)
+            except Exception:
+                log.exception("the weekly digest of %s could not be posted", team_id)
+        return posted
+
+    def _post_digest(self, slack: WebClient, team_id: str, now: datetime) -> Digest:
+        state = NotionState(self.services.store)
+        taken_at, previous = state.snapshot_before(team_id, now)
+        since = taken_at or now - timedelta(days=7)
+        entries = self.services.roadmap(team_id)
+        new_pains = [
+            p
+            for p in self.services.store.pain_points(team_id)
+            if p.created_at is not None and p.created_at > since
+        ]
+        digest = build_digest(
+            entries,
+            new_pains,
+            self.services.heat(team_id),
+            previous if taken_at else None,
+            now=now,
+            min_estimates=self.services.journey.scoring.min_estimates,
+            roadmap_url=self.services.store.get_meta(ROADMAP_URL_META),
+        )
+        channel = self.config.slack.roadmap_channel
+        png = impact_effort_png(chart_points(entries))
+        slack.files_upload_v2(
+            channel=channel,
+            file=png,
+            filename="impact-vs-effort.png",
+            title=f"Impact vs effort, {now:%d %B %Y}",
+            alt_txt="Ideas plotted by effort (across) and impact (up), coloured by bucket",
+            initial_comment=digest.text,
+        )
+        # Movers next week are measured against the ranks as posted today.
+        active = [e for e in entries if e.idea.status.is_active]
+        state.save_snapshot(
+            team_id,
+            now,
+            (
+                (e.idea.id, rank, e.score.value, e.item.bucket.value if e.item.bucket else None)
+                for rank, e in enumerate(active, start=1)
+                if e.idea.id is not None
+            ),
+        )
+        log.info("posted the weekly digest of %s to %s", team_id, channel)
+        return digest
+
+    def _slack_client(self) -> WebClient | None:
+        if self._slack is None and self.settings.slack_bot_token is not None:
+            self._slack = WebClient(
+                token=self.settings.slack_bot_token.get_secret_value(),
+                base_url=self.settings.slack_api_url,
+            )
+        return self._slack
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        jobs: list[Any] = self.scheduler.get_jobs()
+        return f"Jobs({[j.id for j in jobs]})"

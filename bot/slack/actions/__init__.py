@@ -1,0 +1,16 @@
+"""Interactive elements: the /pain confirmation, idea cards, App Home, select searches."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from ..deps import Deps
+from . import home, idea_card, pain, search
+
+__all__ = ["register"]
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register every block action and options listener."""
+    for module in (pain, idea_card, home, search):
+        module.register(app, deps)

@@ -1,0 +1,140 @@
+"""The idea card's buttons: +1, Estimate, Why this score, and the admin menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from ...services import NotFound
+from ..blocks.idea import admin_modal, estimate_modal, why_modal
+from ..blocks.kit import esc
+from ..blocks.notices import notice
+from ..deps import Deps
+from ..ids import Action
+
+__all__ = ["refusal", "register"]
+
+
+def refusal(admins: list[str]) -> dict[str, Any]:
+    """Return the polite answer to someone who may not take admin actions."""
+    ask = (
+        "Ask " + ", ".join(f"<@{esc(a)}>" for a in admins[:5]) + " or a workspace admin."
+        if admins
+        else "Ask a workspace admin."
+    )
+    return notice(
+        ":lock: Sorry, only journeybot admins and workspace admins can change an idea's "
+        f"status, pin it to a bucket or merge it. {ask} Your +1 and estimate still count."
+    )
+
+
+def _idea_id(action: dict[str, Any]) -> int | None:
+    raw = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+    tail = raw.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else None
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Return (channel, thread_ts) of the card a button was pressed on, if it was a message."""
+    channel = (body.get("channel") or {}).get("id")
+    message = body.get("message") or {}
+    return channel, message.get("thread_ts")
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register the idea card's actions."""
+
+    def support(team_id: str, user: str, idea_id: int, channel: str | None) -> None:
+        try:
+            deps.services.support(team_id, idea_id, user)
+        except NotFound as e:
+            deps.tell(user, notice(f":warning: {esc(str(e))}"), channel=channel)
+        # The card redraw (coalesced) is the confirmation; a second click changes nothing.
+
+    @app.action(Action.IDEA_SUPPORT)
+    def idea_support(
+        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        ack()
+        idea_id = _idea_id(action)
+        if idea_id is not None:
+            channel, _ = _where(body)
+            deps.runtime.later(support, context.team_id, context.user_id, idea_id, channel)
+
+    def open_estimate(team_id: str, user: str, idea_id: int, trigger_id: str) -> None:
+        idea = deps.store.idea(team_id, idea_id)
+        while idea.merged_into is not None:
+            idea = deps.store.idea(team_id, idea.merged_into)
+        previous = next((e for e in deps.store.estimates(idea.id) if e.voter == user), None)
+        deps.open_view(trigger_id, estimate_modal(idea, previous))
+
+    @app.action(Action.IDEA_ESTIMATE)
+    def idea_estimate(
+        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        ack()
+        idea_id = _idea_id(action)
+        if idea_id is not None:
+            deps.runtime.later(
+                open_estimate, context.team_id, context.user_id, idea_id, body["trigger_id"]
+            )
+
+    def open_why(team_id: str, idea_id: int, trigger_id: str) -> None:
+        idea = deps.store.idea(team_id, idea_id)
+        while idea.merged_into is not None:
+            idea = deps.store.idea(team_id, idea.merged_into)
+        entry = deps.services.entry(team_id, idea.id)
+        view = why_modal(
+            entry.idea,
+            entry.score,
+            entry.breakdown,
+            deps.store.estimates(idea.id),
+            entry.item.bucket,
+        )
+        deps.open_view(trigger_id, view)
+
+    @app.action(Action.IDEA_WHY)
+    def idea_why(
+        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        ack()
+        idea_id = _idea_id(action)
+        if idea_id is not None:
+            deps.runtime.later(open_why, context.team_id, idea_id, body["trigger_id"])
+
+    def open_admin(
+        team_id: str, user: str, idea_id: int, focus: str, trigger_id: str, channel: str | None
+    ) -> None:
+        if not deps.admins.is_admin(user):
+            deps.tell(user, refusal(deps.admins.named()), channel=channel)
+            return
+        idea = deps.store.idea(team_id, idea_id)
+        if idea.merged_into is not None:
+            deps.tell(
+                user,
+                notice(f"#{idea.id} was merged into #{idea.merged_into}; manage that one."),
+                channel=channel,
+            )
+            return
+        deps.open_view(trigger_id, admin_modal(idea, focus=focus))
+
+    @app.action(Action.IDEA_ADMIN)
+    def idea_admin(
+        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        ack()
+        idea_id = _idea_id(action)
+        if idea_id is None:
+            return
+        raw = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+        channel, _ = _where(body)
+        deps.runtime.later(
+            open_admin,
+            context.team_id,
+            context.user_id,
+            idea_id,
+            raw.partition(":")[0],
+            body["trigger_id"],
+            channel,
+        )

@@ -1,0 +1,119 @@
+"""The /pain confirmation's controls: detail pickers, "Evidence & more…", "+1 #7 instead"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from prioritize.config import InvalidInput
+
+from ...services import NotAllowed, NotFound
+from ..blocks.kit import esc
+from ..blocks.notices import notice
+from ..blocks.pain import pain_confirmation, pain_modal
+from ..deps import Deps
+from ..ids import Action
+
+__all__ = ["register"]
+
+_FIELDS = {
+    Action.PAIN_STAGE: "stage",
+    Action.PAIN_SEVERITY: "severity",
+    Action.PAIN_TOUCHPOINT: "touchpoint",
+    Action.PAIN_PERSONA: "persona",
+}
+
+
+def _pain_id(action: dict[str, Any]) -> int | None:
+    _, _, tail = (action.get("block_id") or "").partition(":")
+    return int(tail) if tail.isdigit() else None
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register the pain point confirmation's actions."""
+
+    def set_detail(
+        team_id: str, user: str, pain_id: int, field: str, value: str, respond: Respond
+    ) -> None:
+        try:
+            pain = deps.services.update_pain_point(team_id, user, pain_id, **{field: value})
+        except (InvalidInput, NotAllowed, NotFound) as e:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **notice(f":warning: {esc(str(e))}"),
+            )
+            return
+        similar = deps.store.similar_pain_points(team_id, pain.text, exclude=pain.id)
+        respond(replace_original=True, **pain_confirmation(pain, similar, deps.journey))
+
+    def detail_listener(field: str) -> Any:
+        def listener(
+            ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
+        ) -> None:
+            ack()
+            pain_id = _pain_id(action)
+            chosen = (action.get("selected_option") or {}).get("value")
+            if pain_id is None or chosen is None:
+                return
+            value: Any = int(chosen) if field == "severity" else chosen
+            deps.runtime.later(
+                set_detail, context.team_id, context.user_id, pain_id, field, value, respond
+            )
+
+        listener.__name__ = f"pain_{field}"
+        return listener
+
+    for action_id, field in _FIELDS.items():
+        app.action(action_id)(detail_listener(field))
+
+    def open_details(team_id: str, trigger_id: str, pain_id: int, channel: str | None) -> None:
+        pain = deps.store.pain_point(team_id, pain_id)
+        deps.open_view(
+            trigger_id, pain_modal(deps.journey, pain=pain, metadata={"channel": channel})
+        )
+
+    @app.action(Action.PAIN_DETAILS)
+    def pain_details(
+        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        ack()
+        if action.get("value", "").isdigit():
+            deps.runtime.later(
+                open_details,
+                context.team_id,
+                body["trigger_id"],
+                int(action["value"]),
+                context.channel_id,
+            )
+
+    def me_too(team_id: str, user: str, pain_id: int, instead_of: int, respond: Respond) -> None:
+        try:
+            deps.services.me_too(team_id, user, pain_id, instead_of=instead_of)
+        except (NotAllowed, NotFound) as e:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **notice(f":warning: {esc(str(e))}"),
+            )
+            return
+        people = deps.store.pain_votes(pain_id) + 1
+        respond(
+            replace_original=True,
+            **notice(
+                f":+1: Counted: you hit pain point *#{pain_id}* too ({people} people now). "
+                f"Your #{instead_of} was closed as its duplicate."
+            ),
+        )
+
+    @app.action(Action.PAIN_ME_TOO)
+    def pain_me_too(
+        ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        other, _, new = (action.get("value") or "").partition(":")
+        if other.isdigit() and new.isdigit():
+            deps.runtime.later(
+                me_too, context.team_id, context.user_id, int(other), int(new), respond
+            )

@@ -1,0 +1,62 @@
+"""Who may change an idea's status, pin it or merge it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+__all__ = ["Admins"]
+
+log = logging.getLogger(__name__)
+
+
+class Admins:
+    """Admins are the users named in config plus Slack workspace admins and owners.
+
+    Workspace roles come from `users.info` and are remembered for `ttl` seconds, so a
+    busy admin does not cost one Web API call per click.
+    """
+
+    def __init__(
+        self,
+        client: WebClient,
+        configured: Iterable[str],
+        *,
+        ttl: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.configured = frozenset(configured)
+        self.ttl = ttl
+        self._clock = clock
+        self._cache: dict[str, tuple[float, bool]] = {}
+        self._lock = threading.Lock()
+
+    def is_admin(self, user: str) -> bool:
+        """Whether `user` may take admin actions (one `users.info` call when not cached)."""
+        if user in self.configured:
+            return True
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(user)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            info = self.client.users_info(user=user)["user"]
+        except SlackApiError as e:
+            # Refusing is the safe answer when Slack cannot tell us; it is not remembered.
+            log.warning("users.info failed for %s: %s", user, e.response.get("error"))
+            return False
+        allowed = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+        with self._lock:
+            self._cache[user] = (now, allowed)
+        return allowed
+
+    def named(self) -> list[str]:
+        """Return the admins named in config, to tell people whom to ask."""
+        return sorted(self.configured)

@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: models in, dicts out. No Slack client, no database."""

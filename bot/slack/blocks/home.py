@@ -1,0 +1,103 @@
+"""The App Home tab: my pain points and ideas, ideas waiting for my estimate, the top."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prioritize.models import PainPoint
+
+from ...services import RoadmapEntry
+from ..ids import Action, Block
+from .kit import (
+    LIMITS,
+    Blocks,
+    actions,
+    button,
+    cap_blocks,
+    clip,
+    context,
+    divider,
+    esc,
+    header,
+    section,
+    select,
+)
+from .reports import roadmap_line
+
+__all__ = ["home_view"]
+
+SHOWN = 10
+"""Items per list: four lists of ten stay well under the 100-block limit of a view."""
+
+
+def home_view(
+    *,
+    team: str | None,
+    teams: Sequence[str],
+    notify: bool,
+    pain_points: Sequence[PainPoint],
+    ideas: Sequence[RoadmapEntry],
+    waiting: Sequence[RoadmapEntry],
+    top: Sequence[RoadmapEntry],
+) -> dict[str, Any]:
+    """Return the App Home view of one person."""
+    settings = [
+        select(
+            Action.HOME_TEAM,
+            [(t, t) for t in teams],
+            placeholder="Choose your team",
+            initial=team,
+        ),
+        button(
+            "Turn DMs off" if notify else "Turn DMs on",
+            Action.HOME_NOTIFY,
+            "off" if notify else "on",
+        ),
+    ]
+    blocks: Blocks = [
+        header("journeybot"),
+        section(
+            f"Your team: *{esc(team)}*"
+            if team
+            else "Tell journeybot your team: estimates and "
+            "support count per team, and some criteria are rated by certain teams only."
+        ),
+        actions(settings, block_id=Block.HOME_SETTINGS),
+        context(
+            "Status updates on ideas you supported or whose pain points you reported "
+            + ("come as DMs." if notify else "are off.")
+        ),
+        divider(),
+        header("Waiting for your estimate"),
+    ]
+    if not waiting:
+        blocks.append(section("Nothing waiting: you have estimated every active idea."))
+    for entry in waiting[:SHOWN]:
+        blocks.append(
+            section(
+                roadmap_line(entry),
+                accessory=button("Estimate", Action.IDEA_ESTIMATE, str(entry.idea.id)),
+            )
+        )
+    blocks += [divider(), header("Top of the roadmap")]
+    if not top:
+        blocks.append(section("No ideas yet. Propose one with `/idea`."))
+    for entry in top[:SHOWN]:
+        blocks.append(section(roadmap_line(entry)))
+    blocks += [divider(), header("Your ideas")]
+    if not ideas:
+        blocks.append(section("You have not proposed an idea yet."))
+    for entry in ideas[:SHOWN]:
+        blocks.append(section(roadmap_line(entry)))
+    blocks += [divider(), header("Your pain points")]
+    if not pain_points:
+        blocks.append(section("You have not logged a pain point yet. Try `/pain`."))
+    for pain in pain_points[:SHOWN]:
+        blocks.append(
+            section(
+                f"*#{pain.id}* {esc(clip(pain.text, 300))}\n"
+                f"{esc(pain.stage)} · severity {pain.severity} · *{pain.status.value}*"
+            )
+        )
+    return {"type": "home", "blocks": cap_blocks(blocks, LIMITS.VIEW_BLOCKS)}

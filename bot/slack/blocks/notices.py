@@ -1,0 +1,60 @@
+"""Short messages: closing-the-loop notices, refusals, and one-line answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prioritize.models import Idea, IdeaStatus
+
+from .kit import LIMITS, clip, context, esc, section
+
+__all__ = ["Why", "notice", "status_dm", "status_thread_reply"]
+
+_EMOJI = {
+    IdeaStatus.PROPOSED: ":seedling:",
+    IdeaStatus.PLANNED: ":calendar:",
+    IdeaStatus.IN_PROGRESS: ":hammer_and_wrench:",
+    IdeaStatus.DONE: ":tada:",
+    IdeaStatus.WONT_DO: ":no_entry_sign:",
+}
+
+
+class Why:
+    """Why a person gets a DM about an idea (said at the bottom of the DM)."""
+
+    SUPPORTED = "you supported it"
+    REPORTED = "it addresses a pain point you reported"
+
+
+def _where(source: str) -> str:
+    return "in Notion" if source == "notion" else "in Slack"
+
+
+def status_thread_reply(idea: Idea, old: IdeaStatus, new: IdeaStatus, source: str) -> dict:
+    """Return the reply posted in the idea card's thread when its status changes."""
+    line = f"{_EMOJI[new]} Status changed from *{old.value}* to *{new.value}* ({_where(source)})."
+    if new is IdeaStatus.DONE and idea.pain_point_ids:
+        line += " Its linked pain points are now marked Addressed."
+    return {"text": clip(line, LIMITS.MESSAGE_TEXT), "blocks": [section(line)]}
+
+
+def status_dm(
+    idea: Idea, old: IdeaStatus, new: IdeaStatus, *, why: str, link: str | None
+) -> dict[str, Any]:
+    """Return the DM telling someone an idea they care about changed status."""
+    title = f"#{idea.id} {esc(clip(idea.title, 300))}"
+    if link:
+        title = f"<{esc(link)}|{title}>"
+    line = f"{_EMOJI[new]} *{title}* is now *{new.value}* (was {old.value})."
+    return {
+        "text": clip(f"#{idea.id} {esc(idea.title)} is now {new.value}", LIMITS.MESSAGE_TEXT),
+        "blocks": [
+            section(line),
+            context(f"You get this because {why}. Turn these off with `/journey notify off`."),
+        ],
+    }
+
+
+def notice(text: str) -> dict[str, Any]:
+    """Return a one-section message from mrkdwn `text` (user parts already escaped)."""
+    return {"text": clip(text, LIMITS.MESSAGE_TEXT), "blocks": [section(text)]}

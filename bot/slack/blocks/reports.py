@@ -1,0 +1,89 @@
+"""Read-only reports: the /roadmap top 10 and the /journey heat table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prioritize.heat import Heat
+
+from ...services import RoadmapEntry
+from ..ids import Action
+from .kit import LIMITS, Blocks, actions, button, clip, context, divider, esc, header, section
+
+__all__ = ["heat_message", "roadmap_line", "roadmap_message"]
+
+TOP = 10
+
+
+def roadmap_line(entry: RoadmapEntry) -> str:
+    """Return one ranked idea as mrkdwn: rank, title, score, bucket, quadrant, status."""
+    s = entry.score
+    bucket = entry.item.bucket.value if entry.item.bucket else "off the roadmap"
+    needs = " (needs estimates)" if s.needs_estimates else ""
+    quadrant = f" · {s.quadrant.value}" if s.quadrant else ""
+    return (
+        f"*{entry.item.rank}.* #{entry.idea.id} *{esc(clip(entry.idea.title, 200))}*\n"
+        f"{s.value:g}{needs} · {bucket}{quadrant} · {entry.idea.status.value} · "
+        f"{s.facts.supporters} :+1:"
+    )
+
+
+def roadmap_message(
+    entries: Sequence[RoadmapEntry], *, weakest: str | None, notion_url: str | None
+) -> dict[str, Any]:
+    """Return the ephemeral /roadmap answer: top 10, weakest stage, link to Notion."""
+    active = [e for e in entries if e.idea.status.is_active]
+    blocks: Blocks = [header("Roadmap: top 10")]
+    if not active:
+        blocks.append(section("No ideas on the roadmap yet. Propose one with `/idea`."))
+    for entry in active[:TOP]:
+        blocks.append(section(roadmap_line(entry)))
+    if len(active) > TOP:
+        blocks.append(context(f"{len(active) - TOP} more ideas are ranked below these."))
+    blocks.append(divider())
+    if weakest:
+        blocks.append(
+            section(
+                f":fire: Weakest journey stage: *{esc(weakest)}* "
+                "(the most severe pain that no idea addresses yet)"
+            )
+        )
+    if notion_url:
+        blocks.append(
+            actions([button("Open the roadmap in Notion", Action.OPEN_LINK, url=notion_url)])
+        )
+    text = f"Roadmap: top {min(TOP, len(active))} of {len(active)} ideas"
+    return {"text": text, "blocks": blocks[: LIMITS.MESSAGE_BLOCKS]}
+
+
+def heat_message(h: Heat) -> dict[str, Any]:
+    """Return the ephemeral /journey answer: the stage heat table in a code block."""
+    width = min(24, max((len(r.stage) for r in h.stages), default=5))
+    peak = max((r.severity_load for r in h.stages), default=0) or 1
+    lines = [f"{'Stage':<{width}}  Open  Load  Unaddr.  Ideas"]
+    for r in h.stages:
+        bar = "█" * round(8 * r.severity_load / peak)
+        mark = " ← weakest" if r.stage == h.weakest else ""
+        lines.append(
+            f"{clip(r.stage, width):<{width}}  {r.open_pain_points:>4}  {r.severity_load:>4}  "
+            f"{r.unaddressed:>7}  {r.ideas:>5} {bar}{mark}"
+        )
+    table = lines[0]
+    for line in lines[1:]:
+        # Keep whole rows: a clipped code block would lose its closing fence.
+        if len(esc(f"{table}\n{line}")) > LIMITS.SECTION - 20:
+            table += "\n…"
+            break
+        table += "\n" + line
+    blocks: Blocks = [header("Journey heat"), section(f"```{esc(table)}```")]
+    if h.weakest:
+        blocks.append(
+            context(
+                f"Weakest stage: *{esc(h.weakest)}*: the most open severity that no idea "
+                "addresses. Load = sum of severities of open pain points."
+            )
+        )
+    else:
+        blocks.append(context("Every open pain point has an idea addressing it."))
+    return {"text": "Journey heat", "blocks": blocks}

@@ -1,0 +1,36 @@
+"""`/idea [text]`: open the idea modal, prefilled with the text and matching pain points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from ..blocks.idea import idea_modal
+from ..blocks.kit import unmarkup
+from ..deps import Deps
+from ..ids import Command
+
+__all__ = ["register"]
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register /idea."""
+
+    def open_modal(team_id: str, trigger_id: str, text: str, channel: str | None) -> None:
+        suggested = deps.store.similar_pain_points(team_id, text, limit=5) if text else []
+        view = idea_modal(
+            deps.journey, title=text, suggested=suggested, metadata={"channel": channel}
+        )
+        deps.open_view(trigger_id, view)
+
+    @app.command(Command.IDEA)
+    def idea_command(ack: Ack, command: dict[str, Any]) -> None:
+        ack()
+        deps.runtime.later(
+            open_modal,
+            command["team_id"],
+            command["trigger_id"],
+            unmarkup(command.get("text") or "").strip(),
+            command.get("channel_id"),
+        )

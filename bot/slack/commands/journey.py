@@ -1,0 +1,66 @@
+"""`/journey`: the stage heat table; `/journey team <Team>`; `/journey notify on|off`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from prioritize.config import InvalidInput
+
+from ..blocks.kit import esc, unmarkup
+from ..blocks.reports import heat_message
+from ..deps import Deps
+from ..ids import Command
+
+__all__ = ["HELP", "register"]
+
+HELP = (
+    "*/journey* shows where on the customer journey it hurts most.\n"
+    "• `/journey` or `/journey heat`: the stage heat table\n"
+    "• `/journey team <team>`: say which team you are in (estimates count per team)\n"
+    "• `/journey notify off` or `on`: status-update DMs about ideas you care about"
+)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register /journey and its subcommands."""
+
+    def heat(team_id: str, respond: Respond) -> None:
+        respond(response_type="ephemeral", **heat_message(deps.services.heat(team_id)))
+
+    @app.command(Command.JOURNEY)
+    def journey_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        team_id, user = command["team_id"], command["user_id"]
+        words = unmarkup(command.get("text") or "").split()
+        verb = words[0].casefold() if words else "heat"
+        rest = " ".join(words[1:])
+        if verb == "heat":
+            ack()
+            deps.runtime.later(heat, team_id, respond)
+        elif verb == "team":
+            # One small row: answered in the ack itself.
+            ack(response_type="ephemeral", text=_team(deps, team_id, user, rest))
+        elif verb == "notify" and rest.casefold() in ("on", "off"):
+            deps.services.set_notify(team_id, user, rest.casefold() == "on")
+            ack(
+                response_type="ephemeral",
+                text="Status-update DMs are on."
+                if rest.casefold() == "on"
+                else "Status-update DMs are off. Turn them back on with `/journey notify on`.",
+            )
+        else:
+            ack(response_type="ephemeral", text=HELP)
+
+
+def _team(deps: Deps, team_id: str, user: str, name: str) -> str:
+    if not name:
+        current = deps.store.team_of(team_id, user)
+        teams = ", ".join(deps.journey.teams)
+        where = f"You are in *{esc(current)}*." if current else "You have not set a team."
+        return f"{where} Set it with `/journey team <team>`: {esc(teams)}."
+    try:
+        team = deps.services.set_team(team_id, user, name)
+    except InvalidInput as e:
+        return f":warning: {esc(e.message)}"
+    return f"You are in *{esc(team)}* now; your estimates and +1s count for {esc(team)}."

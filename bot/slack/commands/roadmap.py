@@ -1,0 +1,33 @@
+"""`/roadmap`: the top 10 ideas, the weakest journey stage and the Notion roadmap link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from ..blocks.reports import roadmap_message
+from ..deps import Deps
+from ..ids import Command
+
+__all__ = ["NOTION_ROADMAP_URL", "register"]
+
+NOTION_ROADMAP_URL = "notion.roadmap_url"
+"""The meta key under which the Notion sync stores the roadmap page's URL."""
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register /roadmap."""
+
+    def answer(team_id: str, respond: Respond) -> None:
+        message = roadmap_message(
+            deps.services.roadmap(team_id),
+            weakest=deps.services.heat(team_id).weakest,
+            notion_url=deps.store.get_meta(NOTION_ROADMAP_URL),
+        )
+        respond(response_type="ephemeral", **message)
+
+    @app.command(Command.ROADMAP)
+    def roadmap_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        deps.runtime.later(answer, command["team_id"], respond)

@@ -1,0 +1,67 @@
+"""Reading what people entered in modals, and putting validation errors on the right field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from prioritize.config import InvalidInput
+
+from .ids import Block
+
+__all__ = ["error_block", "metadata", "read_state"]
+
+
+def read_state(view: Mapping[str, Any]) -> dict[str, Any]:
+    """Return {block_id: value} from a submitted view's state.
+
+    A text input gives its string (or None), a select its option value, a multi-select the
+    list of values. Each of our input blocks holds exactly one element.
+    """
+    values: dict[str, Any] = {}
+    for block_id, elements in (view.get("state") or {}).get("values", {}).items():
+        for element in elements.values():
+            values[block_id] = _value(element)
+    return values
+
+
+def _value(element: Mapping[str, Any]) -> Any:
+    kind = element.get("type")
+    if kind in ("multi_static_select", "multi_external_select"):
+        return [o["value"] for o in element.get("selected_options") or []]
+    if kind in ("static_select", "external_select", "radio_buttons"):
+        chosen = element.get("selected_option")
+        return chosen["value"] if chosen else None
+    value = element.get("value")
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+def metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the JSON we put in a view's private_metadata ({} when empty or not ours)."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+_FIELD_BLOCKS = {b.value: b.value for b in Block}
+_FIELD_BLOCKS.update({"pain_points": Block.PAIN_POINTS, "team": Block.OWNING_TEAM})
+
+
+def error_block(error: InvalidInput, blocks: Mapping[str, Any], *, default: str) -> str:
+    """Return the block_id a validation error belongs on, among the view's input `blocks`.
+
+    The error names a field (`stage`, `link`, ...); when it names none we know ("input"),
+    the first field its message mentions wins, else `default`.
+    """
+    field = error.field.split(".")[-1]
+    block = _FIELD_BLOCKS.get(field)
+    if block in blocks:
+        return block
+    message = error.message.casefold()
+    for block_id in blocks:
+        if block_id.replace("_", " ") in message:
+            return block_id
+    return default

@@ -1,0 +1,204 @@
+"""Running the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at `/slack/events`.
+
+    server, url = serve_http(app)          # in-process, on a free port, in a thread
+    ...
+    server.shutdown(); server.server_close()
+
+`run_bot` is what `journeybot run` calls; `on_start` hooks are where the scheduler of
+`bot/jobs.py` (periodic and debounced Notion sync, weekly digest) is started.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltRequest
+
+from storage.slack_state import SlackState
+
+from ..config import AppConfig, ConfigError, Settings
+from ..services import Services
+from .app import build_app
+from .runtime import Runtime
+
+__all__ = ["EVENTS_PATH", "Started", "bolt_request", "run_bot", "serve_http"]
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1_000_000
+"""Largest request accepted, in bytes: a 40,000-character slash command is ~120 KB encoded."""
+FORM = "application/x-www-form-urlencoded"
+
+
+def bolt_request(raw: str, headers: Mapping[str, str], query: str = "") -> BoltRequest:
+    """Return the BoltRequest for a raw HTTP body, reading slash commands that say "payload".
+
+    Bolt 1.30 takes any form body containing the word "payload" for an interactivity
+    payload and, finding no `payload` field, reads it as empty: `/pain payload fails` would
+    go unanswered. Such a body is read as the plain form it is; the signature is still
+    checked by Bolt against the untouched raw body.
+    """
+    request = BoltRequest(body=raw, query=query, headers=dict(headers))
+    if request.body or not raw or request.content_type != FORM:
+        return request
+    form = dict(parse_qsl(raw, keep_blank_values=True))
+    if "payload" in form or "command" not in form:
+        return request
+    request.body = form
+    # Bolt derives team, user, channel and response_url from the body when it builds a
+    # request; a dict body (allowed for Socket Mode requests) gives us that context.
+    request.context = BoltRequest(body=form, mode="socket_mode").context
+    return request
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Slack may open many connections at once (a burst of votes); the default of 5
+    # queued connections would refuse some of them.
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], app: App) -> None:
+        super().__init__(address, _Handler)
+        self.app = app
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        path, _, query = self.path.partition("?")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if path != EVENTS_PATH or not 0 <= length <= MAX_BODY:
+            self._refuse(404 if path != EVENTS_PATH else 413, length)
+            return
+        raw = self.rfile.read(length).decode("utf-8", errors="replace")
+        response = self.server.app.dispatch(bolt_request(raw, self.headers, query))
+        body = (response.body or "").encode("utf-8")
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        self._send(response.status, body, headers)
+
+    def _refuse(self, status: int, length: int) -> None:
+        # Read what the client is still sending (within reason) before answering: a client
+        # that cannot finish its upload never reads the answer, it sees a broken pipe.
+        left = length if 0 <= length <= 8 * MAX_BODY else 0
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                break
+            left -= len(chunk)
+        self.close_connection = True
+        message = b"not found" if status == 404 else b"request too large"
+        self._send(status, message, {"content-type": ["text/plain"], "connection": ["close"]})
+
+    def do_GET(self) -> None:
+        # A health check for load balancers; Slack itself only POSTs.
+        if self.path.partition("?")[0] == "/healthz":
+            self._send(200, b"ok")
+        else:
+            self._send(404, b"not found")
+
+    def _send(
+        self, status: int, body: bytes, headers: Mapping[str, Sequence[str] | str] | None = None
+    ) -> None:
+        self.send_response(status)
+        for name, values in (headers or {"content-type": ["text/plain"]}).items():
+            for value in [values] if isinstance(values, str) else values:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+def serve_http(app: App, *, host: str = "127.0.0.1", port: int = 0) -> tuple[_Server, str]:
+    """Serve `app` over HTTP in a background thread; return the server and its events URL.
+
+    Each request gets its own thread (ThreadingHTTPServer). Stop with
+    `server.shutdown(); server.server_close()`.
+    """
+    server = _Server((host, port), app)
+    # A short poll interval makes shutdown() quick, which the tests and the demo notice.
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="journeybot-http",
+        daemon=True,
+    )
+    thread.start()
+    bound_host, bound_port = server.server_address[:2]
+    return server, f"http://{bound_host}:{bound_port}{EVENTS_PATH}"
+
+
+@dataclass(frozen=True)
+class Started:
+    """What an `on_start` hook gets: the running bot's parts."""
+
+    settings: Settings
+    config: AppConfig
+    services: Services
+    app: App
+    runtime: Runtime
+
+
+StartHook = Callable[[Started], Callable[[], None] | None]
+"""Called once the app is built; may return a function to call on shutdown."""
+
+
+def run_bot(
+    settings: Settings,
+    config: AppConfig,
+    services: Services,
+    *,
+    port: int = 3000,
+    host: str = "0.0.0.0",
+    on_start: Sequence[StartHook] = (),
+) -> None:
+    """Run the bot until interrupted; raises ConfigError naming a missing setting."""
+    socket_mode = settings.slack_app_token is not None
+    settings.require("SLACK_BOT_TOKEN")
+    if not socket_mode:
+        settings.require("SLACK_SIGNING_SECRET")
+    # Slack stops redelivering an event within the hour; a week of claims is plenty.
+    SlackState(services.store).forget_claims(before=services.clock() - timedelta(days=7))
+    runtime = Runtime()
+    app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
+    started = Started(settings, config, services, app, runtime)
+    # The scheduler of bot/jobs.py (Notion sync, weekly digest) starts here, as a hook.
+    stops = [stop for hook in on_start if (stop := hook(started)) is not None]
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("journeybot: Socket Mode")
+            SocketModeHandler(app, settings.secret("SLACK_APP_TOKEN")).start()
+        else:
+            server = _Server((host, port), app)
+            log.info("journeybot: HTTP on %s:%s%s", host, port, EVENTS_PATH)
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
+    except KeyboardInterrupt:
+        pass
+    except OSError as e:
+        raise ConfigError(f"--port {port}: cannot listen: {e.strerror or e}") from None
+    finally:
+        for stop in reversed(stops):
+            try:
+                stop()
+            except Exception:
+                log.exception("a shutdown hook failed")
+        runtime.close()

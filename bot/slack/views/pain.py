@@ -1,0 +1,91 @@
+"""Submissions of the pain point modal (new, and editing an existing one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from prioritize.config import InvalidInput
+from prioritize.models import PainPoint
+
+from ...services import NotAllowed, NotFound
+from ..blocks.pain import pain_confirmation
+from ..deps import Deps
+from ..forms import error_block, metadata, read_state
+from ..ids import Block, View
+
+__all__ = ["register"]
+
+
+def _fields(values: dict[str, Any]) -> dict[str, Any]:
+    severity = values.get(Block.SEVERITY)
+    return {
+        "stage": values.get(Block.STAGE),
+        "severity": int(severity) if severity and severity.isdigit() else None,
+        "touchpoint": values.get(Block.TOUCHPOINT),
+        "persona": values.get(Block.PERSONA),
+        "owning_team": values.get(Block.OWNING_TEAM),
+        "source": values.get(Block.SOURCE),
+        "link": values.get(Block.LINK),
+    }
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register the pain modal submissions."""
+
+    def confirm(team_id: str, user: str, pain: PainPoint, channel: str | None) -> None:
+        similar = deps.store.similar_pain_points(team_id, pain.text, exclude=pain.id)
+        deps.tell(user, pain_confirmation(pain, similar, deps.journey), channel=channel)
+
+    # Storing happens before the ack on purpose: a problem must come back as an inline
+    # error on its field (response_action "errors"), which only the ack can carry. It is
+    # one local SQLite transaction; everything that talks to Slack waits for `later`.
+
+    @app.view(View.PAIN)
+    def pain_submitted(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
+        values = read_state(view)
+        text = values.get(Block.TEXT) or ""
+        try:
+            with deps.store.transaction():
+                # A second submission of the same modal stores nothing twice.
+                if not deps.state.claim(f"view:{view['id']}", now=deps.now()):
+                    ack()
+                    return
+                logged = deps.services.log_pain_point(
+                    context.team_id, context.user_id, text, **_fields(values)
+                )
+        except InvalidInput as e:
+            ack(
+                response_action="errors",
+                errors={error_block(e, values, default=Block.TEXT): e.message},
+            )
+            return
+        ack()
+        deps.runtime.later(
+            confirm, context.team_id, context.user_id, logged.pain, metadata(view).get("channel")
+        )
+
+    @app.view(View.PAIN_EDIT)
+    def pain_edited(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
+        values = read_state(view)
+        meta = metadata(view)
+        try:
+            pain = deps.services.update_pain_point(
+                context.team_id,
+                context.user_id,
+                int(meta["pain_id"]),
+                text=values.get(Block.TEXT) or "",
+                **_fields(values),
+            )
+        except InvalidInput as e:
+            ack(
+                response_action="errors",
+                errors={error_block(e, values, default=Block.TEXT): e.message},
+            )
+            return
+        except (NotAllowed, NotFound) as e:
+            ack(response_action="errors", errors={Block.TEXT: str(e)})
+            return
+        ack()
+        deps.runtime.later(confirm, context.team_id, context.user_id, pain, meta.get("channel"))

@@ -1,0 +1,76 @@
+"""What the Slack bot remembers for itself: work already done, DMs already sent.
+
+Lives beside `Store` on the same database and lock, so a claim and the change it guards
+can share one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .store import Store
+
+__all__ = ["SlackState"]
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class SlackState:
+    """Claims (do-once keys) and the DM log, on the Store's database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def claim(self, key: str, *, now: datetime) -> bool:
+        """Return True the first time `key` is claimed, False ever after."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "insert or ignore into slack_claims (key, at) values (?, ?)", [key, _iso(now)]
+            )
+            return cursor.rowcount == 1
+
+    def claimed(self, key: str) -> bool:
+        """Whether `key` has been claimed."""
+        with self.store.transaction() as db:
+            return db["slack_claims"].count_where("key = ?", [key]) > 0
+
+    def forget_claims(self, *, before: datetime) -> int:
+        """Drop claims older than `before` (Slack stops redelivering after an hour)."""
+        with self.store.transaction() as db:
+            return db.execute("delete from slack_claims where at < ?", [_iso(before)]).rowcount
+
+    def claim_dm(
+        self, team_id: str, user: str, idea_id: int, *, now: datetime, per_day: int
+    ) -> bool:
+        """Count one DM to `user` about `idea_id` today; False when `per_day` are spent."""
+        day = now.astimezone(UTC).date().isoformat()
+        with self.store.transaction() as db:
+            rows = db.execute(
+                "select sent from slack_dms where team_id = ? and user_id = ? and idea_id = ?"
+                " and day = ?",
+                [team_id, user, idea_id, day],
+            ).fetchall()
+            sent = rows[0][0] if rows else 0
+            if sent >= per_day:
+                return False
+            db.execute(
+                "insert into slack_dms (team_id, user_id, idea_id, day, sent)"
+                " values (?, ?, ?, ?, 1) on conflict (team_id, user_id, idea_id, day)"
+                " do update set sent = sent + 1",
+                [team_id, user, idea_id, day],
+            )
+            return True
+
+    def dms_sent(self, team_id: str, user: str, idea_id: int, *, day: str) -> int:
+        """Return how many DMs `user` got about `idea_id` on `day` (YYYY-MM-DD, UTC)."""
+        with self.store.transaction() as db:
+            rows = db.execute(
+                "select sent from slack_dms where team_id = ? and user_id = ? and idea_id = ?"
+                " and day = ?",
+                [team_id, user, idea_id, day],
+            ).fetchall()
+            return rows[0][0] if rows else 0

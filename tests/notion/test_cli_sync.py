@@ -1,0 +1,63 @@
+"""`journeybot sync`: one sync with a progress bar and a summary, or one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.sandbox.notion_api import NotionEmulator
+from bot.services import Services
+from storage.store import Store
+
+CREDENTIALS = ["NOTION_TOKEN", "NOTION_PARENT_PAGE_ID", "NOTION_API_URL", "JOURNEYBOT_CONFIG"]
+
+
+@pytest.fixture
+def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no developer .env is read
+    path = tmp_path / "journeybot.db"
+    monkeypatch.setenv("JOURNEYBOT_DB", str(path))
+    store = Store.open(path)
+    services = Services(store)
+    pain = services.log_pain_point("T0001", "U1", "Checkout fails on mobile", stage="Purchase")
+    services.propose_idea("T0001", "U1", "Retry payments", pain_point_ids=[pain.pain.id or 0])
+    store.close()
+    return path
+
+
+def test_without_a_notion_token_sync_says_so_in_one_line(db: Path) -> None:
+    result = CliRunner().invoke(app, ["sync"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: NOTION_TOKEN is not set: create an integration and set its secret"
+    ]
+
+
+def test_without_a_parent_page_sync_says_so_in_one_line(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTION_TOKEN", "secret")
+    result = CliRunner().invoke(app, ["sync"])
+    assert result.exit_code == 2
+    assert "NOTION_PARENT_PAGE_ID is not set" in result.output
+
+
+def test_sync_pushes_the_roadmap_and_prints_what_it_did(
+    db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
+) -> None:
+    monkeypatch.setenv("NOTION_TOKEN", notion.token)
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", notion.root_page_id)
+    monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+    result = CliRunner().invoke(app, ["sync"])
+    assert result.exit_code == 0, result.output
+    assert "Synced to Notion: 2 created, 0 updated, 0 archived, 0 read back;" in result.output
+    again = CliRunner().invoke(app, ["sync"])
+    assert "0 created, 0 updated, 0 archived, 0 read back; 1 request in" in again.output
+    store = Store.open(db)
+    assert (store.get_meta("notion.roadmap_url") or "").startswith("https://www.notion.so/")
+    store.close()

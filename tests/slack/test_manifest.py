@@ -1,0 +1,134 @@
+"""manifest.yml: valid for Slack, and in step with ids.py, the listeners and the README."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jsonschema
+from slack_bolt import App
+from slack_helpers import MANIFEST, ROOT, SECRET, Bot
+
+from bot.slack.app import SURFACES
+from bot.slack.ids import COMMANDS, EVENTS, MESSAGE_SHORTCUTS, Action, Event, View
+
+SCHEMA = json.loads((ROOT / "tests/data/slack-manifest.schema.json").read_text(encoding="utf-8"))
+
+# Each scope and what needs it. A scope not listed here is one the code does not use.
+NEEDED_SCOPES = {
+    "commands": "the slash commands and the message shortcut",
+    "chat:write": "idea cards, chat.update, ephemerals, thread replies and DMs",
+    "channels:history": "message.channels: votes in card threads in public channels",
+    "groups:history": "message.groups: votes in card threads in private channels",
+    "reactions:read": "reaction_added / reaction_removed on idea cards",
+    "reactions:write": "reactions.add acknowledging a thread vote",
+    "users:read": "users.info: is this person a workspace admin or owner?",
+}
+
+
+class RecordingApp(App):
+    """A real Bolt App that also notes what each listener registers on."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            signing_secret=SECRET, token="xoxb-unused", token_verification_enabled=False
+        )
+        self.seen: dict[str, set[str]] = {
+            k: set() for k in ("command", "shortcut", "event", "action", "view", "options")
+        }
+
+    def command(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen["command"].add(str(command))
+        return super().command(command, *args, **kwargs)
+
+    def shortcut(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen["shortcut"].add(str(constraints))
+        return super().shortcut(constraints, *args, **kwargs)
+
+    def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen["event"].add(str(event))
+        return super().event(event, *args, **kwargs)
+
+    def action(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen["action"].add(str(constraints))
+        return super().action(constraints, *args, **kwargs)
+
+    def view(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen["view"].add(str(constraints))
+        return super().view(constraints, *args, **kwargs)
+
+    def options(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen["options"].add(str(constraints))
+        return super().options(constraints, *args, **kwargs)
+
+
+def registered() -> dict[str, set[str]]:
+    app = RecordingApp()
+    for surface in SURFACES:
+        # Registration only closes over deps; no listener runs here.
+        surface.register(app, None)  # type: ignore[arg-type]
+    return app.seen
+
+
+def readme_commands() -> set[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Slack commands", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(/[a-z]+)", section, re.MULTILINE))
+
+
+def test_manifest_validates_against_slacks_schema() -> None:
+    jsonschema.validate(MANIFEST, SCHEMA)
+
+
+def test_commands_agree_across_manifest_ids_listeners_and_readme() -> None:
+    manifest = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+    assert manifest == set(COMMANDS) == registered()["command"] == readme_commands()
+    assert manifest == {"/pain", "/idea", "/roadmap", "/journey"}
+
+
+def test_shortcuts_agree_across_manifest_ids_and_listeners() -> None:
+    shortcuts = MANIFEST["features"]["shortcuts"]
+    assert {s["callback_id"] for s in shortcuts} == set(MESSAGE_SHORTCUTS)
+    assert set(MESSAGE_SHORTCUTS) == registered()["shortcut"]
+    assert {s["type"] for s in shortcuts} == {"message"}
+
+
+def test_event_subscriptions_agree_with_ids_and_listeners() -> None:
+    bot_events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert set(bot_events) == set(EVENTS)
+    assert set(EVENTS.values()) == registered()["event"] == {e.value for e in Event}
+
+
+def test_every_action_and_view_id_has_a_listener() -> None:
+    seen = registered()
+    assert seen["view"] == {v.value for v in View if v is not View.WHY}
+    assert seen["action"] | seen["options"] == {a.value for a in Action}
+    assert seen["options"] == {Action.PAIN_SEARCH, Action.IDEA_SEARCH}
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_code_needs() -> None:
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == set(NEEDED_SCOPES)
+    assert "user" not in MANIFEST["oauth_config"]["scopes"]
+
+
+def test_manifest_enables_the_home_tab_and_options_loading_the_code_uses() -> None:
+    features = MANIFEST["features"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["app_home"]["messages_tab_enabled"] is True  # where status DMs land
+    interactivity = MANIFEST["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["message_menu_options_url"].endswith("/slack/events")
+
+
+def test_every_manifest_command_and_shortcut_is_answered_over_http(bot: Bot) -> None:
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert bot.people.slash("U0BEN", command["command"], "help").status == 200
+    message = bot.slack.post_as_user("U0BEN", "C0ROADMAP", "a customer said this")
+    reply = bot.people.message_shortcut(
+        "U0BEN", "log_pain_point", channel="C0ROADMAP", message_ts=message["ts"]
+    )
+    assert reply.status == 200
+    # Something the manifest does not declare is not handled.
+    assert bot.people.slash("U0BEN", "/unknown").status == 404
+    bot.settle()

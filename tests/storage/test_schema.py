@@ -1,0 +1,88 @@
+"""Opening a database: migrations, pragmas, and refusing files that are not databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from prioritize.config import InvalidInput
+from storage.schema import migrations
+from storage.store import BUSY_TIMEOUT_MS, Store
+
+TABLES = {
+    "pain_points",
+    "ideas",
+    "idea_pain_points",
+    "estimates",
+    "supports",
+    "pain_votes",
+    "people",
+    "idea_stats",
+    "status_changes",
+    "meta",
+    "pain_points_fts",
+    "ideas_fts",
+}
+
+
+def test_opening_a_new_file_creates_the_whole_schema(store):
+    assert set(store.db.table_names()) >= TABLES
+    applied = [m.name for m in migrations.applied(store.db)]
+    assert applied[0] == "m001_core"
+    assert "m003_meta" in applied
+    assert migrations.pending(store.db) == []
+
+
+def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path, store):
+    store.set_meta("notion_url", "https://notion.so/x")
+    applied = migrations.applied(store.db)
+    store.close()
+    for _ in range(2):
+        again = Store.open(db_path)
+        assert migrations.applied(again.db) == applied
+        assert again.get_meta("notion_url") == "https://notion.so/x"
+        again.close()
+
+
+def test_a_database_from_before_the_meta_table_gets_it_on_open(db_path, store):
+    # What a database created by the first release looks like: no meta table, and no
+    # record of the migration that adds it.
+    store.db.execute("drop table meta")
+    store.db.execute("delete from _sqlite_migrations where name = 'm003_meta'")
+    store.close()
+    upgraded = Store.open(db_path)
+    upgraded.set_meta("k", "v")
+    assert upgraded.get_meta("k") == "v"
+    upgraded.close()
+
+
+def test_wal_foreign_keys_and_busy_timeout_are_on(store):
+    conn = store.db.conn
+    assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("pragma foreign_keys").fetchone()[0] == 1
+    assert conn.execute("pragma busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+
+
+def test_foreign_keys_are_enforced(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute(
+            "insert into estimates (idea_id, voter, team_id, impact, created_at)"
+            " values (999, 'U1', 'T1', 3, '2025-01-01')"
+        )
+
+
+def test_a_file_that_is_not_a_database_is_refused_naming_the_setting(tmp_path: Path):
+    junk = tmp_path / "notes.db"
+    junk.write_text("this is not SQLite " * 100)
+    with pytest.raises(InvalidInput) as e:
+        Store.open(junk)
+    assert e.value.field == "JOURNEYBOT_DB"
+    assert str(junk) in e.value.message
+
+
+def test_the_database_folder_is_created(tmp_path: Path):
+    s = Store.open(tmp_path / "new" / "dir" / "journeybot.db")
+    assert (tmp_path / "new" / "dir" / "journeybot.db").exists()
+    s.close()
