@@ -26,7 +26,7 @@ from prioritize.config import InvalidInput
 
 from .config import AppConfig, ConfigError, Settings, load_config, load_settings
 from .services import NotAllowed, NotFound, Services
-from .tables import heat_table, roadmap_table
+from .tables import heat_table, roadmap
 
 app = typer.Typer(
     help="journeybot: customer-journey pain points and a ranked roadmap, from Slack to Notion.",
@@ -125,7 +125,7 @@ def roadmap_command(
         if not entries:
             out.print("No ideas yet. Propose one in Slack with /idea.")
             return
-        out.print(roadmap_table(entries[: limit or None]))
+        out.print(roadmap(entries[: limit or None], width=out.width))
 
 
 @app.command("journey")
@@ -384,7 +384,9 @@ def demo_command(
     services, team_id = result.services, result.team_id
     try:
         out.print()
-        out.print(roadmap_table(services.roadmap(team_id), title="The prioritized roadmap"))
+        out.print(
+            roadmap(services.roadmap(team_id), width=out.width, title="The prioritized roadmap")
+        )
         out.print()
         out.print(heat_table(services.heat(team_id)))
         out.print()

@@ -171,7 +171,6 @@ def run_demo(
                 step(say)
                 progress.update(task, completed=total, now="done")
         runtime.drain(timeout=30)
-        result.team_id = services.store.workspaces()[0]
         _write_outputs(out_dir, services, slack, notion, people)
         result.slack_requests = slack.count()
         result.notion_requests = notion.request_count
@@ -202,8 +201,11 @@ def _sync(jobs: Jobs, runtime: Runtime, say: Callable[[str], None]) -> None:
     runtime.drain(timeout=30)
     reports = jobs.sync_now()
     runtime.drain(timeout=30)
-    for report in reports.values():
-        say(str(report.summary() if hasattr(report, "summary") else report))
+    for r in reports.values():
+        say(
+            f"{r.created} created, {r.updated} updated, {r.archived} archived,"
+            f" {r.read_back} read back, {r.requests} requests"
+        )
 
 
 def _digest(jobs: Jobs, runtime: Runtime, out_dir: Path, say: Callable[[str], None]) -> None:
@@ -250,6 +252,8 @@ class _Player:
             say(f"{self._first(person.id)} is in {person.team}")
 
     def _submit(self, user: str, callback_id: str, answers: Mapping[str, Any]) -> None:
+        # The bot opens forms after its ack, as Slack requires; wait for it like a person would.
+        self.runtime.drain(timeout=30)
         modal = self.slack.modal(user)
         if modal is None or modal.get("callback_id") != callback_id:
             raise DemoError(f"expected the {callback_id} form to be open for {user}")
@@ -382,9 +386,7 @@ class _Player:
                         Block.WEEKS: f"{vote.weeks:g}",
                     },
                 )
-                say(
-                    f"{who} estimates #{card.id}: impact {vote.impact}, complexity {vote.complexity}"
-                )
+                say(f"{who} estimates #{card.id}: impact {vote.impact}, effort {vote.weeks:g}w")
         self.runtime.drain(timeout=30)
 
     def merge(self, ideas: Mapping[str, int], say: Callable[[str], None]) -> None:

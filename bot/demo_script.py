@@ -340,7 +340,7 @@ IDEAS = (
         "Support 3-D Secure and speed up checkout",
         "Move checkout to the payment provider's hosted page with 3-D Secure, and load it lazily.",
         "Engineering",
-        (8, 31, 10),
+        (8, 31),
         5,
         3,
         4,

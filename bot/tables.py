@@ -4,20 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from prioritize.heat import Heat
 
 from .services import RoadmapEntry
 
-__all__ = ["heat_table", "roadmap_table"]
+__all__ = ["WIDE", "heat_table", "roadmap", "roadmap_table"]
+
+WIDE = 140
+"""Terminal width from which the breakdown fits in the table as a column."""
 
 _BUCKET_STYLE = {"Now": "bold green", "Next": "yellow", "Later": "dim"}
 
 
-def roadmap_table(entries: Sequence[RoadmapEntry], *, title: str = "Roadmap") -> Table:
-    """Return the ranked roadmap as a table."""
+def roadmap(
+    entries: Sequence[RoadmapEntry], *, width: int, title: str = "Roadmap"
+) -> RenderableType:
+    """Return the roadmap for a terminal `width` columns wide.
+
+    Wide terminals get the breakdown as the table's last column; narrow ones get the table
+    without it and one numbered "why" line per idea underneath, which reads better than a
+    column wrapped into a dozen short lines.
+    """
+    if width >= WIDE:
+        return roadmap_table(entries, title=title)
+    lines = Text()
+    for entry in entries:
+        teams = ", ".join(entry.score.facts.consensus.teams) or "no estimates yet"
+        lines.append(f"{entry.item.rank:>3}. #{entry.idea.id} ", style="bold")
+        lines.append(f"({teams}) ", style="cyan")
+        lines.append(f"{entry.breakdown}\n")
+    return Group(roadmap_table(entries, title=title, narrow=True), Text("Why:"), lines)
+
+
+def roadmap_table(
+    entries: Sequence[RoadmapEntry], *, title: str = "Roadmap", narrow: bool = False
+) -> Table:
+    """Return the ranked roadmap as a table; `narrow` leaves out the teams and breakdown."""
     table = Table(title=title, title_justify="left", expand=False, show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("Score", justify="right")
@@ -25,8 +52,9 @@ def roadmap_table(entries: Sequence[RoadmapEntry], *, title: str = "Roadmap") ->
     table.add_column("Quadrant")
     table.add_column("Status")
     table.add_column("Idea", max_width=40)
-    table.add_column("Teams", max_width=24)
-    table.add_column("Why", max_width=70)
+    if not narrow:
+        table.add_column("Teams", max_width=24)
+        table.add_column("Why", max_width=70)
     for entry in entries:
         s = entry.score
         bucket = entry.item.bucket.value if entry.item.bucket else "-"
@@ -39,8 +67,11 @@ def roadmap_table(entries: Sequence[RoadmapEntry], *, title: str = "Roadmap") ->
             entry.idea.status.value,
             # Titles and team names are people's text, not Rich markup: "[/]" must print.
             escape(f"#{entry.idea.id} {entry.idea.title}"),
-            escape(", ".join(s.facts.consensus.teams) or "-"),
-            escape(entry.breakdown),
+            *(
+                []
+                if narrow
+                else [escape(", ".join(s.facts.consensus.teams) or "-"), escape(entry.breakdown)]
+            ),
         )
     if any(e.score.needs_estimates for e in entries):
         table.caption = "* needs estimates: ranked after the ideas that have enough"

@@ -11,7 +11,7 @@ _SAID = {
     "chat.postMessage": "posted",
     "chat.postEphemeral": "showed only to",
     "chat.update": "updated",
-    "views.open": "opened a form for",
+    "views.open": "opened a form",
     "views.publish": "refreshed the Home tab of",
     "reactions.add": "reacted",
     "files.completeUploadExternal": "uploaded a file to",
@@ -76,8 +76,8 @@ def transcript(
         if call.method.startswith("views."):
             view = p.get("view") or {}
             heading = _text(view.get("title")) or "Home"
-            who = name_of(p.get("user_id", "")) if p.get("user_id") else "someone"
-            out.append(f"- {verb} {who}: *{heading}*")
+            who = f" {name_of(p['user_id'])}" if p.get("user_id") else ""
+            out.append(f"- {verb}{who}: *{heading}*")
             continue
         if call.method == "files.completeUploadExternal":
             files = p.get("files") or []
