@@ -26,6 +26,7 @@ from storage.store import Store
 from . import demo_script as script
 from .config import AppConfig, DigestConfig, Settings, SlackConfig, SyncConfig
 from .jobs import Jobs
+from .notion.client import NotionClient
 from .notion_html import property_text, render_page
 from .sandbox.notion_api import NotionEmulator
 from .sandbox.slack_api import SlackEmulator
@@ -37,7 +38,7 @@ from .slack.run import serve_http
 from .slack.runtime import Runtime
 from .transcript import transcript
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["OUTPUTS", "DemoError", "DemoResult", "fill", "fresh", "run_demo"]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def run_demo(
     """
     console = console or Console(stderr=True)
     started = time.perf_counter()
-    _fresh(out_dir)
+    fresh(out_dir)
     people = {p.id: p for p in script.PEOPLE}
     slack = SlackEmulator(
         users={
@@ -111,7 +112,7 @@ def run_demo(
     )
     config = AppConfig(
         slack=SlackConfig(roadmap_channel=ROADMAP, admins=["U03CHLOE"], card_update_delay=0.3),
-        sync=SyncConfig(debounce_seconds=2, requests_per_second=notion_rate),
+        sync=SyncConfig(debounce_seconds=2),
         digest=DigestConfig(),
     )
     store = Store.open(settings.journeybot_db)
@@ -119,7 +120,8 @@ def run_demo(
     runtime = Runtime()
     app = build_app(settings, config, services, runtime=runtime)
     server, url = serve_http(app)
-    jobs = Jobs(settings, config, services, slack_client=app.client)
+    notion_client = NotionClient.from_settings(settings, requests_per_second=notion_rate)
+    jobs = Jobs(settings, config, services, slack_client=app.client, notion_client=notion_client)
     ws = Workspace(slack, url, SIGNING_SECRET)
     result = DemoResult(
         out_dir,
@@ -186,7 +188,7 @@ def run_demo(
     return result
 
 
-def _fresh(out_dir: Path) -> None:
+def fresh(out_dir: Path) -> None:
     """Make `out_dir` ready for a new week, removing only what an earlier demo wrote there."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:

@@ -1,0 +1,122 @@
+"""The demo's week, smaller, end to end: signed Slack requests in, Notion pages out."""
+
+from pathlib import Path
+
+import pytest
+
+from bot import demo_script as script
+from bot.demo import OUTPUTS, fresh, run_demo
+from bot.notion_html import property_text
+from prioritize.models import IdeaStatus, PainStatus
+
+KEYS = ("checkout", "invites", "sso", "first-run", "invites-dup")
+IDEAS = tuple(i for i in script.IDEAS if i.key in KEYS)
+NEEDED = sorted({p for i in IDEAS for p in i.pains})
+# Keep the pain points the ideas link to, plus one of every stage and every quote.
+PAINS = tuple(
+    p
+    for n, p in enumerate(script.PAINS)
+    if n in NEEDED
+    or p.quote
+    or n == next(i for i, q in enumerate(script.PAINS) if q.stage == p.stage)
+)
+VOTES = tuple(v for v in script.VOTES if v.idea in KEYS)
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    # Notion's own limit is 3 requests a second; the emulator and the client both allow
+    # more here so the test stays quick. The bench and `make demo` keep 3.
+    result = run_demo(out, pains=PAINS, ideas=IDEAS, votes=VOTES, notion_rate=30, keep_running=True)
+    yield result
+    result.slack.stop()
+    result.notion.stop()
+    result.services.store.close()
+
+
+def test_every_pain_point_and_idea_reaches_the_database(week):
+    store, team = week.services.store, week.team_id
+    pains = store.pain_points(team)
+    assert len(pains) == len(PAINS)
+    assert {p.stage for p in pains} == set(week.services.journey.stages)
+    quotes = [p for p in pains if p.link]
+    assert len(quotes) == sum(p.quote for p in PAINS)
+    assert all(p.link.startswith("https://") for p in quotes)
+    ideas = store.ideas(team, include_merged=True)
+    assert len(ideas) == len(IDEAS)
+
+
+def test_the_duplicate_is_merged_with_its_votes(week):
+    store, team = week.services.store, week.team_id
+    dup = store.idea(team, week.ideas["invites-dup"])
+    survivor = week.ideas["invites"]
+    assert dup.merged_into == survivor
+    voters = {e.voter for e in store.estimates(survivor)}
+    assert "U10JON" in voters  # voted on the duplicate only
+    assert store.estimates(dup.id) == []
+
+
+def test_sales_and_engineering_disagree_about_sso(week):
+    entry = week.services.entry(week.team_id, week.ideas["sso"])
+    assert entry.score.facts.consensus.disagree
+    assert "Sales" in entry.breakdown and "Engineering" in entry.breakdown
+
+
+def test_the_leaders_notion_edit_came_back_and_people_were_told(week):
+    store, team = week.services.store, week.team_id
+    idea = store.idea(team, week.ideas["first-run"])
+    assert idea.status is IdeaStatus.IN_PROGRESS
+    assert store.status_changes(idea.id)[-1]["source"] == "notion"
+    thread = week.slack.thread(idea.card_channel, idea.card_ts)
+    assert any("In progress" in (m.get("text") or "") for m in thread[1:])
+    reporters = {store.pain_point(team, p).reporter for p in idea.pain_point_ids}
+    for person in reporters:
+        assert any("In progress" in (m.get("text") or "") for m in week.slack.dms(person))
+
+
+def test_notion_holds_one_page_per_idea_with_journeybots_numbers(week):
+    pages = [
+        p
+        for p in week.notion.pages()
+        if property_text(p["properties"].get("Idea ID")) and not p.get("in_trash")
+    ]
+    by_idea = {}
+    for page in pages:
+        by_idea.setdefault(property_text(page["properties"]["Idea ID"]), []).append(page)
+    assert all(len(v) == 1 for v in by_idea.values()), "a duplicate page was created"
+    for entry in week.services.roadmap(week.team_id):
+        [page] = next(v for k, v in by_idea.items() if k.lstrip("#") == str(entry.idea.id))
+        props = page["properties"]
+        assert float(property_text(props["Score"])) == entry.score.value
+        assert property_text(props["Status"]) == entry.idea.status.value
+        assert property_text(props["Bucket"]) == (
+            entry.item.bucket.value if entry.item.bucket else ""
+        )
+
+
+def test_cards_were_posted_and_the_outputs_written(week):
+    roadmap = week.slack.messages("C0ROADMAP", include_replies=False)
+    cards = [m for m in roadmap if m.get("blocks")]
+    assert len(cards) >= len(IDEAS)
+    out: Path = week.out_dir
+    for name in ("journeybot.db", "roadmap.html", "digest-chart.png", "slack-transcript.md"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "digest-chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = (out / "roadmap.html").read_text()
+    assert "Now" in html and "Journey heat" in html
+    assert "Self-serve SSO" in html
+
+
+def test_pain_points_addressed_stay_open_until_done(week):
+    pains = week.services.store.pain_points(week.team_id)
+    assert all(p.status is PainStatus.OPEN for p in pains)
+
+
+def test_a_second_run_replaces_only_what_the_demo_wrote(tmp_path):
+    for name in OUTPUTS:
+        (tmp_path / name).write_text("old")
+    (tmp_path / "journeybot.db-wal").write_text("old")
+    (tmp_path / "notes.txt").write_text("mine")
+    fresh(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
