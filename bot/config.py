@@ -143,7 +143,8 @@ def load_config(path: Path | None) -> AppConfig:
     if path is None:
         return AppConfig()
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        # utf-8-sig: editors on Windows save a byte-order mark that TOML would call invalid.
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"JOURNEYBOT_CONFIG: {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as e:

@@ -64,10 +64,27 @@ def open_database(path: str | Path) -> Database:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         db = Database(conn)
-        migrations.apply(db)
+        if migrations.pending(db):
+            _migrate(db)
     except sqlite3.DatabaseError as e:
         raise InvalidInput("JOURNEYBOT_DB", f"cannot open {path}: {e}") from e
     return db
+
+
+def _migrate(db: Database) -> None:
+    # Under the write lock, so that the bot and a CLI command opening a new (or older)
+    # database at the same moment take turns: the second finds nothing left to do.
+    # Without it, both read "pending", and the one that loses the race to write fails at
+    # once with "database is locked" (SQLite cannot wait for a read that became stale).
+    # Each migration still runs in its own savepoint inside this transaction.
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
 
 
 def _iso(moment: datetime) -> str:
@@ -435,12 +452,37 @@ class Store:
                 }
             )
             if status is IdeaStatus.DONE or old is IdeaStatus.DONE:
-                pain_status = PainStatus.ADDRESSED if status is IdeaStatus.DONE else PainStatus.OPEN
+                done = status is IdeaStatus.DONE
+                # Only Open <-> Addressed: a pain point someone Closed stays closed, and one
+                # that another Done idea still addresses stays Addressed on a reopen.
+                before, after = (
+                    (PainStatus.OPEN, PainStatus.ADDRESSED)
+                    if done
+                    else (PainStatus.ADDRESSED, PainStatus.OPEN)
+                )
                 for pain_id in idea.pain_point_ids:
-                    db["pain_points"].update(pain_id, {"status": pain_status.value})
-                    for other in self._ideas_linked_to(pain_id):
-                        self.refresh_stats(other)
+                    if not done and self._addressed_elsewhere(pain_id, idea_id):
+                        continue
+                    changed = db.execute(
+                        "update pain_points set status = ? where id = ? and status = ?",
+                        [after.value, pain_id, before.value],
+                    ).rowcount
+                    if changed:
+                        for other in self._ideas_linked_to(pain_id):
+                            self.refresh_stats(other)
         return old
+
+    def _addressed_elsewhere(self, pain_id: int, idea_id: int) -> bool:
+        """Whether another live idea that is Done addresses this pain point."""
+        return (
+            self.db.execute(
+                "select 1 from idea_pain_points l join ideas i on i.id = l.idea_id"
+                " where l.pain_point_id = ? and i.id != ? and i.status = 'Done'"
+                " and i.merged_into is null limit 1",
+                [pain_id, idea_id],
+            ).fetchone()
+            is not None
+        )
 
     def status_changes(self, idea_id: int) -> list[dict[str, Any]]:
         """Return the idea's status history, oldest first."""

@@ -178,3 +178,9 @@ def test_settings_are_frozen_once_built():
     s = Settings()
     with pytest.raises(ValueError):
         s.journeybot_db = Path("other.db")  # type: ignore[misc]
+
+
+def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "journeybot.toml"
+    path.write_bytes(b"\xef\xbb\xbf[journey.scoring]\nstrategy = 'ice'\n")
+    assert load_config(path).journey.scoring.strategy is Strategy.ICE

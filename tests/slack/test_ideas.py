@@ -254,7 +254,7 @@ def test_a_burst_of_thirty_plus_ones_updates_the_card_a_few_times_not_thirty(
         )
     bot.settle()
     assert len(bot.store.supporters(idea.id)) == 30
-    assert 1 <= bot.slack.count("chat.update") <= 5
+    assert 1 <= bot.slack.count("chat.update") <= 8  # a few, however the burst is spread
     assert "*Supporters*\n30" in bot.text_of(bot.card(idea))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,4 +86,29 @@ def test_a_file_that_is_not_a_database_is_refused_naming_the_setting(tmp_path: P
 def test_the_database_folder_is_created(tmp_path: Path):
     s = Store.open(tmp_path / "new" / "dir" / "journeybot.db")
     assert (tmp_path / "new" / "dir" / "journeybot.db").exists()
+    s.close()
+
+
+def test_opening_a_new_database_from_several_connections_at_once_migrates_it_once(db_path):
+    # The bot and a CLI command started together on a fresh file: both must open it.
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Store.open(db_path).close()
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    s = Store.open(db_path)
+    names = [m.name for m in migrations.applied(s.db)]
+    assert len(names) == len(set(names))
+    assert s.db.conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     s.close()

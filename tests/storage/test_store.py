@@ -191,6 +191,27 @@ def test_done_marks_linked_pain_points_addressed_and_reopening_marks_them_open(s
     assert history == [("Proposed", "Done", "slack"), ("Done", "Planned", "notion")]
 
 
+def test_reopening_an_idea_leaves_pain_that_another_done_idea_addresses(store):
+    pain = add_pain(store)
+    first, second = add_idea(store, "A", pains=[pain.id]), add_idea(store, "B", pains=[pain.id])
+    for idea in (first, second):
+        store.set_status(T1, idea.id, IdeaStatus.DONE, by="U9", source="slack", now=START)
+    store.set_status(T1, first.id, IdeaStatus.WONT_DO, by="U9", source="slack", now=START)
+    assert store.pain_point(T1, pain.id).status is PainStatus.ADDRESSED
+    store.set_status(T1, second.id, IdeaStatus.PLANNED, by="U9", source="slack", now=START)
+    assert store.pain_point(T1, pain.id).status is PainStatus.OPEN
+
+
+def test_a_pain_point_someone_closed_stays_closed_whatever_the_idea_does(store):
+    pain = add_pain(store)
+    store.update_pain_point(T1, pain.id, status=PainStatus.CLOSED)
+    idea = add_idea(store, pains=[pain.id])
+    store.set_status(T1, idea.id, IdeaStatus.DONE, by="U9", source="slack", now=START)
+    assert store.pain_point(T1, pain.id).status is PainStatus.CLOSED
+    store.set_status(T1, idea.id, IdeaStatus.PROPOSED, by="U9", source="slack", now=START)
+    assert store.pain_point(T1, pain.id).status is PainStatus.CLOSED
+
+
 def test_setting_the_same_status_changes_nothing(store):
     idea = add_idea(store)
     assert store.set_status(T1, idea.id, IdeaStatus.PROPOSED, by="U1", source="slack",
