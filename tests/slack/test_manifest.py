@@ -24,6 +24,7 @@ NEEDED_SCOPES = {
     "reactions:read": "reaction_added / reaction_removed on idea cards",
     "reactions:write": "reactions.add acknowledging a thread vote",
     "users:read": "users.info: is this person a workspace admin or owner?",
+    "files:write": "the weekly digest's impact-versus-effort chart (files.uploadV2)",
 }
 
 
