@@ -10,12 +10,12 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,6 +27,9 @@ from prioritize.config import InvalidInput
 from .config import AppConfig, ConfigError, Settings, load_config, load_settings
 from .services import NotAllowed, NotFound, Services
 from .tables import heat_table, roadmap
+
+if TYPE_CHECKING:
+    from .slack.run import Started
 
 app = typer.Typer(
     help="journeybot: customer-journey pain points and a ranked roadmap, from Slack to Notion.",
@@ -110,7 +113,16 @@ def run_command(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     with context() as ctx:
-        run_bot(ctx.settings, ctx.config, ctx.services, port=port)
+        run_bot(ctx.settings, ctx.config, ctx.services, port=port, on_start=[start_jobs])
+
+
+def start_jobs(started: Started) -> Callable[[], None]:
+    """Start the scheduler (Notion sync, weekly digest) beside the running bot."""
+    from .jobs import Jobs
+
+    jobs = Jobs(started.settings, started.config, started.services, slack_client=started.app.client)
+    jobs.start()
+    return jobs.shutdown
 
 
 @app.command("roadmap")

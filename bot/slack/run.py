@@ -16,9 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.error import URLError
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
+from slack_sdk.errors import SlackApiError
 
 from storage.slack_state import SlackState
 
@@ -174,7 +176,18 @@ def run_bot(
     # Slack stops redelivering an event within the hour; a week of claims is plenty.
     SlackState(services.store).forget_claims(before=services.clock() - timedelta(days=7))
     runtime = Runtime()
-    app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
+    try:
+        # Bolt checks the token with auth.test as it starts.
+        app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
+    except SlackApiError as e:
+        runtime.close()
+        raise ConfigError(f"SLACK_BOT_TOKEN is rejected by Slack ({e.response['error']})") from None
+    except (URLError, OSError) as e:
+        runtime.close()
+        reason = getattr(e, "reason", e)
+        raise ConfigError(
+            f"SLACK_API_URL {settings.slack_api_url}: cannot reach Slack ({reason})"
+        ) from None
     started = Started(settings, config, services, app, runtime)
     # The scheduler of bot/jobs.py (Notion sync, weekly digest) starts here, as a hook.
     stops = [stop for hook in on_start if (stop := hook(started)) is not None]
