@@ -430,7 +430,8 @@ def doctor_command() -> None:
     checks = run_checks(settings)
     for check in checks:
         mark = "[green]ok [/]" if check.ok else "[bold red]fix[/]"
-        out.print(f"{mark} {check.name}: {check.detail}", highlight=False, soft_wrap=True)
+        detail = escape(check.detail)  # tokens and paths are not Rich markup
+        out.print(f"{mark} {check.name}: {detail}", highlight=False, soft_wrap=True)
     failed = sum(not c.ok for c in checks)
     if failed:
         out.print(f"{failed} thing{'s' * (failed > 1)} to fix before going live.")

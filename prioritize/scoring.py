@@ -4,11 +4,12 @@ An idea's score depends on its own facts only (its estimates, supporters, linked
 points), never on the rest of the set, so adding one idea never moves another's score.
 
 Ranking order (the tie-break is part of the contract):
-    1. ideas with enough estimates before ideas that still need estimates,
-    2. higher score first,
-    3. more supporters first,
-    4. more linked pain severity first,
-    5. the older idea (lower id) first.
+    1. ideas still on the roadmap before Done and Won't do ideas,
+    2. ideas with enough estimates before ideas that still need estimates,
+    3. higher score first,
+    4. more supporters first,
+    5. more linked pain severity first,
+    6. the older idea (lower id) first.
 """
 
 from __future__ import annotations
@@ -327,9 +328,16 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _rank_key(s: Score) -> tuple[bool, float, int, int, int]:
+def _rank_key(s: Score) -> tuple[bool, bool, float, int, int, int]:
     f = s.facts
-    return (s.needs_estimates, -s.value, -f.supporters, -f.pain_severity, s.idea_id)
+    return (
+        not f.status.is_active,
+        s.needs_estimates,
+        -s.value,
+        -f.supporters,
+        -f.pain_severity,
+        s.idea_id,
+    )
 
 
 def rank(scores: Iterable[Score]) -> list[Score]:
