@@ -128,7 +128,7 @@ def start_jobs(started: Started) -> Callable[[], None]:
 @app.command("roadmap")
 def roadmap_command(
     workspace: WorkspaceOption = None,
-    limit: Annotated[int, typer.Option(help="show the top N ideas (0 for all)")] = 0,
+    limit: Annotated[int, typer.Option(min=0, help="show the top N ideas (0 for all)")] = 0,
 ) -> None:
     """Print the ranked roadmap: rank, score, bucket, quadrant, status, teams, breakdown."""
     with context() as ctx:
@@ -263,7 +263,10 @@ def export_command(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise fail(f"cannot write {output}: {e.strerror or e}") from None
         err.print(f"wrote {escape(str(output))}", highlight=False)
 
 
@@ -317,6 +320,10 @@ def import_command(
         raise fail(f"cannot read {file}: {e.strerror or e}") from None
     reader = csv.DictReader(io.StringIO(raw, newline=""))
     header = [h.strip().lower() for h in reader.fieldnames or []]
+    twice = next((h for h in header if header.count(h) > 1), None)
+    if twice is not None:
+        # DictReader would keep only the last of the two columns, silently.
+        raise fail(f"{file}: line 1: the column {twice!r} appears twice")
     if "text" not in header:
         raise fail(f"{file}: line 1: the header needs a `text` column (got {', '.join(header)})")
     unknown = [h for h in header if h not in (*IMPORT_COLUMNS, "team")]
@@ -365,11 +372,15 @@ def backup_command(
             raise fail("the backup must go to another file than JOURNEYBOT_DB")
         if target.exists():
             raise fail(f"{target} exists already; choose a new file name")
-        copy = sqlite3.connect(target)
         try:
-            ctx.services.store.db.conn.backup(copy)
-        finally:
-            copy.close()
+            copy = sqlite3.connect(target)
+            try:
+                ctx.services.store.db.conn.backup(copy)
+            finally:
+                copy.close()
+        except sqlite3.Error as e:
+            target.unlink(missing_ok=True)
+            raise fail(f"cannot write the backup to {target}: {e}") from None
     out.print(f"Backed up {ctx.settings.journeybot_db} to {target}.")
 
 

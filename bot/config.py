@@ -91,7 +91,11 @@ class AppConfig(BaseModel):
 class Settings(BaseSettings):
     """Environment settings. Secrets are SecretStr: printing Settings never shows them."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # A variable left empty (`SLACK_APP_TOKEN=` in a .env copied from a template) means
+    # unset: it must not switch the bot to Socket Mode with an empty token.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

@@ -233,16 +233,19 @@ class Services:
         self, team_id: str, user: str, pain_id: int, *, admin: bool = False, **changes: object
     ) -> PainPoint:
         """Change a pain point's details; only its reporter or an admin may."""
-        current = self.store.pain_point(team_id, pain_id)
-        if user != current.reporter and not (admin or self.is_admin(user)):
-            raise NotAllowed("only the person who logged it or an admin can change it")
-        merged = {**current.model_dump(exclude={"id", "created_at", "status"}), **changes}
-        pain = self._pain(**merged)
-        updated = self.store.update_pain_point(
-            team_id,
-            pain_id,
-            **pain.model_dump(exclude={"id", "created_at", "status", "team_id"}),
-        )
+        # Read and write in one transaction: two pickers changed at once (stage, then
+        # severity) must not write each other's stale copy back.
+        with self.store.transaction():
+            current = self.store.pain_point(team_id, pain_id)
+            if user != current.reporter and not (admin or self.is_admin(user)):
+                raise NotAllowed("only the person who logged it or an admin can change it")
+            merged = {**current.model_dump(exclude={"id", "created_at", "status"}), **changes}
+            pain = self._pain(**merged)
+            updated = self.store.update_pain_point(
+                team_id,
+                pain_id,
+                **pain.model_dump(exclude={"id", "created_at", "status", "team_id"}),
+            )
         self._emit(Change(team_id, pain_ids=(pain_id,), actor=user))
         return updated
 
@@ -343,8 +346,8 @@ class Services:
         except ValidationError as e:
             raise invalid_input(e) from None
 
-    def _live(self, team_id: str, idea_id: int) -> Idea:
-        """Return the idea, following a merge to the idea that absorbed it."""
+    def live(self, team_id: str, idea_id: int) -> Idea:
+        """Return the idea, following a merge to the idea that absorbed it; raises NotFound."""
         idea = self.store.idea(team_id, idea_id)
         seen = {idea_id}
         while idea.merged_into is not None and idea.merged_into not in seen:
@@ -363,7 +366,7 @@ class Services:
         weeks: float | None = None,
     ) -> Vote:
         """Store a person's estimate, replacing their earlier one; raises InvalidInput."""
-        idea = self._live(team_id, idea_id)
+        idea = self.live(team_id, idea_id)
         estimate = self._estimate(team_id, idea.id, voter, impact, complexity, weeks)
         stored, replaced = self.store.record_estimate(estimate, now=self.clock())
         self._emit(Change(team_id, idea_ids=(idea.id,), actor=voter))
@@ -371,7 +374,7 @@ class Services:
 
     def support(self, team_id: str, idea_id: int, user: str) -> Vote:
         """Record a +1; a second +1 by the same person changes nothing."""
-        idea = self._live(team_id, idea_id)
+        idea = self.live(team_id, idea_id)
         team = self.store.team_of(team_id, user)
         added = self.store.add_support(
             Support(team_id=team_id, idea_id=idea.id, user=user, team=team), now=self.clock()
@@ -382,7 +385,7 @@ class Services:
 
     def retract_support(self, team_id: str, idea_id: int, user: str) -> bool:
         """Take back a +1; False when there was none."""
-        idea = self._live(team_id, idea_id)
+        idea = self.live(team_id, idea_id)
         removed = self.store.remove_support(team_id, idea.id, user)
         if removed:
             self._emit(Change(team_id, idea_ids=(idea.id,), actor=user))

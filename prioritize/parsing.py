@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ParsedVote", "parse_vote", "parse_weeks"]
+__all__ = ["ParsedVote", "parse_id", "parse_vote", "parse_weeks"]
 
 _WORDS = {
     "very low": 1,
@@ -88,6 +88,19 @@ def parse_weeks(text: str, *, tshirt: Mapping[str, float]) -> float | None:
     if not 0 < n <= 520:
         return None
     return round(n, 2)
+
+
+_ID = re.compile(r"#?([0-9]{1,18})")
+
+
+def parse_id(text: str) -> int | None:
+    """Return the record id a person typed as `12` or `#12`, or None for anything else.
+
+    ASCII digits only, and few enough to fit SQLite's integers: `²` or a 30-digit number
+    is a search word, not an id.
+    """
+    m = _ID.fullmatch(text.strip())
+    return int(m[1]) if m else None
 
 
 def _rating(text: str) -> int | None:

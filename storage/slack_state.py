@@ -49,13 +49,7 @@ class SlackState:
         """Count one DM to `user` about `idea_id` today; False when `per_day` are spent."""
         day = now.astimezone(UTC).date().isoformat()
         with self.store.transaction() as db:
-            rows = db.execute(
-                "select sent from slack_dms where team_id = ? and user_id = ? and idea_id = ?"
-                " and day = ?",
-                [team_id, user, idea_id, day],
-            ).fetchall()
-            sent = rows[0][0] if rows else 0
-            if sent >= per_day:
+            if self.dms_sent(team_id, user, idea_id, day=day) >= per_day:
                 return False
             db.execute(
                 "insert into slack_dms (team_id, user_id, idea_id, day, sent)"

@@ -33,6 +33,7 @@ from prioritize.models import (
     PainStatus,
     Support,
 )
+from prioritize.parsing import parse_id
 from prioritize.scoring import Consensus, IdeaFacts, consensus
 
 from .schema import migrations
@@ -52,9 +53,9 @@ def open_database(path: str | Path) -> Database:
     Raises InvalidInput when the file cannot be opened or is not a journeybot database.
     """
     path = str(path)
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
             path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
         )
@@ -66,8 +67,9 @@ def open_database(path: str | Path) -> Database:
         db = Database(conn)
         if migrations.pending(db):
             _migrate(db)
-    except sqlite3.DatabaseError as e:
-        raise InvalidInput("JOURNEYBOT_DB", f"cannot open {path}: {e}") from e
+    except (sqlite3.DatabaseError, OSError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise InvalidInput("JOURNEYBOT_DB", f"cannot open {path}: {reason}") from e
     return db
 
 
@@ -245,10 +247,10 @@ class Store:
         With no words, return the newest open pain points.
         """
         text = text.strip()
-        if text.lstrip("#").isdigit():
+        if (pain_id := parse_id(text)) is not None:
             rows = self._rows(
                 "select * from pain_points where team_id = ? and id = ? and status = 'Open'",
-                [team_id, int(text.lstrip("#"))],
+                [team_id, pain_id],
             )
             return [_pain(row) for row in rows]
         words = re.findall(r"\w+", text.casefold())[:8]
@@ -322,10 +324,11 @@ class Store:
             raise NotFound(f"idea #{idea_id} does not exist")
         return self._with_links(rows)[0]
 
-    def idea_by_card(self, channel: str, ts: str) -> Idea | None:
-        """Return the idea whose card is the message `ts` in `channel`, if any."""
+    def idea_by_card(self, team_id: str, channel: str, ts: str) -> Idea | None:
+        """Return the workspace's idea whose card is the message `ts` in `channel`, if any."""
         rows = self._rows(
-            "select * from ideas where card_channel = ? and card_ts = ?", [channel, ts]
+            "select * from ideas where team_id = ? and card_channel = ? and card_ts = ?",
+            [team_id, channel, ts],
         )
         return self._with_links(rows)[0] if rows else None
 

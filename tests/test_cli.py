@@ -232,6 +232,44 @@ def test_a_bad_setting_is_one_line_and_exit_code_2(db, monkeypatch):
     assert result.stderr.strip() == "error: JOURNEYBOT_CONFIG: missing.toml does not exist"
 
 
+def test_a_database_path_that_cannot_be_created_is_one_line(db, monkeypatch, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("JOURNEYBOT_DB", str(tmp_path / "a-file" / "journeybot.db"))
+    result = run("roadmap")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: JOURNEYBOT_DB: cannot open ")
+    assert "Traceback" not in result.output
+
+
+def test_a_negative_roadmap_limit_is_refused(seeded):
+    result = run("roadmap", "--limit", "-1")
+    assert result.exit_code == 2
+    assert "--limit" in result.output
+
+
+def test_export_to_a_folder_that_does_not_exist_is_one_line(seeded, tmp_path):
+    target = tmp_path / "missing" / "roadmap.csv"
+    result = run("export", "--format", "csv", "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"error: cannot write {target}")
+
+
+def test_a_backup_that_cannot_be_written_is_one_line(seeded, tmp_path):
+    target = tmp_path / "missing" / "backup.db"
+    result = run("backup", str(target))
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"error: cannot write the backup to {target}")
+
+
+def test_import_refuses_a_column_given_twice(db, tmp_path):
+    path = tmp_path / "map.csv"
+    path.write_text("text,stage,Text\nCheckout fails,Purchase,3\n", encoding="utf-8")
+    result = run("import", str(path), "--workspace", T1)
+    assert result.exit_code == 2
+    assert "line 1: the column 'text' appears twice" in result.stderr
+    assert stored_pain_points(db) == []
+
+
 def test_the_console_script_runs_without_credentials(seeded):
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
     script = Path(sys.executable).with_name("journeybot")

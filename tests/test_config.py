@@ -63,6 +63,16 @@ def test_settings_are_also_read_from_a_dot_env_file(tmp_path):
     assert s.secret("slack_bot_token") == SECRET
 
 
+def test_a_variable_left_empty_counts_as_unset(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("SLACK_APP_TOKEN=\nSLACK_BOT_TOKEN=\n")
+    monkeypatch.setenv("JOURNEYBOT_DB", "")
+    s = load_settings()
+    assert s.slack_app_token is None  # so `run` stays in HTTP mode
+    assert s.journeybot_db == Path("journeybot.db")
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN is not set"):
+        s.secret("SLACK_BOT_TOKEN")
+
+
 def test_secrets_never_show_in_repr_str_or_a_dump(monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", SECRET)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET + "-signing")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bot.services import Change, InvalidInput, NotAllowed, Services, StatusChange
@@ -133,3 +135,26 @@ def test_heat_follows_ideas_being_done(services):
     services.change_status(T1, idea.id, IdeaStatus.DONE, by="U9")
     assert services.store.pain_point(T1, pain.id).status is PainStatus.ADDRESSED
     assert services.heat(T1).row("Purchase").open_pain_points == 0
+
+
+def test_two_details_changed_at_once_both_stick(services):
+    # The /pain pickers each start a background update; one must not write back the
+    # other's stale copy of the pain point.
+    pains = [services.log_pain_point(T1, "U1", f"Checkout fails {n}").pain for n in range(20)]
+    for pain in pains:
+        barrier = threading.Barrier(2)
+
+        def change(pain_id: int, barrier: threading.Barrier = barrier, **detail: object) -> None:
+            barrier.wait()
+            services.update_pain_point(T1, "U1", pain_id, **detail)
+
+        threads = [
+            threading.Thread(target=change, args=(pain.id,), kwargs={"stage": "Purchase"}),
+            threading.Thread(target=change, args=(pain.id,), kwargs={"severity": 5}),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    stored = services.store.pain_points(T1)
+    assert {(p.stage, p.severity) for p in stored} == {("Purchase", 5)}

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 __all__ = ["Admins"]
 
@@ -51,6 +51,10 @@ class Admins:
         except SlackApiError as e:
             # Refusing is the safe answer when Slack cannot tell us; it is not remembered.
             log.warning("users.info failed for %s: %s", user, e.response.get("error"))
+            return False
+        except (SlackRequestError, OSError) as e:
+            # Asked inside the admin modal's ack: a network error must refuse, not raise.
+            log.warning("users.info failed for %s: %s", user, e)
             return False
         allowed = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prioritize.parsing import ParsedVote, parse_vote, parse_weeks
+from prioritize.parsing import ParsedVote, parse_id, parse_vote, parse_weeks
 
 TSHIRT = {"XS": 0.5, "S": 1.0, "M": 3.0, "L": 6.0, "XL": 12.0}
 
@@ -89,3 +89,19 @@ def test_weeks_come_from_sizes_days_weeks_and_months():
 @pytest.mark.parametrize("text", ["0w", "0", "600 weeks", "soon", "-1w"])
 def test_durations_outside_ten_years_or_not_durations_are_refused(text):
     assert parse_weeks(text, tshirt=TSHIRT) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12", 12),
+        ("#12", 12),
+        (" #7 ", 7),
+        ("²", None),
+        ("#١٢", None),
+        ("9" * 30, None),
+        ("#", None),
+    ],
+)
+def test_an_id_is_ascii_digits_with_an_optional_hash(typed, expected):
+    assert parse_id(typed) == expected

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 
 from slack_helpers import ADMIN, BOSS, CHANNEL, TEAM, Bot, BotFactory
+from slack_sdk import WebClient
 
 from bot.sandbox.slack_requests import static_select_value
+from bot.slack.admins import Admins
 from bot.slack.ids import Action, Block, View
 from prioritize.models import Bucket, Idea, IdeaStatus, PainStatus
 
@@ -206,3 +209,15 @@ def test_pinning_a_bucket_shows_on_the_card(bot: Bot) -> None:
     submit_admin(bot, BOSS, idea, bucket="Now")
     assert bot.store.idea(TEAM, idea.id).pinned_bucket is Bucket.NOW
     assert "*Bucket*\nNow (pinned)" in bot.text_of(bot.card(idea))
+
+
+def test_when_slack_cannot_be_reached_nobody_is_taken_for_an_admin() -> None:
+    # is_admin runs inside the admin modal's ack: a refused connection must be a refusal,
+    # not an exception that leaves the submission unanswered.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nobody listens
+    client = WebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{port}/api/", timeout=2)
+    admins = Admins(client, [BOSS])
+    assert admins.is_admin(BOSS)
+    assert not admins.is_admin("U0NOBODY")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_helpers import CHANNEL, TEAM, Bot, BotFactory
+from slack_helpers import CHANNEL, SECRET, TEAM, Bot, BotFactory
 
-from bot.sandbox.slack_requests import plain_text_value, static_select_value
+from bot.sandbox.slack_requests import Workspace, plain_text_value, static_select_value
 from bot.slack.events.thread_replies import ACK_REACTION
 from bot.slack.ids import Action, Block, View
 from prioritize.config import Criterion, JourneyConfig
@@ -194,6 +194,18 @@ def test_replies_in_threads_that_are_not_idea_cards_are_not_read(bot: Bot) -> No
     assert bot.slack.calls == []
 
 
+def test_votes_from_another_workspace_on_a_card_are_not_read(bot: Bot) -> None:
+    idea = bot.propose()
+    other = Workspace(bot.slack, bot.url, SECRET, workspace_id="T0OTHER")
+    other.reply_in_thread("U0EVE", CHANNEL, idea.card_ts or "", "+1")
+    other.react("U0DAN", CHANNEL, idea.card_ts or "")
+    bot.settle()
+    assert bot.store.supporters(idea.id) == []
+    # Not even a "your vote was not counted" that names the other workspace's idea.
+    assert bot.slack.ephemerals("U0EVE") == []
+    assert bot.slack.count("reactions.add") == 0
+
+
 def test_a_thread_vote_that_is_not_allowed_gets_an_ephemeral_explanation(
     make_bot: BotFactory,
 ) -> None:
@@ -279,6 +291,16 @@ def test_the_pain_point_search_answers_the_linked_pain_points_select(bot: Bot) -
     assert [o["value"] for o in everything.json()["options"]] == ["2", "1"]
     by_id = bot.people.post_interaction(suggestion("U0BEN", Action.PAIN_SEARCH, "#2"))
     assert by_id.json()["options"][0]["text"]["text"].startswith("#2 Awareness: Billing")
+
+
+def test_a_search_for_a_number_that_is_no_id_answers_instead_of_failing(bot: Bot) -> None:
+    bot.slash("U0CHLOE", "/pain", "Billing page shows the wrong currency")
+    bot.propose(title="Checkout in one page")
+    for action_id in (Action.PAIN_SEARCH, Action.IDEA_SEARCH):
+        for typed in ("#99999999999999999999999", "²", "#١٢"):
+            reply = bot.people.post_interaction(suggestion("U0BOSS", action_id, typed))
+            assert reply.status == 200, (action_id, typed, reply)
+            assert reply.json()["options"] == []
 
 
 def test_the_idea_search_leaves_out_the_idea_being_merged(bot: Bot) -> None:

@@ -63,9 +63,7 @@ def register(app: App, deps: Deps) -> None:
             deps.runtime.later(support, context.team_id, context.user_id, idea_id, channel)
 
     def open_estimate(team_id: str, user: str, idea_id: int, trigger_id: str) -> None:
-        idea = deps.store.idea(team_id, idea_id)
-        while idea.merged_into is not None:
-            idea = deps.store.idea(team_id, idea.merged_into)
+        idea = deps.services.live(team_id, idea_id)
         previous = next((e for e in deps.store.estimates(idea.id) if e.voter == user), None)
         deps.open_view(trigger_id, estimate_modal(idea, previous))
 
@@ -81,9 +79,7 @@ def register(app: App, deps: Deps) -> None:
             )
 
     def open_why(team_id: str, idea_id: int, trigger_id: str) -> None:
-        idea = deps.store.idea(team_id, idea_id)
-        while idea.merged_into is not None:
-            idea = deps.store.idea(team_id, idea.merged_into)
+        idea = deps.services.live(team_id, idea_id)
         entry = deps.services.entry(team_id, idea.id)
         view = why_modal(
             entry.idea,

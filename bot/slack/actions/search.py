@@ -6,6 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from prioritize.parsing import parse_id
+
 from ..blocks.idea import idea_option, pain_option
 from ..blocks.kit import LIMITS
 from ..deps import Deps
@@ -29,8 +31,8 @@ def register(app: App, deps: Deps) -> None:
     def idea_search(ack: Ack, context: BoltContext, body: dict[str, Any]) -> None:
         query = (body.get("value") or "").strip()
         itself = metadata(body.get("view") or {}).get("idea_id")
-        if query.lstrip("#").isdigit():
-            found = deps.store.ideas(context.team_id, ids=[int(query.lstrip("#"))])
+        if (idea_id := parse_id(query)) is not None:
+            found = deps.store.ideas(context.team_id, ids=[idea_id])
         elif query:
             found = deps.store.search_ideas(context.team_id, query, limit=LIMITS.OPTIONS)
         else:

@@ -28,7 +28,7 @@ def register(app: App, deps: Deps) -> None:
         item = event.get("item") or {}
         if item.get("type") != "message" or not _is_support(event.get("reaction", "")):
             return
-        idea = deps.store.idea_by_card(item.get("channel", ""), item.get("ts", ""))
+        idea = deps.store.idea_by_card(team_id, item.get("channel", ""), item.get("ts", ""))
         if idea is None:
             return
         key = f"event:{body.get('event_id') or (event['type'], item['ts'], event['user'])}"

@@ -46,7 +46,7 @@ def register(app: App, deps: Deps) -> None:
 
     def vote(team_id: str, event: dict[str, Any]) -> None:
         channel, ts, user = event["channel"], event["ts"], event["user"]
-        idea = deps.store.idea_by_card(channel, event["thread_ts"])
+        idea = deps.store.idea_by_card(team_id, channel, event["thread_ts"])
         if idea is None:
             return
         parsed = parse_vote(
