@@ -7,7 +7,7 @@ Builds a database in a temporary folder, then measures, each in a fresh process 
 one measurement's memory does not inflate another's peak:
 
 1. ranking every idea from SQLite (`Store.facts` + `prioritize.roadmap`; the CLI's
-   `Services.roadmap`, which also loads the ideas and writes every breakdown, is shown too),
+   `Services.roadmap`, which also loads the ideas, is shown too; breakdowns are written when read),
 2. recomputing every idea's aggregates from all the estimates (`Store.rebuild_stats`),
 3. one idea's score after a new vote (`Services.record_estimate` + `Services.score_of`).
 
@@ -331,7 +331,7 @@ def report(args: argparse.Namespace) -> None:
         line("    peak RSS of the ranking process", f"{rank['peak_rss_mb']:.0f} MB", "< 500 MB",
              rank["peak_rss_mb"] < 500),
         line("    peak Python heap (tracemalloc)", f"{rank['traced_peak_mb']:.0f} MB"),
-        line("    Services.roadmap (+ ideas, breakdowns)", f"{rank['services_seconds']:.2f} s"),
+        line("    Services.roadmap (+ the ideas themselves)", f"{rank['services_seconds']:.2f} s"),
         line("    its peak RSS", f"{rank['services_peak_rss_mb']:.0f} MB"),
         line("(2) rebuild all aggregates (Store.rebuild_stats)", f"{rebuild['seconds']:.2f} s",
              "none"),

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from prioritize.config import Criterion, InvalidInput, JourneyConfig
+from prioritize.config import Criterion, InvalidInput, JourneyConfig, ScoringConfig
 from prioritize.heat import Heat, heat
 from prioritize.models import (
     Bucket,
@@ -96,15 +96,45 @@ class Vote:
     support_added: bool = False
 
 
-@dataclass(frozen=True, slots=True)
 class RoadmapEntry:
-    idea: Idea
-    item: RoadmapItem
-    breakdown: str
+    """One idea on the roadmap: the idea, its rank, score and bucket, and why.
+
+    The one-line breakdown is written when first read: a roadmap of 100,000 ideas is
+    ranked far more often than all of it is explained.
+    """
+
+    __slots__ = ("_breakdown", "_scoring", "idea", "item")
+
+    def __init__(
+        self,
+        idea: Idea,
+        item: RoadmapItem,
+        breakdown: str | None = None,
+        *,
+        scoring: ScoringConfig | None = None,
+    ) -> None:
+        if breakdown is None and scoring is None:
+            raise TypeError("RoadmapEntry needs a breakdown or the scoring config to write one")
+        self.idea = idea
+        self.item = item
+        self._breakdown = breakdown
+        self._scoring = scoring
 
     @property
     def score(self) -> Score:
         return self.item.score
+
+    @property
+    def breakdown(self) -> str:
+        if self._breakdown is None:
+            assert self._scoring is not None
+            self._breakdown = explain(self.item.score, self._scoring)
+        return self._breakdown
+
+    def __repr__(self) -> str:
+        return (
+            f"RoadmapEntry(idea=#{self.idea.id}, rank={self.item.rank}, score={self.score.value})"
+        )
 
 
 Subscriber = Callable[[Change | StatusChange], None]
@@ -470,7 +500,7 @@ class Services:
             items = roadmap(self.store.facts(team_id), scoring)
             ideas = {i.id: i for i in self.store.ideas(team_id)}
             return [
-                RoadmapEntry(ideas[item.score.idea_id], item, explain(item.score, scoring))
+                RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)
                 for item in items
                 if item.score.idea_id in ideas
             ]
