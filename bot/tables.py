@@ -80,15 +80,20 @@ def roadmap_table(
 
 def heat_table(h: Heat, *, title: str = "Journey heat") -> Table:
     """Return the stage heat table with the weakest stage called out."""
-    table = Table(title=title, title_justify="left")
-    table.add_column("Stage")
-    table.add_column("Open pain points", justify="right")
-    table.add_column("Severity load", justify="right")
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption="Open: open pain points · Ideas: ideas addressing them",
+        caption_justify="left",
+    )
+    table.add_column("Stage", no_wrap=True)
+    table.add_column("Open", justify="right")
+    table.add_column("Severity load", justify="left", no_wrap=True)
     table.add_column("Unaddressed", justify="right")
-    table.add_column("Ideas addressing", justify="right")
+    table.add_column("Ideas", justify="right")
     peak = max((row.severity_load for row in h.stages), default=0) or 1
     for row in h.stages:
-        bar = "█" * round(10 * row.severity_load / peak)
+        bar = "█" * round(8 * row.severity_load / peak)
         stage = escape(row.stage)
         name = f"[bold red]{stage} ← weakest[/]" if row.stage == h.weakest else stage
         table.add_row(
