@@ -86,7 +86,7 @@ def build_digest(
     lines += ["", "*New pain points*"]
     if by_stage:
         total = sum(by_stage.values())
-        parts = ", ".join(f"{stage} {n}" for stage, n in by_stage.items())
+        parts = ", ".join(f"{_escape(stage)} {n}" for stage, n in by_stage.items())
         lines.append(f"{total} logged since the last digest: {parts}")
     else:
         lines.append("None logged since the last digest.")
@@ -114,7 +114,7 @@ def build_digest(
         lines.append("Every open pain point has an idea addressing it.")
     else:
         lines.append(
-            f"{weakest.stage}: {weakest.unaddressed} severity unaddressed across"
+            f"{_escape(weakest.stage)}: {weakest.unaddressed} severity unaddressed across"
             f" {weakest.open_pain_points} open pain point"
             f"{'s' * (weakest.open_pain_points != 1)}, {weakest.ideas} idea"
             f"{'s' * (weakest.ideas != 1)} on it."
@@ -161,5 +161,7 @@ def _movers(active: Sequence[RoadmapEntry], previous: Snapshot, limit: int) -> t
 
 
 def _escape(text: str) -> str:
-    """Escape the three characters Slack mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Return `text` on one line with the three characters Slack mrkdwn controls escaped."""
+    # A title may hold newlines; one would break its digest line (and its *bold*) apart.
+    line = " ".join(text.split())
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

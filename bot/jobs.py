@@ -140,7 +140,9 @@ class Jobs:
                 DateTrigger(run_date=run_at),
                 id=DEBOUNCED_JOB,
                 replace_existing=True,
-                max_instances=1,
+                # One running and one waiting for it: a change made while a (long) sync
+                # runs must get a sync of its own, not be skipped as "already running".
+                max_instances=2,
                 coalesce=True,
                 misfire_grace_time=60,
             )

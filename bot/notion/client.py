@@ -339,20 +339,22 @@ class NotionClient:
 
         https://developers.notion.com/reference/query-a-data-source
         """
+        body: Json = {"page_size": min(page_size, MAX_ARRAY)}
+        if filter is not None:
+            body["filter"] = dict(filter)
+        if sorts:
+            body["sorts"] = list(sorts)
+        yield from self._paginate(
+            "data_sources.query",
+            lambda more: self._client.data_sources.query(data_source_id, **body, **more),
+        )
+
+    def _paginate(self, what: str, send: Callable[[Json], Json]) -> Iterator[Json]:
+        """Yield the results of a list endpoint, page after page; `send` takes the cursor."""
         cursor: str | None = None
         while True:
-            body: Json = {"page_size": min(page_size, MAX_ARRAY)}
-            if filter is not None:
-                body["filter"] = dict(filter)
-            if sorts:
-                body["sorts"] = list(sorts)
-            if cursor:
-                body["start_cursor"] = cursor
-            answer = self._call(
-                "data_sources.query",
-                lambda body=body: self._client.data_sources.query(data_source_id, **body),
-                safe=True,
-            )
+            more: Json = {"start_cursor": cursor} if cursor else {}
+            answer = self._call(what, lambda more=more: send(more), safe=True)
             yield from answer.get("results", [])
             cursor = answer.get("next_cursor")
             if not answer.get("has_more") or not cursor:
@@ -426,21 +428,14 @@ class NotionClient:
 
         https://developers.notion.com/reference/get-block-children
         """
-        out: list[Json] = []
-        cursor: str | None = None
-        while True:
-            query: Json = {"page_size": MAX_ARRAY}
-            if cursor:
-                query["start_cursor"] = cursor
-            answer = self._call(
+        return list(
+            self._paginate(
                 "blocks.children.list",
-                lambda query=query: self._client.blocks.children.list(block_id, **query),
-                safe=True,
+                lambda more: self._client.blocks.children.list(
+                    block_id, page_size=MAX_ARRAY, **more
+                ),
             )
-            out.extend(answer.get("results", []))
-            cursor = answer.get("next_cursor")
-            if not answer.get("has_more") or not cursor:
-                return out
+        )
 
     def update_block(self, block_id: str, block: Mapping[str, Any]) -> Json:
         """Replace a block's content with `block`'s (same type).
@@ -481,19 +476,13 @@ class NotionClient:
 
     def list_views(self, database_id: str) -> list[str]:
         """Return the ids of a database's views. https://developers.notion.com/reference/list-views"""
-        ids: list[str] = []
-        cursor: str | None = None
-        while True:
-            query: Json = {"database_id": database_id, "page_size": MAX_ARRAY}
-            if cursor:
-                query["start_cursor"] = cursor
-            answer = self._call(
-                "views.list", lambda query=query: self._client.views.list(**query), safe=True
-            )
-            ids.extend(view["id"] for view in answer.get("results", []))
-            cursor = answer.get("next_cursor")
-            if not answer.get("has_more") or not cursor:
-                return ids
+        views = self._paginate(
+            "views.list",
+            lambda more: self._client.views.list(
+                database_id=database_id, page_size=MAX_ARRAY, **more
+            ),
+        )
+        return [view["id"] for view in views]
 
 
 def _code(error: HTTPResponseError) -> str:

@@ -970,7 +970,16 @@ class RoadmapSync:
         for slot in _flatten(slots):
             block_id, fp = stored[slot.key]
             if fp != slot.fp:
-                self.client.update_block(block_id, slot.block)
+                try:
+                    self.client.update_block(block_id, slot.block)
+                except NotionError as e:
+                    if e.status not in (400, 404):
+                        raise
+                    # A person deleted a block of the page: every later sync would stop
+                    # here, so write the whole page again instead.
+                    log.warning("the summary page lost a block in Notion (%s); rewriting it", e)
+                    self._rebuild_summary(page_id, everything, layout)
+                    return
                 self.state.save_block(self.team_id, slot.key, block_id, slot.fp)
                 wrote = True
         if wrote and stored["synced"][1] != synced.fp:

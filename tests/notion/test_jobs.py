@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from notion_helpers import TEAM, make_client, make_sync, rows_by_id, seed
+from notion_helpers import CLIENT_RATE, TEAM, make_client, make_sync, rows_by_id, seed
 from slack_sdk import WebClient
 
 from bot.chart import chart_points, impact_effort_png
@@ -18,6 +18,7 @@ from bot.jobs import Jobs
 from bot.sandbox.notion_api import NotionEmulator
 from bot.sandbox.slack_api import SlackEmulator
 from bot.services import Services
+from prioritize.config import JourneyConfig
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -39,6 +40,7 @@ def jobs_for(
     slack: SlackEmulator | None = None,
     *,
     debounce: float = 0.3,
+    notion_rate: float = CLIENT_RATE,
 ) -> Jobs:
     values: dict[str, object] = {}
     if notion is not None:
@@ -55,7 +57,7 @@ def jobs_for(
         config,
         services,
         slack_client=WebClient(token=slack.token, base_url=slack.api_url) if slack else None,
-        notion_client=make_client(notion) if notion else None,
+        notion_client=make_client(notion, rate=notion_rate) if notion else None,
     )
 
 
@@ -91,6 +93,25 @@ def test_many_changes_in_a_burst_become_one_sync(
             for i, pages in rows_by_id(notion, reader).items()
         }
         assert sum(supporters.values()) == 25
+    finally:
+        jobs.shutdown()
+
+
+def test_a_change_made_while_a_long_sync_runs_gets_a_sync_of_its_own(
+    notion: NotionEmulator, services: Services
+) -> None:
+    ws = seed(services, ideas=6, pains=3)
+    # ~25 requests at 15 a second: the first sync takes well over the debounce.
+    jobs = jobs_for(services, notion, debounce=0.2, notion_rate=15)
+    jobs.scheduler.start()
+    try:
+        services.support(TEAM, ws.ideas[0].id or 0, "U1")
+        wait_for(jobs._sync_lock.locked)
+        services.support(TEAM, ws.ideas[1].id or 0, "U2")  # due long before the sync ends
+        wait_for(lambda: jobs.syncs >= 2)
+        reader = make_sync(services, make_client(notion), notion)
+        (page,) = rows_by_id(notion, reader)[ws.ideas[1].id or 0]
+        assert page["properties"]["Supporters"]["number"] == 1
     finally:
         jobs.shutdown()
 
@@ -174,6 +195,24 @@ def test_titles_cannot_inject_slack_markup(services: Services) -> None:
         services.roadmap(TEAM), [], services.heat(TEAM), None, now=datetime.now(UTC)
     )
     assert "&lt;!channel&gt; &amp; &lt;https://x|click&gt;" in digest.text
+
+
+def test_stage_names_and_multi_line_titles_are_escaped_in_the_digest(store) -> None:
+    journey = JourneyConfig(stages=["Sign-up & <trial>", "Use"])
+    services = Services(store, journey)
+    services.log_pain_point(TEAM, "U1", "The trial form loses input", severity=5)
+    services.propose_idea(TEAM, "U1", "Keep the form\n*Draft* & <restore>")
+    digest = build_digest(
+        services.roadmap(TEAM),
+        store.pain_points(TEAM),
+        services.heat(TEAM),
+        None,
+        now=datetime.now(UTC),
+    )
+    assert "Sign-up &amp; &lt;trial&gt; 1" in digest.text  # new pain points by stage
+    assert "Sign-up &amp; &lt;trial&gt;: 5 severity unaddressed" in digest.text  # weakest
+    assert "*Keep the form *Draft* &amp; &lt;restore&gt;*" in digest.text
+    assert "<trial>" not in digest.text and "<restore>" not in digest.text
 
 
 def test_the_chart_is_a_png_with_a_point_per_rated_idea(services: Services) -> None:

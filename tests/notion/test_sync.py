@@ -345,6 +345,24 @@ def test_a_deleted_bucket_comes_back_and_the_board_groups_by_it_again(
         assert (page["properties"]["Bucket"]["select"] or {}).get("name") == (want and want.value)
 
 
+def test_a_summary_block_a_person_deleted_does_not_stop_every_later_sync(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync
+) -> None:
+    ws = seed(services)
+    sync.run()
+    summary = sync.state.object(TEAM, "summary")
+    assert summary is not None and summary.notion_id
+    first_line = sync.state.blocks(TEAM)["Now:1"][0]
+    Client(auth=notion.token, base_url=notion.base_url).blocks.delete(first_line)
+    for voter in range(5):  # the last idea climbs to the top: the first line changes
+        services.record_estimate(TEAM, ws.ideas[-1].id or 0, f"W{voter}", impact=5, complexity=1)
+    sync.run()
+    texts = [plain(b) for b in notion.blocks(summary.notion_id) if b["type"] == "paragraph"]
+    assert any(ws.ideas[-1].title in t for t in texts)
+    services.support(TEAM, ws.ideas[0].id or 0, "U_LATER")
+    assert sync.run().updated == 1  # and the sync after that is incremental again
+
+
 def test_a_deleted_view_is_created_again(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
