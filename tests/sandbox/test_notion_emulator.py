@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
@@ -12,38 +11,12 @@ import pytest
 from notion_client import APIResponseError, Client
 from notion_client.client import RetryOptions
 from notion_client.helpers import collect_paginated_api
+from notion_clients import client_for
 
 from bot.sandbox.notion_api import NOTION_VERSION, NotionEmulator
 
 # Retries that honour Retry-After but wait at most 20 ms, to keep the tests fast.
 FAST_RETRIES = RetryOptions(max_retries=3, max_retry_delay_ms=20)
-
-
-def client_for(emulator: NotionEmulator, auth: str | None = None, **options: Any) -> Client:
-    """Return a real notion-client for the emulator.
-
-    The emulator speaks plain HTTP, so the httpx client skips loading CA certificates,
-    which would cost ~50 ms per client.
-    """
-    options.setdefault("retry", False)
-    return Client(
-        auth=auth or emulator.token,
-        base_url=emulator.base_url,
-        client=httpx.Client(verify=False),
-        **options,
-    )
-
-
-@pytest.fixture
-def emulator() -> Iterator[NotionEmulator]:
-    with NotionEmulator(rate_limit=None) as notion:
-        yield notion
-
-
-@pytest.fixture
-def client(emulator: NotionEmulator) -> Iterator[Client]:
-    with closing(client_for(emulator)) as notion_client:
-        yield notion_client
 
 
 @pytest.fixture

@@ -28,14 +28,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
 import yaml
 from notion_client import APIResponseError, Client
@@ -282,33 +279,6 @@ def call(client: Client, interaction: Interaction, ids: dict[str, str]) -> tuple
     except APIResponseError as error:
         return error.status, json.loads(error.body)
     return 200, answer
-
-
-def client_for(emulator: NotionEmulator, auth: str | None = None, **options: Any) -> Client:
-    """Return a real notion-client for the emulator.
-
-    The emulator speaks plain HTTP, so the httpx client skips loading CA certificates,
-    which would cost ~50 ms per client.
-    """
-    options.setdefault("retry", False)
-    return Client(
-        auth=auth or emulator.token,
-        base_url=emulator.base_url,
-        client=httpx.Client(verify=False),
-        **options,
-    )
-
-
-@pytest.fixture
-def emulator() -> Iterator[NotionEmulator]:
-    with NotionEmulator(rate_limit=None) as notion:
-        yield notion
-
-
-@pytest.fixture
-def client(emulator: NotionEmulator) -> Iterator[Client]:
-    with closing(client_for(emulator)) as notion_client:
-        yield notion_client
 
 
 def recorded_answer(cassette: str, method: str, path_start: str, index: int = 0) -> Any:

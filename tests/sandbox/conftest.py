@@ -1,0 +1,24 @@
+"""Fixtures of the emulator tests: a Notion emulator and a real notion-client talking to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import closing
+
+import pytest
+from notion_client import Client
+from notion_clients import client_for
+
+from bot.sandbox.notion_api import NotionEmulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[NotionEmulator]:
+    with NotionEmulator(rate_limit=None) as notion:
+        yield notion
+
+
+@pytest.fixture
+def client(emulator: NotionEmulator) -> Iterator[Client]:
+    with closing(client_for(emulator)) as notion_client:
+        yield notion_client
