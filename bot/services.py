@@ -514,10 +514,12 @@ class Services:
         return s, explain(s, self.journey.scoring)
 
     def entry(self, team_id: str, idea_id: int) -> RoadmapEntry:
-        """Return one idea's roadmap entry (rank and bucket need the whole roadmap)."""
-        for entry in self.roadmap(team_id):
-            if entry.idea.id == idea_id:
-                return entry
+        """Return one idea's roadmap entry (rank and bucket need the whole ranking)."""
+        for item in self.ranking(team_id):
+            if item.score.idea_id == idea_id:
+                # Only this idea is loaded; the others are needed as scores, not as ideas.
+                idea = self.store.idea(team_id, idea_id)
+                return RoadmapEntry(idea, item, scoring=self.journey.scoring)
         raise NotFound(f"idea #{idea_id} is not on the roadmap")
 
     def heat(self, team_id: str) -> Heat:
