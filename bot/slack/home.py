@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from .blocks.home import home_view
 from .deps import Deps
 
-__all__ = ["publish_home"]
+__all__ = ["publish_home", "refresh_home"]
+
+HOME_DELAY = 0.1
+"""Seconds to gather a person's clicks (team, DMs) into one redraw of their Home tab."""
+
+
+def refresh_home(deps: Deps, team_id: str, user: str) -> None:
+    """Redraw `user`'s App Home soon, once per burst, never two drawings at a time.
+
+    Two clicks in a row each change the database; drawn concurrently, the slower
+    drawing could read before the other click's change and publish a stale tab.
+    """
+    deps.runtime.coalesce(
+        ("home", team_id, user), partial(publish_home, deps, team_id, user), delay=HOME_DELAY
+    )
 
 
 def publish_home(deps: Deps, team_id: str, user: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from ..deps import Deps
-from ..home import publish_home
+from ..home import refresh_home
 from ..ids import Action
 
 __all__ = ["register"]
@@ -18,11 +18,11 @@ def register(app: App, deps: Deps) -> None:
 
     def set_team(team_id: str, user: str, team: str) -> None:
         deps.services.set_team(team_id, user, team)
-        publish_home(deps, team_id, user)
+        refresh_home(deps, team_id, user)
 
     def set_notify(team_id: str, user: str, on: bool) -> None:
         deps.services.set_notify(team_id, user, on)
-        publish_home(deps, team_id, user)
+        refresh_home(deps, team_id, user)
 
     @app.action(Action.HOME_TEAM)
     def home_team(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
