@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -62,7 +63,7 @@ def open_database(path: str | Path) -> Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if path != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
         db = Database(conn)
         if migrations.pending(db):
@@ -71,6 +72,21 @@ def open_database(path: str | Path) -> Database:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else e
         raise InvalidInput("JOURNEYBOT_DB", f"cannot open {path}: {reason}") from e
     return db
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    # Switching a new file to WAL needs a lock that SQLite does not wait for (the busy
+    # timeout does not apply), so several processes opening it at once retry for a while.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _migrate(db: Database) -> None:
