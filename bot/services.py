@@ -496,8 +496,8 @@ class Services:
         Done and Won't do ideas are included with no bucket (`item.bucket is None`).
         """
         scoring = self.journey.scoring
+        items = self.ranking(team_id)
         with _gc_paused():
-            items = roadmap(self.store.facts(team_id), scoring)
             ideas = {i.id: i for i in self.store.ideas(team_id)}
             return [
                 RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)

@@ -8,6 +8,7 @@ import re
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from prioritize.models import Idea
 from storage.slack_state import SlackState
 
 from ..services import NotFound, Services, StatusChange
@@ -65,14 +66,14 @@ class Notifier:
                 )
             except SlackApiError as e:
                 log.warning("status reply for idea #%s failed: %s", idea.id, e.response["error"])
-        for user, why in self.recipients(change).items():
-            self._dm(change, link=self.cards.permalink(idea), user=user, why=why)
+        link = self.cards.permalink(idea)
+        for user, why in self.recipients(change, idea).items():
+            self._dm(change, idea, link=link, user=user, why=why)
 
-    def recipients(self, change: StatusChange) -> dict[str, str]:
+    def recipients(self, change: StatusChange, idea: Idea) -> dict[str, str]:
         """Return who hears about the change and why: reporters and supporters, minus the actor
         and the people who turned DMs off."""
         store = self.services.store
-        idea = store.idea(change.team_id, change.idea_id)
         people: dict[str, str] = {}
         for pain in store.pain_points(change.team_id, ids=idea.pain_point_ids):
             people.setdefault(pain.reporter, Why.REPORTED)
@@ -84,7 +85,9 @@ class Notifier:
             if user != change.by and _USER_ID.match(user) and store.wants_dms(change.team_id, user)
         }
 
-    def _dm(self, change: StatusChange, *, link: str | None, user: str, why: str) -> None:
+    def _dm(
+        self, change: StatusChange, idea: Idea, *, link: str | None, user: str, why: str
+    ) -> None:
         if self.per_day <= 0:
             return
         now = self.services.clock()
@@ -92,7 +95,6 @@ class Notifier:
             change.team_id, user, change.idea_id, now=now, per_day=self.per_day
         ):
             return
-        idea = self.services.store.idea(change.team_id, change.idea_id)
         try:
             # Posting to a user id lands in the app's DM with them (the Messages tab),
             # which needs chat:write only, not im:write.
