@@ -308,6 +308,15 @@ class Store:
         with self._lock:
             return self.db["pain_votes"].count_where("pain_point_id = ?", [pain_id])
 
+    def pain_vote_counts(self, team_id: str) -> dict[int, int]:
+        """Return, for each pain point of the workspace that has any, how many hit it too."""
+        rows = self._rows(
+            "select pain_point_id, count(*) as n from pain_votes where team_id = ?"
+            " group by pain_point_id",
+            [team_id],
+        )
+        return {row["pain_point_id"]: row["n"] for row in rows}
+
     # ---------------------------------------------------------------- ideas
 
     def add_idea(self, idea: Idea, *, now: datetime) -> Idea:

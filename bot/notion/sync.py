@@ -650,25 +650,14 @@ class RoadmapSync:
         report: SyncReport,
         tick: Callable[[], None],
     ) -> dict[int, str]:
-        pages: dict[int, str] = {}
-        for first_pass in (True, False):
-            repairs = len(self._repaired)
-            states = self.state.pages(self.team_id, PAIN)
-            for pain in pains:
-                assert pain.id is not None
-                rendered = render.pain_page(pain, me_too=self.store.pain_votes(pain.id))
-                page_state = self._push_page(
-                    PAIN, pain.id, rendered, db, states.get(pain.id), report
-                )
-                if page_state.page_id:
-                    pages[pain.id] = page_state.page_id
-                if first_pass:
-                    tick()
-            self._archive(PAIN, states, keep={p.id for p in pains}, report=report)
-            if len(self._repaired) == repairs:
-                break
-            # A repair mid-push dropped values of pages already passed: go round once more.
-        return pages
+        votes = self.store.pain_vote_counts(self.team_id)
+        rendered = [
+            (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0)))
+            for pain in pains
+            if pain.id is not None
+        ]
+        pushed = self._push_all(PAIN, rendered, db, report, tick)
+        return {i: state.page_id for i, state in pushed.items() if state.page_id}
 
     def _push_ideas(
         self,
@@ -681,26 +670,38 @@ class RoadmapSync:
     ) -> dict[int, str]:
         by_id = {p.id: p for p in pains if p.id is not None}
         stages = self.services.journey.stages
-        urls: dict[int, str] = {}
+        rendered = [
+            (entry.idea.id, render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages))
+            for entry in entries
+            if entry.idea.id is not None
+        ]
+        pushed = self._push_all(IDEA, rendered, db, report, tick)
+        return {i: state.url for i, state in pushed.items() if state.url}
+
+    def _push_all(
+        self,
+        kind: str,
+        rendered: Sequence[tuple[int, Rendered]],
+        db: _Db,
+        report: SyncReport,
+        tick: Callable[[], None],
+    ) -> dict[int, PageState]:
+        """Bring every page of `kind` to its rendering and archive the rest; return states."""
+        pushed: dict[int, PageState] = {}
         for first_pass in (True, False):
             repairs = len(self._repaired)
-            states = self.state.pages(self.team_id, IDEA)
-            for entry in entries:
-                idea_id = entry.idea.id
-                assert idea_id is not None
-                rendered = render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages)
-                page_state = self._push_page(
-                    IDEA, idea_id, rendered, db, states.get(idea_id), report
+            states = self.state.pages(self.team_id, kind)
+            for local_id, page in rendered:
+                pushed[local_id] = self._push_page(
+                    kind, local_id, page, db, states.get(local_id), report
                 )
-                if page_state.url:
-                    urls[idea_id] = page_state.url
                 if first_pass:
                     tick()
-            self._archive(IDEA, states, keep={e.idea.id for e in entries}, report=report)
+            self._archive(kind, states, keep={i for i, _ in rendered}, report=report)
             if len(self._repaired) == repairs:
                 break
             # A repair mid-push dropped values of pages already passed: go round once more.
-        return urls
+        return pushed
 
     def _archive(
         self, kind: str, states: Mapping[int, PageState], *, keep: set[Any], report: SyncReport
