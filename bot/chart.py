@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .services import RoadmapEntry
+from prioritize.scoring import RoadmapEntry
 
 __all__ = ["ChartPoint", "chart_points", "impact_effort_png"]
 

@@ -120,7 +120,7 @@ def start_jobs(started: Started) -> Callable[[], None]:
     """Start the scheduler (Notion sync, weekly digest) beside the running bot."""
     from .jobs import Jobs
 
-    jobs = Jobs(started.settings, started.config, started.services, slack_client=started.app.client)
+    jobs = Jobs(started.settings, started.config, started.services)
     jobs.start()
     return jobs.shutdown
 

@@ -121,7 +121,7 @@ def run_demo(
     app = build_app(settings, config, services, runtime=runtime)
     server, url = serve_http(app)
     notion_client = NotionClient.from_settings(settings, requests_per_second=notion_rate)
-    jobs = Jobs(settings, config, services, slack_client=app.client, notion_client=notion_client)
+    jobs = Jobs(settings, config, services, notion_client=notion_client)
     ws = Workspace(slack, url, SIGNING_SECRET)
     result = DemoResult(
         out_dir,

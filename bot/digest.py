@@ -13,8 +13,7 @@ from datetime import datetime
 
 from prioritize.heat import Heat, StageHeat
 from prioritize.models import PainPoint
-
-from .services import RoadmapEntry
+from prioritize.scoring import RoadmapEntry
 
 __all__ = ["Digest", "Mover", "build_digest"]
 

@@ -3,8 +3,8 @@ the weekly digest.
 
 - A sync every `sync.interval_minutes` (coalesced, one at a time).
 - A sync `sync.debounce_seconds` after a change: a burst of votes becomes one sync.
-- The weekly digest on `digest.cron` in `digest.timezone`, posted to the roadmap channel
-  with an impact-versus-effort chart uploaded with the message.
+- The weekly digest on `digest.cron` in `digest.timezone` (a use case: it records the post,
+  with its impact-versus-effort chart, in the outbox, which the bot delivers).
 
 Sync and digest failures are logged, never raised into Slack's threads: votes keep being
 recorded while Notion is down, and the next sync catches up.
@@ -21,15 +21,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk import WebClient
 
-from storage.notion_state import NotionState
-
-from .chart import chart_points, impact_effort_png
 from .config import AppConfig, Settings
-from .digest import Digest, build_digest
+from .digest import Digest
 from .notion.client import NotionClient
-from .notion.sync import ROADMAP_URL_META, RoadmapSync, SyncReport
+from .notion.sync import RoadmapSync, SyncReport
 from .services import Change, Services, StatusChange
 
 __all__ = ["Jobs"]
@@ -56,7 +52,6 @@ class Jobs:
         config: AppConfig,
         services: Services,
         *,
-        slack_client: WebClient | None = None,
         notion_client: NotionClient | None = None,
     ) -> None:
         self.settings = settings
@@ -68,7 +63,6 @@ class Jobs:
         self.last_reports: dict[str, SyncReport] = {}
         self._notion = notion_client
         self._own_notion = False  # close only a client this object built
-        self._slack = slack_client
         self._sync_lock = threading.Lock()
         self._debounce_lock = threading.Lock()
         self._first_request: datetime | None = None
@@ -206,70 +200,15 @@ class Jobs:
     # ---------------------------------------------------------------- the weekly digest
 
     def post_digest(self, *, now: datetime | None = None) -> dict[str, Digest]:
-        """Post the weekly digest of every workspace to the roadmap channel."""
-        slack = self._slack_client()
-        if slack is None:
-            self._say_once("slack", "weekly digest is off: SLACK_BOT_TOKEN is not set")
-            return {}
+        """Write the weekly digest of every workspace; the bot's outbox posts it."""
         now = now or datetime.now(UTC)
-        posted: dict[str, Digest] = {}
+        written: dict[str, Digest] = {}
         for team_id in self.services.store.workspaces():
             try:
-                posted[team_id] = self._post_digest(slack, team_id, now)
+                written[team_id] = self.services.weekly_digest(team_id, now=now)
             except Exception:
-                log.exception("the weekly digest of %s could not be posted", team_id)
-        return posted
-
-    def _post_digest(self, slack: WebClient, team_id: str, now: datetime) -> Digest:
-        state = NotionState(self.services.store)
-        taken_at, previous = state.snapshot_before(team_id, now)
-        since = taken_at or now - timedelta(days=7)
-        entries = self.services.roadmap(team_id)
-        new_pains = [
-            p
-            for p in self.services.store.pain_points(team_id)
-            if p.created_at is not None and p.created_at > since
-        ]
-        digest = build_digest(
-            entries,
-            new_pains,
-            self.services.heat(team_id),
-            previous if taken_at else None,
-            now=now,
-            min_estimates=self.services.journey.scoring.min_estimates,
-            roadmap_url=self.services.store.get_meta(ROADMAP_URL_META),
-        )
-        channel = self.config.slack.roadmap_channel
-        png = impact_effort_png(chart_points(entries))
-        slack.files_upload_v2(
-            channel=channel,
-            file=png,
-            filename="impact-vs-effort.png",
-            title=f"Impact vs effort, {now:%d %B %Y}",
-            alt_txt="Ideas plotted by effort (across) and impact (up), coloured by bucket",
-            initial_comment=digest.text,
-        )
-        # Movers next week are measured against the ranks as posted today.
-        active = [e for e in entries if e.idea.status.is_active]
-        state.save_snapshot(
-            team_id,
-            now,
-            (
-                (e.idea.id, rank, e.score.value, e.item.bucket.value if e.item.bucket else None)
-                for rank, e in enumerate(active, start=1)
-                if e.idea.id is not None
-            ),
-        )
-        log.info("posted the weekly digest of %s to %s", team_id, channel)
-        return digest
-
-    def _slack_client(self) -> WebClient | None:
-        if self._slack is None and self.settings.slack_bot_token is not None:
-            self._slack = WebClient(
-                token=self.settings.slack_bot_token.get_secret_value(),
-                base_url=self.settings.slack_api_url,
-            )
-        return self._slack
+                log.exception("the weekly digest of %s could not be written", team_id)
+        return written
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         jobs: list[Any] = self.scheduler.get_jobs()

@@ -10,8 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from prioritize.heat import Heat
-
-from .services import RoadmapEntry
+from prioritize.scoring import RoadmapEntry
 
 __all__ = ["WIDE", "heat_table", "roadmap", "roadmap_table"]
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .errors import InvalidInput
+
 __all__ = [
     "DEFAULT_STAGES",
     "DEFAULT_TEAMS",
@@ -50,15 +52,6 @@ DEFAULT_TOUCHPOINTS = (
     "Community",
 )
 DEFAULT_PERSONAS = ("Admin", "End user", "Buyer", "Developer")
-
-
-class InvalidInput(ValueError):
-    """Input a person gave that journeybot refuses; `field` names what is wrong."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class Strategy(StrEnum):

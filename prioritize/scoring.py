@@ -20,12 +20,13 @@ from statistics import median
 from typing import Protocol
 
 from .config import Capacity, ScoringConfig, Strategy, Weights
-from .models import Bucket, IdeaStatus, Quadrant
+from .models import Bucket, Idea, IdeaStatus, Quadrant
 
 __all__ = [
     "Consensus",
     "IdeaFacts",
     "Rated",
+    "RoadmapEntry",
     "RoadmapItem",
     "Score",
     "bucket_for",
@@ -420,3 +421,44 @@ def roadmap(facts: Iterable[IdeaFacts], config: ScoringConfig) -> list[RoadmapIt
     ranked = rank([score_one(f) for f in facts])
     buckets = plan(ranked, config.capacity)
     return [RoadmapItem(i, s, buckets[s.idea_id]) for i, s in enumerate(ranked, start=1)]
+
+
+class RoadmapEntry:
+    """One idea on the roadmap: the idea, its rank, score and bucket, and why.
+
+    The one-line breakdown is written when first read: a roadmap of 100,000 ideas is
+    ranked far more often than all of it is explained.
+    """
+
+    __slots__ = ("_breakdown", "_scoring", "idea", "item")
+
+    def __init__(
+        self,
+        idea: Idea,
+        item: RoadmapItem,
+        breakdown: str | None = None,
+        *,
+        scoring: ScoringConfig | None = None,
+    ) -> None:
+        if breakdown is None and scoring is None:
+            raise TypeError("RoadmapEntry needs a breakdown or the scoring config to write one")
+        self.idea = idea
+        self.item = item
+        self._breakdown = breakdown
+        self._scoring = scoring
+
+    @property
+    def score(self) -> Score:
+        return self.item.score
+
+    @property
+    def breakdown(self) -> str:
+        if self._breakdown is None:
+            assert self._scoring is not None
+            self._breakdown = explain(self.item.score, self._scoring)
+        return self._breakdown
+
+    def __repr__(self) -> str:
+        return (
+            f"RoadmapEntry(idea=#{self.idea.id}, rank={self.item.rank}, score={self.score.value})"
+        )

@@ -225,3 +225,37 @@ def m004_slack(db: Database) -> None:
         pk=("team_id", "user_id", "idea_id", "day"),
         not_null={"sent"},
     )
+
+
+@migrations()
+def m005_outbox(db: Database) -> None:
+    # What Slack must hear because of a change, written in the change's own transaction
+    # and delivered by whichever process runs the bot (see storage/outbox.py).
+    db["outbox"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "key": str,
+            "kind": str,
+            "payload": str,
+            "coalesce_key": str,
+            "state": str,
+            "attempts": int,
+            "due_at": str,
+            "created_at": str,
+            "delivered_at": str,
+            "error": str,
+        },
+        pk="id",
+        not_null={"team_id", "key", "kind", "payload", "state", "attempts", "due_at"},
+        defaults={"state": "pending", "attempts": 0, "payload": "{}"},
+    )
+    db["outbox"].create_index(["key"], unique=True)
+    db["outbox"].create_index(["state", "due_at"])
+    # At most one waiting redraw per card or App Home: a burst of votes is one update.
+    db.execute(
+        "create unique index outbox_one_pending on outbox (coalesce_key)"
+        " where state = 'pending' and coalesce_key is not null"
+    )
+    # What a use case returned the first time a key was claimed, so a replay returns it.
+    db["slack_claims"].add_column("result", str)

@@ -1,7 +1,7 @@
 """What the Slack bot remembers for itself: work already done, DMs already sent.
 
-Lives beside `Store` on the same database and lock, so a claim and the change it guards
-can share one transaction.
+Lives beside `Store` on the same database, so a claim and the change it guards share one
+transaction.
 """
 
 from __future__ import annotations
@@ -33,10 +33,17 @@ class SlackState:
             )
             return cursor.rowcount == 1
 
-    def claimed(self, key: str) -> bool:
-        """Whether `key` has been claimed."""
+    def result_of(self, key: str) -> str | None:
+        """Return what the first claim of `key` recorded as its result, if anything."""
+        row = self.store.db.execute(
+            "select result from slack_claims where key = ?", [key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_result(self, key: str, result: str) -> None:
+        """Record the result of the work `key` guards, for a replay to return."""
         with self.store.transaction() as db:
-            return db["slack_claims"].count_where("key = ?", [key]) > 0
+            db.execute("update slack_claims set result = ? where key = ?", [result, key])
 
     def forget_claims(self, *, before: datetime) -> int:
         """Drop claims older than `before` (Slack stops redelivering after an hour)."""

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from prioritize.config import InvalidInput
+from prioritize.errors import InvalidInput, NotFound, NotSaved
 from prioritize.heat import PainFact
 from prioritize.models import (
     Bucket,
@@ -39,16 +39,25 @@ from prioritize.scoring import Consensus, IdeaFacts, consensus
 
 from .schema import migrations
 
-__all__ = ["NotFound", "Store", "open_database"]
+__all__ = ["NotFound", "NotSaved", "Store", "open_database"]
 
 BUSY_TIMEOUT_MS = 5000
 
 
-class NotFound(LookupError):
-    """The record asked for does not exist in this workspace."""
+def _not_saved(error: sqlite3.OperationalError) -> NotSaved:
+    message = str(error)
+    if "locked" in message or "busy" in message:
+        reason = "the database is busy (another process is writing to it)"
+    elif "full" in message:
+        reason = "the disk is full"
+    elif "readonly" in message or "read-only" in message:
+        reason = "the database file is read-only"
+    else:
+        reason = message
+    return NotSaved(reason)
 
 
-def open_database(path: str | Path) -> Database:
+def open_database(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
     """Return a migrated sqlite-utils Database at `path` (WAL, foreign keys, busy timeout).
 
     Raises InvalidInput when the file cannot be opened or is not a journeybot database.
@@ -57,15 +66,9 @@ def open_database(path: str | Path) -> Database:
     try:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
+        db = _connect(path, busy_timeout_ms)
         if path != ":memory:":
-            _use_wal(conn)
-            conn.execute("PRAGMA synchronous = NORMAL")
-        db = Database(conn)
+            _use_wal(db.conn, busy_timeout_ms)
         if migrations.pending(db):
             _migrate(db)
     except (sqlite3.DatabaseError, OSError) as e:
@@ -74,10 +77,22 @@ def open_database(path: str | Path) -> Database:
     return db
 
 
-def _use_wal(conn: sqlite3.Connection) -> None:
+def _connect(path: str, busy_timeout_ms: int) -> Database:
+    """Return a new connection to an existing database, set up like every other one."""
+    conn = sqlite3.connect(
+        path, check_same_thread=False, timeout=busy_timeout_ms / 1000, isolation_level=None
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if path != ":memory:":
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return Database(conn)
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     # Switching a new file to WAL needs a lock that SQLite does not wait for (the busy
     # timeout does not apply), so several processes opening it at once retry for a while.
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + busy_timeout_ms / 1000
     while True:
         try:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -132,42 +147,96 @@ def _keywords(text: str) -> list[str]:
 
 
 class Store:
-    """All of journeybot's records in one SQLite database."""
+    """All of journeybot's records in one SQLite database.
 
-    def __init__(self, db: Database, *, disagree_spread: int = 3) -> None:
-        self.db = db
+    Each thread gets its own connection: in WAL mode readers never wait for a writer, and
+    a writer waiting for the lock (another process importing) holds up nobody else in this
+    process. A write that cannot get the lock within the busy timeout, or cannot be written
+    at all (disk full, read-only file), raises NotSaved and leaves nothing half-written.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        disagree_spread: int = 3,
+        path: str | None = None,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> None:
         self.disagree_spread = disagree_spread
-        self._lock = threading.RLock()
+        self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
+        self._first = db
+        self._local = threading.local()
+        self._local.db = db
+        self._opened: list[Database] = [db]
+        self._opened_lock = threading.Lock()
 
     @classmethod
-    def open(cls, path: str | Path, *, disagree_spread: int = 3) -> Store:
+    def open(
+        cls, path: str | Path, *, disagree_spread: int = 3, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> Store:
         """Return a Store on the database at `path`, created and migrated as needed."""
-        return cls(open_database(path), disagree_spread=disagree_spread)
+        db = open_database(path, busy_timeout_ms=busy_timeout_ms)
+        shared = str(path) == ":memory:"
+        return cls(
+            db,
+            disagree_spread=disagree_spread,
+            path=None if shared else str(path),
+            busy_timeout_ms=busy_timeout_ms,
+        )
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection (opened on first use)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self.path is None:
+                db = self._first  # an in-memory database exists on one connection only
+            else:
+                db = _connect(self.path, self.busy_timeout_ms)
+                with self._opened_lock:
+                    self._opened.append(db)
+            self._local.db = db
+        return db
 
     def close(self) -> None:
-        self.db.conn.close()
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for db in opened:
+            db.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        """Hold the lock and run the block in one transaction (nested calls join it)."""
-        with self._lock:
-            conn = self.db.conn
-            if conn.in_transaction:
-                yield self.db
-                return
+        """Run the block in one write transaction (nested calls join it); raises NotSaved."""
+        db = self.db
+        conn = db.conn
+        if conn.in_transaction:
+            yield db
+            return
+        try:
             conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
+        except sqlite3.OperationalError as e:
+            raise _not_saved(e) from e
+        try:
+            yield db
+        except sqlite3.OperationalError as e:
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-                raise
+            raise _not_saved(e) from e
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
             conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _not_saved(e) from e
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            cursor = self.db.execute(sql, list(params))
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return list(self.db.query(sql, list(params)))
 
     # ---------------------------------------------------------------- pain points
 
@@ -305,8 +374,7 @@ class Store:
 
     def pain_votes(self, pain_id: int) -> int:
         """Return how many people said they hit this pain point too."""
-        with self._lock:
-            return self.db["pain_votes"].count_where("pain_point_id = ?", [pain_id])
+        return self.db["pain_votes"].count_where("pain_point_id = ?", [pain_id])
 
     def pain_vote_counts(self, team_id: str) -> dict[int, int]:
         """Return, for each pain point of the workspace that has any, how many hit it too."""
@@ -744,8 +812,7 @@ class Store:
         if idea_id is not None:
             sql += " and i.id = ?"
             params.append(idea_id)
-        with self._lock:
-            rows = self.db.execute(sql, params).fetchall()
+        rows = self.db.execute(sql, params).fetchall()
         statuses = {s.value: s for s in IdeaStatus}
         buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
         buckets[None] = None

@@ -24,15 +24,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from storage.slack_state import SlackState
-
 from ..config import AppConfig, Settings
 from ..services import Services
 from . import actions, commands, events, shortcuts, views
 from .admins import Admins
-from .cards import Cards
 from .deps import Deps
-from .notify import Notifier
+from .outbound import Outbound
 from .runtime import Runtime
 
 __all__ = ["SURFACES", "build_app", "make_client"]
@@ -87,25 +84,25 @@ def build_app(
         logger=logger or logging.getLogger("journeybot.slack"),
         name="journeybot",
     )
-    state = SlackState(services.store)
-    cards = Cards(
+    admins = Admins(client, set(config.slack.admins) | set(services.admins))
+    services.workspace_admin = admins.is_admin
+    services.card_delay = config.slack.card_update_delay
+    outbound = Outbound(
         services,
         client,
-        runtime,
         channel=config.slack.roadmap_channel,
-        delay=config.slack.card_update_delay,
-    )
+        per_day=config.slack.dm_per_idea_per_day,
+    ).start()
+    runtime.on_close(outbound.close)
+    runtime.watch(outbound.courier.idle)
     deps = Deps(
         services=services,
         config=config,
         client=client,
         runtime=runtime,
-        state=state,
-        cards=cards,
-        notifier=Notifier(services, client, state, cards, per_day=config.slack.dm_per_idea_per_day),
-        admins=Admins(client, set(config.slack.admins) | set(services.admins)),
+        outbound=outbound,
+        admins=admins,
     )
-    services.subscribe(deps.on_change)
     for surface in SURFACES:
         surface.register(app, deps)
 

@@ -10,7 +10,7 @@ from prioritize.config import InvalidInput
 
 from .ids import Block
 
-__all__ = ["error_block", "metadata", "read_state"]
+__all__ = ["error_block", "metadata", "not_saved", "read_state"]
 
 
 def read_state(view: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,3 +65,8 @@ def error_block(error: InvalidInput, blocks: Mapping[str, Any], *, default: str)
         if block_id.replace("_", " ") in message:
             return block_id
     return default
+
+
+def not_saved(error: Exception) -> str:
+    """Return what a person is told when their change could not be stored."""
+    return f"Not saved: {error}. Nothing was changed; please try again in a moment."

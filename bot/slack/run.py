@@ -22,8 +22,6 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest
 from slack_sdk.errors import SlackApiError
 
-from storage.slack_state import SlackState
-
 from ..config import AppConfig, ConfigError, Settings
 from ..services import Services
 from .app import build_app
@@ -174,7 +172,7 @@ def run_bot(
     if not socket_mode:
         settings.require("SLACK_SIGNING_SECRET")
     # Slack stops redelivering an event within the hour; a week of claims is plenty.
-    SlackState(services.store).forget_claims(before=services.clock() - timedelta(days=7))
+    services.forget_claims(before=services.clock() - timedelta(days=7))
     runtime = Runtime()
     try:
         # Bolt checks the token with auth.test as it starts.

@@ -38,8 +38,18 @@ class Runtime:
         self._dirty: dict[Hashable, tuple[Callable[[], None], float]] = {}
         self._seq = itertools.count()
         self._closed = False
+        self._watched: list[Callable[[], bool]] = []
+        self._closers: list[Callable[..., None]] = []
         self._clock = threading.Thread(target=self._tick, name=f"{name}-timers", daemon=True)
         self._clock.start()
+
+    def watch(self, idle: Callable[[], bool]) -> None:
+        """Count `idle() is False` as work in progress too (for `idle` and `drain`)."""
+        self._watched.append(idle)
+
+    def on_close(self, close: Callable[..., None]) -> None:
+        """Call `close(timeout=...)` when the runtime closes, after its own work is done."""
+        self._closers.append(close)
 
     def later(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         """Run `fn(*args, **kwargs)` on the pool; its exceptions are logged, never raised."""
@@ -110,26 +120,45 @@ class Runtime:
             if again is not None:
                 self.coalesce(key, again[0], delay=again[1])
 
+    def _own_idle(self) -> bool:
+        return not (self._busy or self._timers or self._running or self._dirty)
+
     def idle(self) -> bool:
-        """Whether nothing is queued, scheduled or running."""
+        """Whether nothing is queued, scheduled or running (here or in what is watched)."""
         with self._cond:
-            return not (self._busy or self._timers or self._running or self._dirty)
+            if not self._own_idle():
+                return False
+        return all(idle() for idle in self._watched)
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until nothing is queued, scheduled or running; False on timeout."""
         deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._busy or self._timers or self._running or self._dirty:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(min(left, 0.05))
-        return True
+        while True:
+            with self._cond:
+                while not self._own_idle():
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._cond.wait(min(left, 0.05))
+            # Work after the ack may record effects, and delivering them may queue more.
+            if all(idle() for idle in self._watched):
+                with self._cond:
+                    if self._own_idle():
+                        return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
 
     def close(self, *, timeout: float = 10.0) -> None:
-        """Finish what is queued (up to `timeout`), then stop the threads."""
+        """Finish what is queued (up to `timeout` in all), then stop the threads."""
+        deadline = time.monotonic() + timeout
         self.drain(timeout)
         with self._cond:
             self._closed = True
             self._cond.notify_all()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for close in self._closers:
+            try:
+                close(timeout=max(0.1, deadline - time.monotonic()))
+            except Exception:
+                log.exception("closing %s failed", getattr(close, "__name__", close))

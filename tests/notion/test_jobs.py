@@ -18,6 +18,7 @@ from bot.jobs import Jobs
 from bot.sandbox.notion_api import NotionEmulator
 from bot.sandbox.slack_api import SlackEmulator
 from bot.services import Services
+from bot.slack.outbound import Outbound
 from prioritize.config import JourneyConfig
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -56,7 +57,6 @@ def jobs_for(
         settings(**values),
         config,
         services,
-        slack_client=WebClient(token=slack.token, base_url=slack.api_url) if slack else None,
         notion_client=make_client(notion, rate=notion_rate) if notion else None,
     )
 
@@ -231,12 +231,16 @@ def test_the_weekly_digest_is_posted_with_its_chart_and_remembers_the_ranks(
 ) -> None:
     seed(services, ideas=5, pains=3)
     jobs = jobs_for(services, slack=slack)
+    client = WebClient(token=slack.token, base_url=slack.api_url)
+    outbound = Outbound(services, client, channel="C0ROADMAP", per_day=3).start()
     now = datetime.now(UTC)
     posted = jobs.post_digest(now=now)
     assert posted[TEAM].first
+    wait_for(lambda: outbound.courier.idle() and bool(slack.files))
+    outbound.close()
     (file,) = slack.files
     assert file["name"] == "impact-vs-effort.png" and file["content"].startswith(PNG)
-    (message,) = slack.messages("C0ROADMAP")
+    (message,) = [m for m in slack.messages("C0ROADMAP") if m.get("files")]
     assert message["text"].startswith("*Weekly roadmap digest*")
     assert message["files"][0]["id"] == file["id"]
 

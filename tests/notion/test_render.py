@@ -5,11 +5,10 @@ from __future__ import annotations
 from bot.notion import render
 from bot.notion.client import fit_limits
 from bot.notion.schema import IdeaProp, PainProp, option_name
-from bot.services import RoadmapEntry
 from prioritize.config import ScoringConfig
 from prioritize.heat import PainFact, heat
 from prioritize.models import Bucket, EvidenceSource, Idea, IdeaStatus, PainPoint
-from prioritize.scoring import Consensus, IdeaFacts, RoadmapItem, explain, score
+from prioritize.scoring import Consensus, IdeaFacts, RoadmapEntry, RoadmapItem, explain, score
 
 CONFIG = ScoringConfig()
 STAGES = ["Awareness", "Purchase", "Onboarding"]

@@ -9,7 +9,6 @@ import json
 from datetime import UTC, datetime
 
 from bot.sandbox.slack_api import validate_message_blocks, validate_view
-from bot.services import RoadmapEntry
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.idea import (
     admin_modal,
@@ -27,7 +26,7 @@ from bot.slack.ids import Action, Block, View
 from prioritize.config import JourneyConfig, ScoringConfig
 from prioritize.heat import Heat, StageHeat
 from prioritize.models import Bucket, Estimate, Idea, IdeaStatus, PainPoint
-from prioritize.scoring import Consensus, IdeaFacts, RoadmapItem, score
+from prioritize.scoring import Consensus, IdeaFacts, RoadmapEntry, RoadmapItem, score
 
 JOURNEY = JourneyConfig()
 PING = "<!channel> & <@U0BOSS> <https://evil.example|click>"

@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from ..deps import Deps
-from ..home import refresh_home
 from ..ids import Action
 
 __all__ = ["register"]
@@ -16,18 +15,19 @@ __all__ = ["register"]
 def register(app: App, deps: Deps) -> None:
     """Register the App Home actions and the link-button ack."""
 
+    # Each use case records the redraw of the person's App Home with its change.
     def set_team(team_id: str, user: str, team: str) -> None:
         deps.services.set_team(team_id, user, team)
-        refresh_home(deps, team_id, user)
 
     def set_notify(team_id: str, user: str, on: bool) -> None:
         deps.services.set_notify(team_id, user, on)
-        refresh_home(deps, team_id, user)
 
     @app.action(Action.HOME_TEAM)
     def home_team(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
         ack()
-        team = action["selected_option"]["value"]
+        team = (action.get("selected_option") or {}).get("value")
+        if not isinstance(team, str):
+            return
         deps.runtime.later(set_team, context.team_id, context.user_id, team)
 
     @app.action(Action.HOME_NOTIFY)

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from ...services import NotFound
+from ...services import NotAllowed, NotFound, NotSaved
 from ..blocks.idea import admin_modal, estimate_modal, why_modal
 from ..blocks.kit import esc
 from ..blocks.notices import notice
@@ -48,7 +48,7 @@ def register(app: App, deps: Deps) -> None:
     def support(team_id: str, user: str, idea_id: int, channel: str | None) -> None:
         try:
             deps.services.support(team_id, idea_id, user)
-        except NotFound as e:
+        except (NotFound, NotSaved) as e:
             deps.tell(user, notice(f":warning: {esc(str(e))}"), channel=channel)
         # The card redraw (coalesced) is the confirmation; a second click changes nothing.
 
@@ -63,8 +63,10 @@ def register(app: App, deps: Deps) -> None:
             deps.runtime.later(support, context.team_id, context.user_id, idea_id, channel)
 
     def open_estimate(team_id: str, user: str, idea_id: int, trigger_id: str) -> None:
-        idea = deps.services.live(team_id, idea_id)
-        previous = next((e for e in deps.store.estimates(idea.id) if e.voter == user), None)
+        try:
+            idea, previous = deps.services.estimate_of(team_id, idea_id, user)
+        except NotFound:
+            return
         deps.open_view(trigger_id, estimate_modal(idea, previous))
 
     @app.action(Action.IDEA_ESTIMATE)
@@ -79,15 +81,11 @@ def register(app: App, deps: Deps) -> None:
             )
 
     def open_why(team_id: str, idea_id: int, trigger_id: str) -> None:
-        idea = deps.services.live(team_id, idea_id)
-        entry = deps.services.entry(team_id, idea.id)
-        view = why_modal(
-            entry.idea,
-            entry.score,
-            entry.breakdown,
-            deps.store.estimates(idea.id),
-            entry.item.bucket,
-        )
+        try:
+            entry, estimates = deps.services.why(team_id, idea_id)
+        except NotFound:
+            return
+        view = why_modal(entry.idea, entry.score, entry.breakdown, estimates, entry.item.bucket)
         deps.open_view(trigger_id, view)
 
     @app.action(Action.IDEA_WHY)
@@ -102,16 +100,13 @@ def register(app: App, deps: Deps) -> None:
     def open_admin(
         team_id: str, user: str, idea_id: int, focus: str, trigger_id: str, channel: str | None
     ) -> None:
-        if not deps.admins.is_admin(user):
+        try:
+            idea = deps.services.manageable(team_id, idea_id, user)
+        except NotAllowed:
             deps.tell(user, refusal(deps.admins.named()), channel=channel)
             return
-        idea = deps.store.idea(team_id, idea_id)
-        if idea.merged_into is not None:
-            deps.tell(
-                user,
-                notice(f"#{idea.id} was merged into #{idea.merged_into}; manage that one."),
-                channel=channel,
-            )
+        except NotFound as e:
+            deps.tell(user, notice(esc(str(e))), channel=channel)
             return
         deps.open_view(trigger_id, admin_modal(idea, focus=focus))
 

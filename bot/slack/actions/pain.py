@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from prioritize.config import InvalidInput
 
-from ...services import NotAllowed, NotFound
+from ...services import NotAllowed, NotFound, NotSaved
 from ..blocks.kit import esc
 from ..blocks.notices import notice
 from ..blocks.pain import pain_confirmation, pain_modal
@@ -38,14 +38,14 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         try:
             pain = deps.services.update_pain_point(team_id, user, pain_id, **{field: value})
-        except (InvalidInput, NotAllowed, NotFound) as e:
+        except (InvalidInput, NotAllowed, NotFound, NotSaved) as e:
             respond(
                 response_type="ephemeral",
                 replace_original=False,
                 **notice(f":warning: {esc(str(e))}"),
             )
             return
-        similar = deps.store.similar_pain_points(team_id, pain.text, exclude=pain.id)
+        similar = deps.services.similar_pain_points(team_id, pain.text, exclude=pain.id)
         respond(replace_original=True, **pain_confirmation(pain, similar, deps.journey))
 
     def detail_listener(field: str) -> Any:
@@ -56,6 +56,8 @@ def register(app: App, deps: Deps) -> None:
             pain_id = _pain_id(action)
             chosen = (action.get("selected_option") or {}).get("value")
             if pain_id is None or chosen is None:
+                return
+            if not isinstance(chosen, str) or (field == "severity" and not chosen.isdigit()):
                 return
             value: Any = int(chosen) if field == "severity" else chosen
             deps.runtime.later(
@@ -69,7 +71,10 @@ def register(app: App, deps: Deps) -> None:
         app.action(action_id)(detail_listener(field))
 
     def open_details(team_id: str, trigger_id: str, pain_id: int, channel: str | None) -> None:
-        pain = deps.store.pain_point(team_id, pain_id)
+        try:
+            pain = deps.services.pain_point(team_id, pain_id)
+        except NotFound:
+            return
         deps.open_view(
             trigger_id, pain_modal(deps.journey, pain=pain, metadata={"channel": channel})
         )
@@ -79,7 +84,7 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         ack()
-        if action.get("value", "").isdigit():
+        if str(action.get("value", "")).isdigit():
             deps.runtime.later(
                 open_details,
                 context.team_id,
@@ -91,14 +96,14 @@ def register(app: App, deps: Deps) -> None:
     def me_too(team_id: str, user: str, pain_id: int, instead_of: int, respond: Respond) -> None:
         try:
             deps.services.me_too(team_id, user, pain_id, instead_of=instead_of)
-        except (NotAllowed, NotFound) as e:
+            people = deps.services.pain_people(team_id, pain_id)
+        except (NotAllowed, NotFound, NotSaved) as e:
             respond(
                 response_type="ephemeral",
                 replace_original=False,
                 **notice(f":warning: {esc(str(e))}"),
             )
             return
-        people = deps.store.pain_votes(pain_id) + 1
         respond(
             replace_original=True,
             **notice(
@@ -112,7 +117,7 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
     ) -> None:
         ack()
-        other, _, new = (action.get("value") or "").partition(":")
+        other, _, new = str(action.get("value") or "").partition(":")
         if other.isdigit() and new.isdigit():
             deps.runtime.later(
                 me_too, context.team_id, context.user_id, int(other), int(new), respond

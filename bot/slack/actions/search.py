@@ -6,8 +6,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.parsing import parse_id
-
 from ..blocks.idea import idea_option, pain_option
 from ..blocks.kit import LIMITS
 from ..deps import Deps
@@ -22,19 +20,15 @@ def register(app: App, deps: Deps) -> None:
 
     @app.options(Action.PAIN_SEARCH)
     def pain_search(ack: Ack, context: BoltContext, body: dict[str, Any]) -> None:
-        found = deps.store.search_pain_points(
+        found = deps.services.search_pain_points(
             context.team_id, body.get("value") or "", limit=LIMITS.OPTIONS
         )
         ack(options=[pain_option(p) for p in found])
 
     @app.options(Action.IDEA_SEARCH)
     def idea_search(ack: Ack, context: BoltContext, body: dict[str, Any]) -> None:
-        query = (body.get("value") or "").strip()
         itself = metadata(body.get("view") or {}).get("idea_id")
-        if (idea_id := parse_id(query)) is not None:
-            found = deps.store.ideas(context.team_id, ids=[idea_id])
-        elif query:
-            found = deps.store.search_ideas(context.team_id, query, limit=LIMITS.OPTIONS)
-        else:
-            found = list(reversed(deps.store.ideas(context.team_id)))[: LIMITS.OPTIONS]
+        found = deps.services.idea_options(
+            context.team_id, body.get("value") or "", limit=LIMITS.OPTIONS + 1
+        )
         ack(options=[idea_option(i) for i in found if i.id != itself][: LIMITS.OPTIONS])

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from prioritize.models import PainPoint
+from prioritize.scoring import RoadmapEntry
 
-from ...services import RoadmapEntry
 from ..ids import Action, Block
 from .kit import (
     LIMITS,

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from prioritize.heat import Heat
+from prioritize.scoring import RoadmapEntry
 
-from ...services import RoadmapEntry
 from ..ids import Action
 from .kit import LIMITS, Blocks, actions, button, clip, context, divider, esc, header, section
 

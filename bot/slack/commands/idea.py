@@ -18,7 +18,7 @@ def register(app: App, deps: Deps) -> None:
     """Register /idea."""
 
     def open_modal(team_id: str, trigger_id: str, text: str, channel: str | None) -> None:
-        suggested = deps.store.similar_pain_points(team_id, text, limit=5) if text else []
+        suggested = deps.services.similar_pain_points(team_id, text, limit=5)
         view = idea_modal(
             deps.journey, title=text, suggested=suggested, metadata={"channel": channel}
         )

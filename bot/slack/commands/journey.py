@@ -55,7 +55,7 @@ def register(app: App, deps: Deps) -> None:
 
 def _team(deps: Deps, team_id: str, user: str, name: str) -> str:
     if not name:
-        current = deps.store.team_of(team_id, user)
+        current = deps.services.team_of(team_id, user)
         teams = ", ".join(deps.journey.teams)
         where = f"You are in *{esc(current)}*." if current else "You have not set a team."
         return f"{where} Set it with `/journey team <team>`: {esc(teams)}."

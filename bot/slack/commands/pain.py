@@ -9,10 +9,11 @@ from slack_bolt import Ack, App, Respond
 from prioritize.config import InvalidInput
 from prioritize.models import MAX_TEXT
 
+from ...services import LoggedPain, NotSaved
 from ..blocks.kit import esc, unmarkup
-from ..blocks.notices import notice
 from ..blocks.pain import pain_confirmation, pain_modal
 from ..deps import Deps
+from ..forms import not_saved
 from ..ids import Command
 
 __all__ = ["register", "too_long"]
@@ -31,14 +32,7 @@ def too_long(length: int) -> str:
 def register(app: App, deps: Deps) -> None:
     """Register /pain."""
 
-    def log_it(team_id: str, user: str, text: str, respond: Respond) -> None:
-        try:
-            logged = deps.services.log_pain_point(team_id, user, text)
-        except InvalidInput as e:
-            respond(
-                response_type="ephemeral", **notice(f":warning: {esc(str(e))}. Nothing was stored.")
-            )
-            return
+    def confirm(logged: LoggedPain, respond: Respond) -> None:
         respond(
             response_type="ephemeral",
             **pain_confirmation(logged.pain, logged.similar, deps.journey),
@@ -59,5 +53,23 @@ def register(app: App, deps: Deps) -> None:
         if len(text) > MAX_TEXT:
             ack(response_type="ephemeral", text=too_long(len(text)))
             return
+        # Stored before the ack (one small transaction, within a bounded wait), so the
+        # person is never told "logged" about something that was not. The same request
+        # sent twice (a replay) carries the same trigger_id and stores one pain point.
+        try:
+            logged = deps.services.log_pain_point(
+                command["team_id"],
+                command["user_id"],
+                text,
+                once=f"trigger:{command.get('trigger_id') or ''}"
+                if command.get("trigger_id")
+                else None,
+            )
+        except InvalidInput as e:
+            ack(response_type="ephemeral", text=f":warning: {esc(str(e))}. Nothing was stored.")
+            return
+        except NotSaved as e:
+            ack(response_type="ephemeral", text=f":warning: {esc(not_saved(e))}")
+            return
         ack()
-        deps.runtime.later(log_it, command["team_id"], command["user_id"], text, respond)
+        deps.runtime.later(confirm, logged, respond)

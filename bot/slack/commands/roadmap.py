@@ -10,10 +10,7 @@ from ..blocks.reports import roadmap_message
 from ..deps import Deps
 from ..ids import Command
 
-__all__ = ["NOTION_ROADMAP_URL", "register"]
-
-NOTION_ROADMAP_URL = "notion.roadmap_url"
-"""The meta key under which the Notion sync stores the roadmap page's URL."""
+__all__ = ["register"]
 
 
 def register(app: App, deps: Deps) -> None:
@@ -23,7 +20,7 @@ def register(app: App, deps: Deps) -> None:
         message = roadmap_message(
             deps.services.roadmap(team_id),
             weakest=deps.services.heat(team_id).weakest,
-            notion_url=deps.store.get_meta(NOTION_ROADMAP_URL),
+            notion_url=deps.services.notion_url(),
         )
         respond(response_type="ephemeral", **message)
 

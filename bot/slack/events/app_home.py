@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from ..deps import Deps
-from ..home import refresh_home
 from ..ids import Event
 
 __all__ = ["register"]
@@ -20,4 +19,4 @@ def register(app: App, deps: Deps) -> None:
     def home_opened(ack: Ack, context: BoltContext, event: dict[str, Any]) -> None:
         ack()
         if event.get("tab", "home") == "home":
-            refresh_home(deps, context.team_id, event["user"])
+            deps.runtime.later(deps.services.refresh_home, context.team_id, event["user"])

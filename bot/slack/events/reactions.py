@@ -28,17 +28,15 @@ def register(app: App, deps: Deps) -> None:
         item = event.get("item") or {}
         if item.get("type") != "message" or not _is_support(event.get("reaction", "")):
             return
-        idea = deps.store.idea_by_card(team_id, item.get("channel", ""), item.get("ts", ""))
+        idea = deps.services.idea_by_card(team_id, item.get("channel", ""), item.get("ts", ""))
         if idea is None:
             return
-        key = f"event:{body.get('event_id') or (event['type'], item['ts'], event['user'])}"
-        if not deps.state.claim(key, now=deps.now()):
-            return
+        once = f"event:{body.get('event_id') or (event['type'], item['ts'], event['user'])}"
         try:
             if added:
-                deps.services.support(team_id, idea.id, event["user"])
+                deps.services.support(team_id, idea.id, event["user"], once=once)
             else:
-                deps.services.retract_support(team_id, idea.id, event["user"])
+                deps.services.retract_support(team_id, idea.id, event["user"], once=once)
         except NotFound:
             return
 

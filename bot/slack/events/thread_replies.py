@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from prioritize.config import InvalidInput
 from prioritize.parsing import parse_vote
 
-from ...services import NotAllowed, NotFound
+from ...services import NotAllowed, NotFound, NotSaved
 from ..blocks.kit import esc, unmarkup
 from ..blocks.notices import notice
 from ..deps import Deps
@@ -46,7 +46,7 @@ def register(app: App, deps: Deps) -> None:
 
     def vote(team_id: str, event: dict[str, Any]) -> None:
         channel, ts, user = event["channel"], event["ts"], event["user"]
-        idea = deps.store.idea_by_card(team_id, channel, event["thread_ts"])
+        idea = deps.services.idea_by_card(team_id, channel, event["thread_ts"])
         if idea is None:
             return
         parsed = parse_vote(
@@ -56,27 +56,29 @@ def register(app: App, deps: Deps) -> None:
             return  # not a vote: people talk in these threads too
         # One message is one vote: redeliveries (same event_id, X-Slack-Retry-Num) and any
         # other copy of the event carry the same channel and ts.
-        if not deps.state.claim(f"reply:{channel}:{ts}", now=deps.now()):
-            return
+        once = f"reply:{channel}:{ts}"
         try:
             if parsed.support:
-                deps.services.support(team_id, idea.id, user)
+                counted = deps.services.support(team_id, idea.id, user, once=once)
             else:
-                deps.services.record_estimate(
+                counted = deps.services.record_estimate(
                     team_id,
                     idea.id,
                     user,
                     impact=parsed.impact,
                     complexity=parsed.complexity,
                     weeks=parsed.weeks,
+                    once=once,
                 )
-        except (NotAllowed, InvalidInput, NotFound) as e:
+        except (NotAllowed, InvalidInput, NotFound, NotSaved) as e:
             deps.tell(
                 user,
                 notice(f":warning: Your vote was not counted: {esc(str(e))}"),
                 channel=channel,
                 thread_ts=event["thread_ts"],
             )
+            return
+        if counted.replayed:
             return
         try:
             deps.client.reactions_add(channel=channel, timestamp=ts, name=ACK_REACTION)

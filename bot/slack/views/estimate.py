@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from prioritize.config import InvalidInput
+from prioritize.parsing import parse_id
 
-from ...services import NotAllowed, NotFound
+from ...services import NotAllowed, NotFound, NotSaved
 from ..deps import Deps
-from ..forms import error_block, metadata, read_state
+from ..forms import error_block, metadata, not_saved, read_state
 from ..ids import Block, View
 from .idea import estimate_values, not_allowed_block
 
@@ -31,10 +32,12 @@ def register(app: App, deps: Deps) -> None:
             return
         # Stored before the ack so refusals (raters limited to some teams) show inline;
         # a repeated submission replaces the estimate with itself.
+        idea_id = parse_id(str(metadata(view).get("idea_id", "")))
+        if idea_id is None:
+            ack(response_action="errors", errors={Block.IMPACT: "This form is not for an idea."})
+            return
         try:
-            deps.services.record_estimate(
-                context.team_id, int(metadata(view)["idea_id"]), context.user_id, **estimate
-            )
+            deps.services.record_estimate(context.team_id, idea_id, context.user_id, **estimate)
         except NotAllowed as e:
             ack(response_action="errors", errors={not_allowed_block(e): str(e)})
             return
@@ -44,5 +47,8 @@ def register(app: App, deps: Deps) -> None:
             return
         except NotFound as e:
             ack(response_action="errors", errors={Block.IMPACT: str(e)})
+            return
+        except NotSaved as e:
+            ack(response_action="errors", errors={Block.IMPACT: not_saved(e)})
             return
         ack()

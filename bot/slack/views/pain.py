@@ -8,11 +8,12 @@ from slack_bolt import Ack, App, BoltContext
 
 from prioritize.config import InvalidInput
 from prioritize.models import PainPoint
+from prioritize.parsing import parse_id
 
-from ...services import NotAllowed, NotFound
+from ...services import NotAllowed, NotFound, NotSaved
 from ..blocks.pain import pain_confirmation
 from ..deps import Deps
-from ..forms import error_block, metadata, read_state
+from ..forms import error_block, metadata, not_saved, read_state
 from ..ids import Block, View
 
 __all__ = ["register"]
@@ -22,7 +23,7 @@ def _fields(values: dict[str, Any]) -> dict[str, Any]:
     severity = values.get(Block.SEVERITY)
     return {
         "stage": values.get(Block.STAGE),
-        "severity": int(severity) if severity and severity.isdigit() else None,
+        "severity": int(severity) if isinstance(severity, str) and severity.isdigit() else None,
         "touchpoint": values.get(Block.TOUCHPOINT),
         "persona": values.get(Block.PERSONA),
         "owning_team": values.get(Block.OWNING_TEAM),
@@ -35,7 +36,7 @@ def register(app: App, deps: Deps) -> None:
     """Register the pain modal submissions."""
 
     def confirm(team_id: str, user: str, pain: PainPoint, channel: str | None) -> None:
-        similar = deps.store.similar_pain_points(team_id, pain.text, exclude=pain.id)
+        similar = deps.services.similar_pain_points(team_id, pain.text, exclude=pain.id)
         deps.tell(user, pain_confirmation(pain, similar, deps.journey), channel=channel)
 
     # Storing happens before the ack on purpose: a problem must come back as an inline
@@ -47,14 +48,13 @@ def register(app: App, deps: Deps) -> None:
         values = read_state(view)
         text = values.get(Block.TEXT) or ""
         try:
-            with deps.store.transaction():
-                # A second submission of the same modal stores nothing twice.
-                if not deps.state.claim(f"view:{view['id']}", now=deps.now()):
-                    ack()
-                    return
-                logged = deps.services.log_pain_point(
-                    context.team_id, context.user_id, text, **_fields(values)
-                )
+            # A second submission of the same modal stores nothing twice.
+            logged = deps.services.log_pain_point(
+                context.team_id, context.user_id, text, once=f"view:{view['id']}", **_fields(values)
+            )
+        except NotSaved as e:
+            ack(response_action="errors", errors={Block.TEXT: not_saved(e)})
+            return
         except InvalidInput as e:
             ack(
                 response_action="errors",
@@ -70,11 +70,15 @@ def register(app: App, deps: Deps) -> None:
     def pain_edited(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
         meta = metadata(view)
+        pain_id = parse_id(str(meta.get("pain_id", "")))
+        if pain_id is None:
+            ack(response_action="errors", errors={Block.TEXT: "This form is not for a pain point."})
+            return
         try:
             pain = deps.services.update_pain_point(
                 context.team_id,
                 context.user_id,
-                int(meta["pain_id"]),
+                pain_id,
                 text=values.get(Block.TEXT) or "",
                 **_fields(values),
             )
@@ -86,6 +90,9 @@ def register(app: App, deps: Deps) -> None:
             return
         except (NotAllowed, NotFound) as e:
             ack(response_action="errors", errors={Block.TEXT: str(e)})
+            return
+        except NotSaved as e:
+            ack(response_action="errors", errors={Block.TEXT: not_saved(e)})
             return
         ack()
         deps.runtime.later(confirm, context.team_id, context.user_id, pain, meta.get("channel"))

@@ -1,0 +1,176 @@
+"""What journeybot says in Slack because something changed: cards, thread notices, DMs,
+App Home and the digest, delivered from the outbox by the courier.
+
+    outbound = Outbound(services, client, channel="C123", per_day=3).start()
+    ...
+    outbound.close(timeout=10)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from prioritize.models import IdeaStatus
+from storage.outbox import Effect
+
+from ...chart import ChartPoint, impact_effort_png
+from ...services import Effects, NotFound, Services
+from ..blocks.kit import esc
+from ..blocks.notices import notice
+from .cards import Cards
+from .courier import Courier
+from .home import publish_home
+from .notices import Notices
+
+__all__ = ["Cards", "Courier", "Outbound", "tell"]
+
+log = logging.getLogger(__name__)
+
+
+def tell(
+    client: WebClient,
+    user: str,
+    message: dict[str, Any],
+    *,
+    channel: str | None = None,
+    thread_ts: str | None = None,
+) -> None:
+    """Show `user` a message only they see: ephemeral in `channel`, else in their DM.
+
+    Ephemeral messages fail in channels the bot is not in; the DM always works.
+    """
+    if channel and not channel.startswith("D"):
+        try:
+            kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+            client.chat_postEphemeral(channel=channel, user=user, **message, **kwargs)
+            return
+        except SlackApiError as e:
+            log.info("ephemeral in %s failed (%s); sending a DM", channel, e.response["error"])
+    try:
+        client.chat_postMessage(channel=user, **message)
+    except SlackApiError as e:
+        log.warning("could not tell %s: %s", user, e.response["error"])
+
+
+class Outbound:
+    """The Slack side of the outbox: one handler per kind of effect, and the courier."""
+
+    def __init__(
+        self,
+        services: Services,
+        client: WebClient,
+        *,
+        channel: str,
+        per_day: int,
+        workers: int = 2,
+        poll: float = 1.0,
+    ) -> None:
+        self.services = services
+        self.client = client
+        self.channel = channel
+        self.cards = Cards(services, client, channel=channel)
+        self.notices = Notices(services, client, services.claims, self.cards, per_day=per_day)
+        self.courier = Courier(
+            services.outbox,
+            {
+                Effects.CARD: self._card,
+                Effects.POST_CARD: self._post_card,
+                Effects.STATUS_THREAD: self._status_thread,
+                Effects.STATUS_DM: self._status_dm,
+                Effects.HOME: self._home,
+                Effects.DIGEST: self._digest,
+            },
+            on_failure=self._failed,
+            workers=workers,
+            poll=poll,
+        )
+        services.on_effects(self.courier.wake)
+
+    def start(self) -> Outbound:
+        self.courier.start()
+        return self
+
+    def close(self, *, timeout: float = 10.0) -> None:
+        self.courier.close(timeout=timeout)
+
+    # ---------------------------------------------------------------- handlers
+
+    def _idea(self, effect: Effect) -> Any:
+        try:
+            return self.services.idea(effect.team_id, int(effect.payload["idea_id"]))
+        except NotFound:
+            return None
+
+    def _card(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is not None:
+            self.cards.refresh(idea)
+
+    def _post_card(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is None or (idea.card_ts and not effect.payload.get("again")):
+            return  # gone, or posted already (a retry after the answer was lost)
+        posted = self.cards.post(idea)
+        user, channel = effect.payload.get("user"), effect.payload.get("channel")
+        if user and channel and channel != posted.card_channel:
+            link = self.cards.permalink(posted)
+            card = f"<{esc(link)}|its card>" if link else "its card"
+            tell(
+                self.client,
+                user,
+                notice(
+                    f":bulb: Posted idea *#{idea.id}* in <#{posted.card_channel}>: "
+                    f"discuss and vote in {card}'s thread."
+                ),
+                channel=channel,
+            )
+
+    def _status_thread(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is not None:
+            p = effect.payload
+            self.notices.thread(idea, IdeaStatus(p["old"]), IdeaStatus(p["new"]), p["source"])
+
+    def _status_dm(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is not None:
+            p = effect.payload
+            self.notices.dm(
+                idea, IdeaStatus(p["old"]), IdeaStatus(p["new"]), user=p["user"], why=p["why"]
+            )
+
+    def _home(self, effect: Effect) -> None:
+        publish_home(self.services, self.client, effect.team_id, effect.payload["user"])
+
+    def _digest(self, effect: Effect) -> None:
+        p = effect.payload
+        points = [ChartPoint(**point) for point in p.get("points", [])]
+        self.client.files_upload_v2(
+            channel=p.get("channel") or self.channel,
+            file=impact_effort_png(points),
+            filename="impact-vs-effort.png",
+            title=p["title"],
+            alt_txt="Ideas plotted by effort (across) and impact (up), coloured by bucket",
+            initial_comment=p["text"],
+        )
+        log.info("posted the weekly digest of %s", effect.team_id)
+
+    def _failed(self, effect: Effect, error: str) -> None:
+        if effect.kind != Effects.POST_CARD or not effect.payload.get("user"):
+            return
+        where = self.channel
+        tell(
+            self.client,
+            effect.payload["user"],
+            notice(
+                f"I stored idea *#{effect.payload['idea_id']}* but could not post its card in "
+                f"<#{where}> (`{esc(error)}`). Invite me there with `/invite @journeybot` and "
+                "ask an admin to repost it (App Home, or `journeybot repost "
+                f"{effect.payload['idea_id']}`)."
+            ),
+            channel=effect.payload.get("channel"),
+        )

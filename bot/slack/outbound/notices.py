@@ -1,0 +1,70 @@
+"""Closing the loop: an idea's status change said in its thread and to its people."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from prioritize.models import Idea, IdeaStatus
+from storage.slack_state import SlackState
+
+from ...services import Services, Why
+from ..blocks.notices import Why as WhyText
+from ..blocks.notices import status_dm, status_thread_reply
+from .cards import Cards
+
+__all__ = ["Notices"]
+
+log = logging.getLogger(__name__)
+
+_WHY = {Why.REPORTED: WhyText.REPORTED, Why.SUPPORTED: WhyText.SUPPORTED}
+
+
+class Notices:
+    """Posts the status-change thread reply and DMs recorded in the outbox."""
+
+    def __init__(
+        self,
+        services: Services,
+        client: WebClient,
+        state: SlackState,
+        cards: Cards,
+        *,
+        per_day: int,
+    ) -> None:
+        self.services = services
+        self.client = client
+        self.state = state
+        self.cards = cards
+        self.per_day = per_day
+
+    def thread(self, idea: Idea, old: IdeaStatus, new: IdeaStatus, source: str) -> None:
+        """Reply in the card's thread; raises SlackApiError."""
+        if not (idea.card_channel and idea.card_ts):
+            return
+        self.client.chat_postMessage(
+            channel=idea.card_channel,
+            thread_ts=idea.card_ts,
+            **status_thread_reply(idea, old, new, source),
+        )
+
+    def dm(self, idea: Idea, old: IdeaStatus, new: IdeaStatus, *, user: str, why: str) -> bool:
+        """DM one person about the change, within the daily cap; raises SlackApiError.
+
+        Returns False when the cap (per person, idea and day) is spent.
+        """
+        if self.per_day <= 0:
+            return False
+        if not self.state.claim_dm(
+            idea.team_id, user, idea.id, now=self.services.clock(), per_day=self.per_day
+        ):
+            log.info("DM cap reached for %s about idea #%s today", user, idea.id)
+            return False
+        # Posting to a user id lands in the app's DM with them (the Messages tab),
+        # which needs chat:write only, not im:write.
+        self.client.chat_postMessage(
+            channel=user,
+            **status_dm(idea, old, new, why=_WHY.get(why, why), link=self.cards.permalink(idea)),
+        )
+        return True

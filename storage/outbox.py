@@ -1,0 +1,218 @@
+"""The outbox: what Slack must hear because of a change, stored with the change.
+
+A use case calls `Outbox.add` inside its own transaction, so the effect (a card redraw, a
+thread notice, a DM, an App Home refresh, a digest) exists exactly when the change does.
+Whichever process runs the bot takes due effects (`take`), delivers them and marks each
+`done`, `retry` (transient failure, with a later `due_at`) or `failed` (Slack said no for
+good). An effect taken by a process that died is given back by `recover`.
+
+    with store.transaction():
+        ...the change...
+        outbox.add(team_id, "card", {"idea_id": 7}, key="card:T1:7:...", coalesce="card:T1:7")
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .store import Store
+
+__all__ = ["Effect", "Outbox"]
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """One effect to deliver."""
+
+    id: int
+    team_id: str
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime | None
+
+
+class Outbox:
+    """The `outbox` table, on the Store's database and transactions."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.added = 0
+        """Effects recorded through this object (to wake the courier after a commit)."""
+
+    def add(
+        self,
+        team_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        key: str,
+        now: datetime,
+        coalesce: str | None = None,
+        delay: float = 0.0,
+    ) -> bool:
+        """Record an effect; False when `key` was recorded before or `coalesce` is waiting.
+
+        An effect with a `coalesce` key that is already waiting is absorbed by it: the
+        waiting one reads the database when it is delivered, so it shows this change too.
+        """
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "insert or ignore into outbox"
+                " (team_id, key, kind, payload, coalesce_key, state, attempts, due_at, created_at)"
+                " values (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+                [
+                    team_id,
+                    key,
+                    kind,
+                    json.dumps(payload, sort_keys=True),
+                    coalesce,
+                    _iso(now + timedelta(seconds=delay)),
+                    _iso(now),
+                ],
+            )
+            self.added += 1
+            return cursor.rowcount == 1
+
+    def take(self, *, now: datetime, limit: int = 50, kinds: tuple[str, ...] = ()) -> list[Effect]:
+        """Claim up to `limit` due effects for delivery (oldest first) and return them."""
+        where = "state = 'pending' and due_at <= ?"
+        params: list[Any] = [_iso(now)]
+        if kinds:
+            where += f" and kind in ({', '.join('?' for _ in kinds)})"
+            params.extend(kinds)
+        with self.store.transaction() as db:
+            rows = list(
+                db.query(
+                    f"select * from outbox where {where} order by due_at, id limit ?",
+                    [*params, limit],
+                )
+            )
+            if not rows:
+                return []
+            ids = [r["id"] for r in rows]
+            db.execute(
+                "update outbox set state = 'sending', attempts = attempts + 1"
+                f" where id in ({', '.join('?' for _ in ids)})",
+                ids,
+            )
+        return [
+            Effect(
+                id=r["id"],
+                team_id=r["team_id"],
+                key=r["key"],
+                kind=r["kind"],
+                payload=json.loads(r["payload"]),
+                attempts=r["attempts"] + 1,
+                created_at=datetime.fromisoformat(r["created_at"]) if r["created_at"] else None,
+            )
+            for r in rows
+        ]
+
+    def done(self, effect_id: int, *, now: datetime) -> None:
+        """Mark an effect delivered."""
+        with self.store.transaction() as db:
+            db.execute(
+                "update outbox set state = 'done', delivered_at = ?, error = null,"
+                " coalesce_key = null where id = ?",
+                [_iso(now), effect_id],
+            )
+
+    def retry(self, effect_id: int, *, at: datetime, error: str) -> None:
+        """Give an effect back to be tried again at `at` (a transient failure)."""
+        with self.store.transaction() as db:
+            # A newer redraw of the same card may be waiting already; it covers this one.
+            row = db.execute("select coalesce_key from outbox where id = ?", [effect_id]).fetchone()
+            if row and row[0] is not None:
+                waiting = db.execute(
+                    "select 1 from outbox where coalesce_key = ? and state = 'pending'", [row[0]]
+                ).fetchone()
+                if waiting:
+                    db.execute(
+                        "update outbox set state = 'done', error = ?, coalesce_key = null"
+                        " where id = ?",
+                        [f"superseded after: {error}", effect_id],
+                    )
+                    return
+            db.execute(
+                "update outbox set state = 'pending', due_at = ?, error = ? where id = ?",
+                [_iso(at), error, effect_id],
+            )
+
+    def fail(self, effect_id: int, *, error: str, now: datetime) -> None:
+        """Record that Slack refused an effect for good; it is not tried again."""
+        with self.store.transaction() as db:
+            db.execute(
+                "update outbox set state = 'failed', error = ?, delivered_at = ?,"
+                " coalesce_key = null where id = ?",
+                [error, _iso(now), effect_id],
+            )
+
+    def recover(self) -> int:
+        """Give back the effects a stopped process had taken; return how many."""
+        with self.store.transaction() as db:
+            pending = {
+                r[0]
+                for r in db.execute(
+                    "select coalesce_key from outbox where state = 'pending'"
+                    " and coalesce_key is not null"
+                ).fetchall()
+            }
+            taken = db.execute(
+                "select id, coalesce_key from outbox where state = 'sending'"
+            ).fetchall()
+            for effect_id, coalesce in taken:
+                if coalesce is not None and coalesce in pending:
+                    db.execute(
+                        "update outbox set state = 'done', coalesce_key = null,"
+                        " error = 'superseded' where id = ?",
+                        [effect_id],
+                    )
+                    continue
+                db.execute("update outbox set state = 'pending' where id = ?", [effect_id])
+                if coalesce is not None:
+                    pending.add(coalesce)
+            return len(taken)
+
+    def backlog(self, team_id: str | None = None) -> int:
+        """Return how many effects wait to be delivered."""
+        where, params = "state in ('pending', 'sending')", []
+        if team_id is not None:
+            where += " and team_id = ?"
+            params.append(team_id)
+        return self.store.db["outbox"].count_where(where, params)
+
+    def next_due(self) -> datetime | None:
+        """Return when the next waiting effect is due, if any."""
+        row = self.store.db.execute(
+            "select min(due_at) from outbox where state = 'pending'"
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def failures(self, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Return the most recent effects Slack refused for good, newest first."""
+        return list(
+            self.store.db.query(
+                "select id, team_id, kind, key, payload, error, delivered_at from outbox"
+                " where state = 'failed' order by id desc limit ?",
+                [limit],
+            )
+        )
+
+    def forget(self, *, before: datetime) -> int:
+        """Drop delivered effects older than `before`."""
+        with self.store.transaction() as db:
+            return db.execute(
+                "delete from outbox where state in ('done', 'failed') and delivered_at < ?",
+                [_iso(before)],
+            ).rowcount
