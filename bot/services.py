@@ -128,6 +128,8 @@ class Effects:
     """Say in the card's thread that its status changed: {"idea_id", "old", "new", "source"}."""
     STATUS_DM = "status_dm"
     """Tell one person about a status change: {"idea_id", "old", "new", "user", "why"}."""
+    RECEIPT = "receipt"
+    """Mark a vote written in a thread as counted (a reaction): {"channel", "ts"}."""
     HOME = "home"
     """Redraw a person's App Home: {"user"}. Coalesced per person."""
     DIGEST = "digest"
@@ -576,8 +578,13 @@ class Services:
         complexity: int | None = None,
         weeks: float | None = None,
         once: str | None = None,
+        receipt: tuple[str, str] | None = None,
     ) -> Vote:
-        """Store a person's estimate, replacing their earlier one; raises InvalidInput."""
+        """Store a person's estimate, replacing their earlier one; raises InvalidInput.
+
+        `receipt` is the (channel, ts) of the message that holds the vote, to be marked
+        as counted.
+        """
         with self._unit(once) as unit:
             idea = self.live(team_id, idea_id)
             if unit.replayed:
@@ -585,10 +592,19 @@ class Services:
             estimate = self._estimate(team_id, idea.id, voter, impact, complexity, weeks)
             stored, replaced = self.store.record_estimate(estimate, now=self.clock())
             self._card(team_id, [idea.id])
+            self._receipt(team_id, receipt)
         self._emit(Change(team_id, idea_ids=(idea.id,)))
         return Vote(idea, estimate=stored, replaced=replaced)
 
-    def support(self, team_id: str, idea_id: int, user: str, *, once: str | None = None) -> Vote:
+    def support(
+        self,
+        team_id: str,
+        idea_id: int,
+        user: str,
+        *,
+        once: str | None = None,
+        receipt: tuple[str, str] | None = None,
+    ) -> Vote:
         """Record a +1; a second +1 by the same person changes nothing."""
         with self._unit(once) as unit:
             idea = self.live(team_id, idea_id)
@@ -601,9 +617,22 @@ class Services:
             )
             if added:
                 self._card(team_id, [idea.id])
+            self._receipt(team_id, receipt)
         if added:
             self._emit(Change(team_id, idea_ids=(idea.id,)))
         return Vote(idea, support_added=added)
+
+    def _receipt(self, team_id: str, receipt: tuple[str, str] | None) -> None:
+        if receipt is None:
+            return
+        channel, ts = receipt
+        self.outbox.add(
+            team_id,
+            Effects.RECEIPT,
+            {"channel": channel, "ts": ts},
+            key=f"receipt:{team_id}:{channel}:{ts}",
+            now=_wall(),
+        )
 
     def retract_support(
         self, team_id: str, idea_id: int, user: str, *, once: str | None = None

@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+
+from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 
 from ..deps import Deps
 from ..ids import Action
 
 __all__ = ["register"]
 
+log = logging.getLogger(__name__)
+
 
 def register(app: App, deps: Deps) -> None:
     """Register the App Home actions and the link-button ack."""
 
-    # Each use case records the redraw of the person's App Home with its change.
-    def set_team(team_id: str, user: str, team: str) -> None:
-        deps.services.set_team(team_id, user, team)
-
-    def set_notify(team_id: str, user: str, on: bool) -> None:
-        deps.services.set_notify(team_id, user, on)
+    # Stored before the answer to Slack; each use case records the redraw of the
+    # person's App Home with its change, which shows them it worked.
 
     @app.action(Action.HOME_TEAM)
     def home_team(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
-        ack()
         team = (action.get("selected_option") or {}).get("value")
-        if not isinstance(team, str):
-            return
-        deps.runtime.later(set_team, context.team_id, context.user_id, team)
+        if isinstance(team, str):
+            try:
+                deps.services.set_team(context.team_id, context.user_id, team)
+            except (InvalidInput, NotAllowed, NotSaved) as e:
+                log.info("App Home team change refused: %s", e)
+        ack()
 
     @app.action(Action.HOME_NOTIFY)
     def home_notify(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
-        ack()
         on = action.get("value") == "on"
-        deps.runtime.later(set_notify, context.team_id, context.user_id, on)
+        try:
+            deps.services.set_notify(context.team_id, context.user_id, on)
+        except NotSaved as e:
+            log.info("App Home DM setting not stored: %s", e)
+        ack()
 
     @app.action(Action.OPEN_LINK)
     def open_link(ack: Ack) -> None:

@@ -45,22 +45,24 @@ def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
 def register(app: App, deps: Deps) -> None:
     """Register the idea card's actions."""
 
-    def support(team_id: str, user: str, idea_id: int, channel: str | None) -> None:
-        try:
-            deps.services.support(team_id, idea_id, user)
-        except (NotFound, NotSaved) as e:
-            deps.tell(user, notice(f":warning: {esc(str(e))}"), channel=channel)
-        # The card redraw (coalesced) is the confirmation; a second click changes nothing.
-
     @app.action(Action.IDEA_SUPPORT)
     def idea_support(
         ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
-        ack()
         idea_id = _idea_id(action)
-        if idea_id is not None:
+        if idea_id is None:
+            ack()
+            return
+        # Stored before the answer to Slack; the card redraw (coalesced) is the
+        # confirmation, and a second click changes nothing.
+        try:
+            deps.services.support(context.team_id, idea_id, context.user_id)
+        except (NotFound, NotSaved) as e:
             channel, _ = _where(body)
-            deps.runtime.later(support, context.team_id, context.user_id, idea_id, channel)
+            deps.runtime.later(
+                deps.tell, context.user_id, notice(f":warning: {esc(str(e))}"), channel=channel
+            )
+        ack()
 
     def open_estimate(team_id: str, user: str, idea_id: int, trigger_id: str) -> None:
         try:

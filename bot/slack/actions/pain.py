@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from prioritize.config import InvalidInput
+from prioritize.models import PainPoint
 
 from ...services import NotAllowed, NotFound, NotSaved
 from ..blocks.kit import esc
@@ -33,18 +34,14 @@ def _pain_id(action: dict[str, Any]) -> int | None:
 def register(app: App, deps: Deps) -> None:
     """Register the pain point confirmation's actions."""
 
-    def set_detail(
-        team_id: str, user: str, pain_id: int, field: str, value: str, respond: Respond
-    ) -> None:
-        try:
-            pain = deps.services.update_pain_point(team_id, user, pain_id, **{field: value})
-        except (InvalidInput, NotAllowed, NotFound, NotSaved) as e:
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **notice(f":warning: {esc(str(e))}"),
-            )
-            return
+    def warn(respond: Respond, error: Exception) -> None:
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            **notice(f":warning: {esc(str(error))}"),
+        )
+
+    def redraw(team_id: str, pain: PainPoint, respond: Respond) -> None:
         similar = deps.services.similar_pain_points(team_id, pain.text, exclude=pain.id)
         respond(replace_original=True, **pain_confirmation(pain, similar, deps.journey))
 
@@ -52,17 +49,26 @@ def register(app: App, deps: Deps) -> None:
         def listener(
             ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
         ) -> None:
-            ack()
             pain_id = _pain_id(action)
             chosen = (action.get("selected_option") or {}).get("value")
-            if pain_id is None or chosen is None:
+            if pain_id is None or not isinstance(chosen, str):
+                ack()
                 return
-            if not isinstance(chosen, str) or (field == "severity" and not chosen.isdigit()):
+            if field == "severity" and not chosen.isdigit():
+                ack()
                 return
             value: Any = int(chosen) if field == "severity" else chosen
-            deps.runtime.later(
-                set_detail, context.team_id, context.user_id, pain_id, field, value, respond
-            )
+            # Stored before the answer to Slack; the redrawn confirmation follows it.
+            try:
+                pain = deps.services.update_pain_point(
+                    context.team_id, context.user_id, pain_id, **{field: value}
+                )
+            except (InvalidInput, NotAllowed, NotFound, NotSaved) as e:
+                ack()
+                deps.runtime.later(warn, respond, e)
+                return
+            ack()
+            deps.runtime.later(redraw, context.team_id, pain, respond)
 
         listener.__name__ = f"pain_{field}"
         return listener
@@ -93,17 +99,8 @@ def register(app: App, deps: Deps) -> None:
                 context.channel_id,
             )
 
-    def me_too(team_id: str, user: str, pain_id: int, instead_of: int, respond: Respond) -> None:
-        try:
-            deps.services.me_too(team_id, user, pain_id, instead_of=instead_of)
-            people = deps.services.pain_people(team_id, pain_id)
-        except (NotAllowed, NotFound, NotSaved) as e:
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **notice(f":warning: {esc(str(e))}"),
-            )
-            return
+    def counted(team_id: str, pain_id: int, instead_of: int, respond: Respond) -> None:
+        people = deps.services.pain_people(team_id, pain_id)
         respond(
             replace_original=True,
             **notice(
@@ -116,9 +113,15 @@ def register(app: App, deps: Deps) -> None:
     def pain_me_too(
         ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
     ) -> None:
-        ack()
         other, _, new = str(action.get("value") or "").partition(":")
-        if other.isdigit() and new.isdigit():
-            deps.runtime.later(
-                me_too, context.team_id, context.user_id, int(other), int(new), respond
-            )
+        if not (other.isdigit() and new.isdigit()):
+            ack()
+            return
+        try:
+            deps.services.me_too(context.team_id, context.user_id, int(other), instead_of=int(new))
+        except (NotAllowed, NotFound, NotSaved) as e:
+            ack()
+            deps.runtime.later(warn, respond, e)
+            return
+        ack()
+        deps.runtime.later(counted, context.team_id, int(other), int(new), respond)

@@ -5,11 +5,9 @@ Only replies in threads of our own cards are read; everything else is dropped un
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk.errors import SlackApiError
 
 from prioritize.config import InvalidInput
 from prioritize.parsing import parse_vote
@@ -20,12 +18,7 @@ from ..blocks.notices import notice
 from ..deps import Deps
 from ..ids import Event
 
-__all__ = ["ACK_REACTION", "register"]
-
-log = logging.getLogger(__name__)
-
-ACK_REACTION = "white_check_mark"
-"""The reaction that tells someone their thread vote was counted."""
+__all__ = ["register"]
 
 _REPLY_SUBTYPES = (None, "thread_broadcast")
 
@@ -44,51 +37,50 @@ def _is_reply(event: dict[str, Any]) -> bool:
 def register(app: App, deps: Deps) -> None:
     """Register the thread reply listener."""
 
-    def vote(team_id: str, event: dict[str, Any]) -> None:
-        channel, ts, user = event["channel"], event["ts"], event["user"]
-        idea = deps.services.idea_by_card(team_id, channel, event["thread_ts"])
-        if idea is None:
-            return
-        parsed = parse_vote(
-            unmarkup(event.get("text") or ""), tshirt=deps.journey.scoring.tshirt_weeks
+    def refused(team_id: str, user: str, channel: str, thread_ts: str, why: str) -> None:
+        deps.tell(
+            user,
+            notice(f":warning: Your vote was not counted: {esc(why)}"),
+            channel=channel,
+            thread_ts=thread_ts,
         )
-        if parsed is None:
+
+    @app.event(Event.MESSAGE)
+    def thread_reply(ack: Ack, context: BoltContext, body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        if not _is_reply(event):
+            ack()
+            return
+        channel, ts, user = event["channel"], event["ts"], event["user"]
+        idea = deps.services.idea_by_card(context.team_id, channel, event["thread_ts"])
+        parsed = (
+            parse_vote(unmarkup(event.get("text") or ""), tshirt=deps.journey.scoring.tshirt_weeks)
+            if idea is not None
+            else None
+        )
+        if idea is None or parsed is None:
+            ack()
             return  # not a vote: people talk in these threads too
-        # One message is one vote: redeliveries (same event_id, X-Slack-Retry-Num) and any
-        # other copy of the event carry the same channel and ts.
-        once = f"reply:{channel}:{ts}"
+        # Stored before the answer to Slack, so an acknowledged vote is never lost; the
+        # check mark that says "counted" is recorded with it. One message is one vote:
+        # redeliveries (same event_id, X-Slack-Retry-Num) carry the same channel and ts.
+        once, receipt = f"reply:{channel}:{ts}", (channel, ts)
         try:
             if parsed.support:
-                counted = deps.services.support(team_id, idea.id, user, once=once)
+                deps.services.support(context.team_id, idea.id, user, once=once, receipt=receipt)
             else:
-                counted = deps.services.record_estimate(
-                    team_id,
+                deps.services.record_estimate(
+                    context.team_id,
                     idea.id,
                     user,
                     impact=parsed.impact,
                     complexity=parsed.complexity,
                     weeks=parsed.weeks,
                     once=once,
+                    receipt=receipt,
                 )
         except (NotAllowed, InvalidInput, NotFound, NotSaved) as e:
-            deps.tell(
-                user,
-                notice(f":warning: Your vote was not counted: {esc(str(e))}"),
-                channel=channel,
-                thread_ts=event["thread_ts"],
-            )
+            ack()
+            deps.runtime.later(refused, context.team_id, user, channel, event["thread_ts"], str(e))
             return
-        if counted.replayed:
-            return
-        try:
-            deps.client.reactions_add(channel=channel, timestamp=ts, name=ACK_REACTION)
-        except SlackApiError as e:
-            if e.response["error"] != "already_reacted":
-                log.warning("could not acknowledge a thread vote: %s", e.response["error"])
-
-    @app.event(Event.MESSAGE)
-    def thread_reply(ack: Ack, context: BoltContext, body: dict[str, Any]) -> None:
         ack()
-        event = body.get("event") or {}
-        if _is_reply(event):
-            deps.runtime.later(vote, context.team_id, event)

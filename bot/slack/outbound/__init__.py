@@ -26,9 +26,12 @@ from .courier import Courier
 from .home import publish_home
 from .notices import Notices
 
-__all__ = ["Cards", "Courier", "Outbound", "tell"]
+__all__ = ["ACK_REACTION", "Cards", "Courier", "Outbound", "tell"]
 
 log = logging.getLogger(__name__)
+
+ACK_REACTION = "white_check_mark"
+"""The reaction that tells someone their thread vote was counted."""
 
 
 def tell(
@@ -81,6 +84,7 @@ class Outbound:
                 Effects.POST_CARD: self._post_card,
                 Effects.STATUS_THREAD: self._status_thread,
                 Effects.STATUS_DM: self._status_dm,
+                Effects.RECEIPT: self._receipt,
                 Effects.HOME: self._home,
                 Effects.DIGEST: self._digest,
             },
@@ -142,6 +146,15 @@ class Outbound:
             self.notices.dm(
                 idea, IdeaStatus(p["old"]), IdeaStatus(p["new"]), user=p["user"], why=p["why"]
             )
+
+    def _receipt(self, effect: Effect) -> None:
+        try:
+            self.client.reactions_add(
+                channel=effect.payload["channel"], timestamp=effect.payload["ts"], name=ACK_REACTION
+            )
+        except SlackApiError as e:
+            if e.response.get("error") != "already_reacted":
+                raise
 
     def _home(self, effect: Effect) -> None:
         publish_home(self.services, self.client, effect.team_id, effect.payload["user"])
