@@ -2,9 +2,11 @@
 
 `process_before_response=True`: Bolt runs each listener's ack function on the request's own
 thread and answers Slack as soon as it returns, instead of running it on a pool and
-polling for the ack every 10 ms. Our ack functions only parse, check and (for modal
-submissions) write one SQLite transaction; everything slow goes to `Runtime.later`
-after the ack, so the 3-second rule holds by construction, in HTTP and Socket Mode alike.
+polling for the ack every 10 ms. A listener parses, calls one use case (one short SQLite
+transaction, so what the person did is stored before Slack hears "ok") and acks;
+answering the person goes to `Runtime.later`, and what Slack must hear because of the
+change goes to the outbox, delivered by the courier on threads of its own. The 3-second
+rule holds by construction, in HTTP and Socket Mode alike.
 
 We use our own `Runtime` rather than Bolt's lazy listeners because a lazy listener gets a
 copy of the request re-parsed from its raw body, which loses the fix in `run.bolt_request`

@@ -123,8 +123,10 @@ class Courier:
                 if effects:
                     wait([self._pool.submit(self.deliver, e) for e in effects])
                     continue
-            except Exception:
-                log.exception("the outbox could not be read; trying again shortly")
+            except Exception as e:
+                if self._stop.is_set():
+                    return  # the database was closed under us at shutdown
+                log.warning("the outbox could not be read (%s); trying again shortly", e)
             finally:
                 self._busy.clear()
             self._wake.wait(self._sleep())

@@ -1,0 +1,243 @@
+"""Nothing that must reach Slack is lost: effects are stored with the change (the outbox)
+and delivered by whichever process runs the bot, whoever made the change."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory, wait_for
+from slack_sdk import WebClient
+
+from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.slack_api import SlackEmulator
+from bot.services import Effects, Services
+from bot.slack.outbound import Outbound
+from bot.slack.outbound.courier import PERMANENT, backoff
+from prioritize.errors import NotSaved
+from prioritize.models import IdeaStatus
+from storage.outbox import Outbox
+from storage.store import Store
+
+PYTHON = sys.executable
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "NOTION_", "JOURNEYBOT_"))
+    }
+    env.update(values)
+    return env
+
+
+@pytest.fixture
+def notion() -> Iterator[NotionEmulator]:
+    with NotionEmulator(rate_limit=100, burst=20) as emulator:
+        yield emulator
+
+
+def test_a_status_edited_in_notion_and_read_back_by_another_process_reaches_slack(
+    make_bot: BotFactory, notion: NotionEmulator, tmp_path: Path
+) -> None:
+    bot = make_bot()
+    bot.slash("U0CHLOE", "/pain", "Checkout times out on mobile")
+    [pain] = bot.store.pain_points(TEAM)
+    idea = bot.propose("U0BEN", "Retry payments", pain_ids=(pain.id or 0,))
+    env = _env(
+        JOURNEYBOT_DB=str(bot.store.path),
+        NOTION_TOKEN=notion.token,
+        NOTION_PARENT_PAGE_ID=notion.root_page_id,
+        NOTION_API_URL=notion.base_url,
+    )
+
+    def sync() -> None:
+        done = subprocess.run(
+            [PYTHON, "-c", "from bot.cli import main; main()", "sync"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+
+    sync()
+    [page] = [
+        p for p in notion.pages() if (p["properties"].get("Idea ID") or {}).get("number") == idea.id
+    ]
+    notion.edit_page_as_user(page["id"], {"Status": {"select": {"name": "In progress"}}})
+    sync()  # another process reads the leader's edit back and records what Slack must hear
+
+    assert bot.store.idea(TEAM, idea.id or 0).status is IdeaStatus.IN_PROGRESS
+    thread = wait_for(
+        lambda: [
+            m
+            for m in bot.slack.thread(CHANNEL, idea.card_ts or "")
+            if "In progress" in (m.get("text") or "")
+        ],
+        timeout=10,
+    )
+    assert len(thread) == 1
+    dms = wait_for(lambda: bot.slack.dms("U0CHLOE"), timeout=10)
+    assert len(dms) == 1 and "In progress" in bot.text_of(dms[0])
+    bot.settle()
+    assert len(bot.slack.dms("U0CHLOE")) == 1  # delivered once
+
+
+def test_an_error_that_will_not_heal_is_recorded_and_not_retried(
+    slack: SlackEmulator, services: Services
+) -> None:
+    idea = services.propose_idea(TEAM, "U0BEN", "Retry payments")
+    services.card_posted(TEAM, idea.id or 0, channel="C0GONE", ts="1.000001")
+    client = WebClient(token=slack.token, base_url=slack.api_url)
+    outbound = Outbound(services, client, channel="C0GONE", per_day=3, poll=0.05).start()
+    try:
+        services.change_status(TEAM, idea.id or 0, "Planned", by=BOSS)
+        wait_for(lambda: outbound.courier.idle(), timeout=10)
+    finally:
+        outbound.close()
+    failures = services.outbox.failures()
+    assert {f["kind"] for f in failures} >= {Effects.STATUS_THREAD}
+    assert all(f["error"] in PERMANENT for f in failures)
+    assert services.outbox.backlog() == 0
+
+
+def test_a_transient_slack_error_is_retried_until_it_is_delivered(
+    slack: SlackEmulator, services: Services
+) -> None:
+    client = WebClient(token=slack.token, base_url=slack.api_url)
+    outbound = Outbound(services, client, channel=CHANNEL, per_day=3, poll=0.05).start()
+    try:
+        slack.fail_next("chat.postMessage", error="internal_error", status=500)
+        idea = services.propose_idea(TEAM, "U0BEN", "Retry payments")
+        wait_for(lambda: services.idea(TEAM, idea.id or 0).card_ts, timeout=10)
+    finally:
+        outbound.close()
+    assert len(slack.messages(CHANNEL)) == 1
+    assert services.outbox.failures() == []
+
+
+def test_backoff_doubles_and_stops_growing_at_five_minutes() -> None:
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert backoff(30) == 300.0
+
+
+def test_a_burst_of_card_redraws_waiting_for_the_same_card_is_one_effect(store: Store) -> None:
+    outbox = Outbox(store)
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    added = [
+        outbox.add(TEAM, "card", {"idea_id": 1}, key=f"k{i}", coalesce="card:1", now=now)
+        for i in range(20)
+    ]
+    assert added.count(True) == 1 and outbox.backlog() == 1
+    [taken] = outbox.take(now=now)
+    # While it is being delivered, a new change waits for its own redraw.
+    assert outbox.add(TEAM, "card", {"idea_id": 1}, key="k-next", coalesce="card:1", now=now)
+    outbox.retry(taken.id, at=now, error="internal_error")
+    assert outbox.backlog() == 1  # the failed one is covered by the one that waits
+
+
+def test_effects_taken_by_a_process_that_died_are_given_back(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    outbox = Outbox(store)
+    now = datetime.now(UTC)
+    outbox.add(TEAM, "status_dm", {"idea_id": 1, "user": "U1"}, key="dm:1", now=now)
+    assert len(outbox.take(now=now)) == 1
+    assert outbox.take(now=now) == []
+    assert outbox.recover() == 1
+    assert [e.key for e in outbox.take(now=now)] == ["dm:1"]
+
+
+def test_the_same_slash_command_sent_twice_stores_one_pain_point(bot: Bot) -> None:
+    fields = {
+        "team_id": TEAM,
+        "channel_id": CHANNEL,
+        "user_id": "U0BEN",
+        "command": "/pain",
+        "text": "Invoices are wrong",
+        "response_url": bot.slack.new_response_url(channel=CHANNEL, user="U0BEN"),
+        "trigger_id": bot.slack.issue_trigger_id("U0BEN"),
+    }
+    moment = int(time.time())
+    first = bot.people.post_form(fields, timestamp=moment)
+    again = bot.people.post_form(fields, timestamp=moment)  # a replay, byte for byte
+    bot.settle()
+    assert first.status == again.status == 200
+    assert len(bot.store.pain_points(TEAM)) == 1
+
+
+def test_a_pain_point_not_saved_because_the_database_is_locked_is_said_at_once(
+    make_bot: BotFactory,
+) -> None:
+    bot = make_bot()
+    bot.store.busy_timeout_ms = 300
+    holder = sqlite3.connect(str(bot.store.path), timeout=1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        reply = bot.people.slash("U0BEN", "/pain", "Exports time out")
+        took = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    bot.settle()
+    assert reply.status == 200 and "Not saved" in reply.body
+    assert took < 3  # Slack's window
+    assert bot.store.pain_points(TEAM) == []
+
+
+def test_reads_do_not_wait_for_a_writer_in_another_thread(store: Store) -> None:
+    services = Services(store)
+    services.log_pain_point(TEAM, "U1", "Checkout fails")
+    store.busy_timeout_ms = 200
+    inside, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with store.transaction():
+            inside.set()
+            release.wait(5)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    inside.wait(5)
+    try:
+        started = time.monotonic()
+        assert len(services.search_pain_points(TEAM, "checkout")) == 1
+        assert time.monotonic() - started < 0.5
+
+        def other_write() -> None:
+            with pytest.raises(NotSaved, match="busy"):
+                services.log_pain_point(TEAM, "U2", "Also broken")
+
+        t = threading.Thread(target=other_write)
+        t.start()
+        t.join(5)
+    finally:
+        release.set()
+        writer.join(5)
+    assert len(store.pain_points(TEAM)) == 1
+
+
+def test_listeners_reach_the_database_only_through_the_use_cases() -> None:
+    root = Path(__file__).resolve().parents[2] / "bot" / "slack"
+    offenders = []
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        if "storage" in text.split('"""', 2)[-1] and "from storage" in text:
+            if path.parent.name != "outbound":
+                offenders.append(path.name)
+        if ".store." in text or "deps.store" in text:
+            offenders.append(path.name)
+    assert offenders == []
