@@ -232,12 +232,11 @@ def test_reads_do_not_wait_for_a_writer_in_another_thread(store: Store) -> None:
 
 def test_listeners_reach_the_database_only_through_the_use_cases() -> None:
     root = Path(__file__).resolve().parents[2] / "bot" / "slack"
-    offenders = []
-    for path in root.rglob("*.py"):
-        text = path.read_text()
-        if "storage" in text.split('"""', 2)[-1] and "from storage" in text:
-            if path.parent.name != "outbound":
-                offenders.append(path.name)
-        if ".store." in text or "deps.store" in text:
-            offenders.append(path.name)
+    surfaces = ("commands", "shortcuts", "actions", "views", "events")
+    offenders = [
+        str(path.relative_to(root))
+        for surface in surfaces
+        for path in (root / surface).rglob("*.py")
+        if "storage" in path.read_text() or ".store" in path.read_text()
+    ]
     assert offenders == []
