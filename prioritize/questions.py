@@ -150,14 +150,19 @@ def biggest_impact(ideas: Iterable[JourneyIdea], config: JourneyConfig) -> Impac
             unestimated.append(idea.id)
             continue
         reach = max(1, f.supporters + f.pain_severity)
+        doubts = []
         if c.count < min_estimates:
-            certainty, doubt = Certainty.UNSURE, f"{c.count} of {min_estimates} estimates"
-        elif c.disagreement:
-            certainty, doubt = Certainty.UNSURE, c.disagreement
+            doubts.append(f"{c.count} of {min_estimates} estimates")
+        if c.disagreement:
+            doubts.append(c.disagreement)
+        if doubts:
+            certainty = Certainty.UNSURE
         elif c.impact_spread >= 2:
-            certainty, doubt = Certainty.FAIR, f"impact spread {c.impact_spread}"
+            certainty = Certainty.FAIR
+            doubts.append(f"impact spread {c.impact_spread}")
         else:
-            certainty, doubt = Certainty.SURE, ""
+            certainty = Certainty.SURE
+        doubt = "; ".join(doubts)
         rows.append(
             ImpactRow(
                 idea.id, idea.title, idea.status, c.impact, reach, round(c.impact * reach, 1),
@@ -290,7 +295,8 @@ def effort(ideas: Iterable[JourneyIdea], config: JourneyConfig) -> EffortAnswer:
             r = odd[0]
             parts.append(
                 f"#{r.idea_id} is {r.kind.value if r.kind else ''} (complexity"
-                f" {_num(r.complexity)}, {_num(r.weeks)} weeks): worth a second look"
+                f" {_num(r.complexity)}, {_num(r.weeks)} week{'s' * (r.weeks != 1)}):"
+                " worth a second look"
             )
         elif answer.quick_wins:
             r = answer.quick_wins[0]
