@@ -60,12 +60,20 @@ class PainTimeline:
 
     def __init__(self, logged: Iterable[tuple[str, str | None, datetime]]) -> None:
         """`logged` holds each pain point's stage, touchpoint and creation time."""
-        by_spot: dict[Area, list[datetime]] = {}
-        by_stage: dict[str, list[datetime]] = {}
+        # POSIX timestamps: floats sort and compare many times faster than datetimes.
+        by_spot: dict[Area, list[float]] = {}
+        by_stage: dict[str, list[float]] = {}
         for stage, touchpoint, created in logged:
-            by_stage.setdefault(stage, []).append(created)
+            at = created.timestamp()
+            times = by_stage.get(stage)
+            if times is None:
+                times = by_stage[stage] = []
+            times.append(at)
             if touchpoint is not None:
-                by_spot.setdefault((stage, touchpoint), []).append(created)
+                times = by_spot.get((stage, touchpoint))
+                if times is None:
+                    times = by_spot[(stage, touchpoint)] = []
+                times.append(at)
         for times in (*by_spot.values(), *by_stage.values()):
             times.sort()
         self._by_spot = by_spot
@@ -75,12 +83,10 @@ class PainTimeline:
         """Return how many pain points in `area` were logged in [start, end)."""
         whole = {stage for stage, touchpoint in area if touchpoint is None}
         spots = {(s, t) for s, t in area if t is not None and s not in whole}
-        total = 0
-        for times in [self._by_stage.get(s, []) for s in whole] + [
-            self._by_spot.get(spot, []) for spot in spots
-        ]:
-            total += bisect_left(times, end) - bisect_left(times, start)
-        return total
+        lists = [self._by_stage.get(s, []) for s in whole]
+        lists += [self._by_spot.get(spot, []) for spot in spots]
+        low, high = start.timestamp(), end.timestamp()
+        return sum(bisect_left(times, high) - bisect_left(times, low) for times in lists)
 
 
 @dataclass(frozen=True, slots=True)

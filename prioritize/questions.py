@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from .config import JourneyConfig
 from .models import EvidenceSource, IdeaStatus, PainStatus
@@ -63,9 +64,12 @@ DOMINANT_SHARE = 0.75
 # ---------------------------------------------------------------- the facts
 
 
-@dataclass(frozen=True, slots=True)
-class JourneyPain:
-    """What the questions look at of one pain point."""
+class JourneyPain(NamedTuple):
+    """What the questions look at of one pain point.
+
+    A named tuple rather than a frozen dataclass: 100,000 of them are built at a time,
+    and a tuple is built several times faster.
+    """
 
     id: int
     stage: str
@@ -353,7 +357,10 @@ def obstacles(
             continue
         spot = p.touchpoint or NO_TOUCHPOINT
         touchpoint_of[p.id] = spot
-        counts.setdefault(spot, [0, 0, 0, 0, 0])[5 - p.severity] += 1
+        tally = counts.get(spot)
+        if tally is None:
+            tally = counts[spot] = [0, 0, 0, 0, 0]
+        tally[5 - p.severity] += 1
     addressing: dict[str, list[JourneyIdea]] = {}
     reasons_of: dict[int, tuple[str, ...]] = {}
     for idea in ideas:
@@ -590,8 +597,9 @@ def outcomes(
     done = [i for i in ideas if i.status is IdeaStatus.DONE]
     if not done:
         return []
+    linked = {i for idea in done for i in idea.pain_ids}
+    where: dict[int, Area] = {p.id: (p.stage, p.touchpoint) for p in pains if p.id in linked}
     timeline = PainTimeline((p.stage, p.touchpoint, p.created_at) for p in pains)
-    where: dict[int, Area] = {p.id: (p.stage, p.touchpoint) for p in pains}
     return [
         outcome(
             idea.id,
@@ -671,7 +679,11 @@ def say_do(pains: Iterable[JourneyPain], config: JourneyConfig) -> SayDoAnswer:
             if p.stage not in names:
                 names.append(p.stage)
         tallies[p.stage][k] += 1
-        spots[p.stage].setdefault(p.touchpoint or NO_TOUCHPOINT, [0, 0, 0, 0])[k] += 1
+        spot = p.touchpoint or NO_TOUCHPOINT
+        tally = spots[p.stage].get(spot)
+        if tally is None:
+            tally = spots[p.stage][spot] = [0, 0, 0, 0]
+        tally[k] += 1
     rows = []
     gaps = []
     no_observed, no_said = [], []
