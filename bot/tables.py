@@ -222,7 +222,7 @@ def _obstacles_table(answer: ObstacleAnswer, top: int) -> Table:
     table.add_column("Held up", max_width=36)
     for row in answer.rows[:top]:
         held = "; ".join(f"#{o.idea_id} {', '.join(o.reasons)}" for o in row.obstacles[:3]) or (
-            "-" if row.ideas else "no idea yet"
+            "none held up" if row.ideas else "no idea yet"
         )
         if len(row.obstacles) > 3:
             held += f"; +{len(row.obstacles) - 3} more"

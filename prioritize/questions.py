@@ -57,8 +57,8 @@ LOW_COMPLEXITY = 2.0
 """Median complexity at or below this is low (on the 1 to 5 scale)."""
 HIGH_COMPLEXITY = 4.0
 """Median complexity at or above this is high."""
-DOMINANT_SHARE = 0.75
-"""One kind of customer evidence at or above this share of a stage's dominates it."""
+DOMINANT_SHARE = 0.8
+"""One kind of customer evidence at or above this share of a stage's dominates it (4 to 1)."""
 
 
 # ---------------------------------------------------------------- the facts
@@ -476,8 +476,8 @@ def stages(
 ) -> StageAnswer:
     """Return per stage the open load, the load resolved lately, the ideas in flight.
 
-    The weakest stage has the least resolved against open severity, the strongest the
-    most; only stages with pain points qualify, and ties go to the earlier stage.
+    The weakest stage has the least resolved against open severity (and some open), the
+    strongest the most (among stages with any pain points); ties go to the earlier stage.
     """
     period = timedelta(days=config.questions.period_days)
     start, previous = now - period, now - 2 * period
@@ -531,16 +531,15 @@ def stages(
         for s in names
     )  # fmt: skip
     order = {s: i for i, s in enumerate(names)}
-    scored = [r for r in rows if r.pain_points]
-    weakest_row = min(scored, key=lambda r: (r.health, -r.open_load, order[r.stage]), default=None)
+    # Only a stage with open pain can be weakest; only one with pain points logged can be
+    # strongest (a stage nobody looked at is not strong, just unknown).
+    hurting = [r for r in rows if r.open_load]
+    weakest_row = min(hurting, key=lambda r: (r.health, -r.open_load, order[r.stage]), default=None)
     strongest_row = min(
-        (r for r in scored if r is not weakest_row),
+        (r for r in rows if r.pain_points and r is not weakest_row),
         key=lambda r: (-r.health, r.open_load, order[r.stage]),
         default=None,
     )
-    if weakest_row is not None and weakest_row.open_load == 0 and len(scored) == 1:
-        # One stage, nothing open there: it is the strongest, and none is weakest.
-        weakest_row, strongest_row = None, weakest_row
     missing = []
     empty = [r.stage for r in rows if not r.pain_points]
     if empty:
@@ -636,9 +635,9 @@ class StageEvidence:
     stage: str
     evidence: EvidenceCount
     touchpoints: Mapping[str, EvidenceCount]
-    said_at: str | None
-    """The touchpoint most said-backed pain points are at."""
-    observed_at: str | None
+    said_at: tuple[str, ...]
+    """The touchpoints most said-backed pain points are at (more than one on a tie)."""
+    observed_at: tuple[str, ...]
     gap: str | None
     """What to investigate, when words and behaviour diverge here."""
 
@@ -663,8 +662,9 @@ def say_do(pains: Iterable[JourneyPain], config: JourneyConfig) -> SayDoAnswer:
     """Return open pain points by evidence per stage and touchpoint, and the gaps.
 
     A stage with at least two pieces of customer evidence where one kind makes
-    DOMINANT_SHARE of it, or where said and observed are mostly at different touchpoints,
-    is a gap. Pain points with no evidence type count as unknown, never as internal.
+    DOMINANT_SHARE of it, or where the touchpoints with the most said and the most
+    observed have none in common, is a gap. Pain points with no evidence type count as
+    unknown, never as internal.
     """
     names = list(config.stages)
     tallies: dict[str, list[int]] = {}
@@ -689,7 +689,7 @@ def say_do(pains: Iterable[JourneyPain], config: JourneyConfig) -> SayDoAnswer:
     no_observed, no_said = [], []
     for s in names:
         if s not in tallies:
-            rows.append(StageEvidence(s, EvidenceCount(), {}, None, None, None))
+            rows.append(StageEvidence(s, EvidenceCount(), {}, (), (), None))
             continue
         count = EvidenceCount(*tallies[s])
         by_spot = {t: EvidenceCount(*v) for t, v in spots[s].items()}
@@ -704,10 +704,10 @@ def say_do(pains: Iterable[JourneyPain], config: JourneyConfig) -> SayDoAnswer:
                 )
             elif count.observed >= DOMINANT_SHARE * count.customer:
                 gap = f"{s}: {count.observed} observed against {count.said} said; ask customers why"
-            elif said_at and observed_at and said_at != observed_at:
+            elif said_at and observed_at and not set(said_at) & set(observed_at):
                 gap = (
-                    f"{s}: customers say {said_at} hurts, but they are seen struggling"
-                    f" at {observed_at}"
+                    f"{s}: customers say {_and(said_at)} hurts, but they are seen"
+                    f" struggling at {_and(observed_at)}"
                 )
         if gap:
             gaps.append(gap)
@@ -740,15 +740,13 @@ def say_do(pains: Iterable[JourneyPain], config: JourneyConfig) -> SayDoAnswer:
     return SayDoAnswer(tuple(rows), tuple(gaps), why, tuple(missing))
 
 
-def _top(by_spot: Mapping[str, EvidenceCount], key: Callable[[EvidenceCount], int]) -> str | None:
-    """Return the touchpoint with the most by `key` (the first on a tie), if any."""
-    best = None
-    best_n = 0
-    for spot, e in by_spot.items():
-        n = key(e)
-        if n > best_n and spot != NO_TOUCHPOINT:
-            best, best_n = spot, n
-    return best
+def _top(
+    by_spot: Mapping[str, EvidenceCount], key: Callable[[EvidenceCount], int]
+) -> tuple[str, ...]:
+    """Return the touchpoints with the most by `key` (all of them on a tie), if any."""
+    counts = {spot: key(e) for spot, e in by_spot.items() if spot != NO_TOUCHPOINT}
+    most = max(counts.values(), default=0)
+    return tuple(spot for spot, n in counts.items() if n == most) if most else ()
 
 
 # ---------------------------------------------------------------- all five

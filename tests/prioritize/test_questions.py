@@ -283,6 +283,22 @@ def test_a_resolved_pain_point_without_a_date_is_left_out_of_the_trend() -> None
     assert (result.weakest, result.strongest) == (None, "Purchase")
 
 
+def test_a_stage_with_nothing_open_is_never_the_weakest() -> None:
+    pains = [
+        pain(1, "Purchase", status=PainStatus.ADDRESSED, resolved=200, created=300),
+        pain(2, "Onboarding", status=PainStatus.ADDRESSED, resolved=300, created=300),
+    ]
+    result = stages(pains, [], CONFIG, now=NOW)
+    assert (result.weakest, result.strongest) == (None, "Purchase")
+
+
+def test_the_questions_settings_are_read_from_the_journey_config() -> None:
+    config = JourneyConfig.model_validate({"questions": {"stuck_days": 30, "outcome_weeks": 6}})
+    assert (config.questions.stuck_days, config.questions.outcome_weeks) == (30, 6)
+    with pytest.raises(ValidationError, match="stuck_dayz"):
+        JourneyConfig.model_validate({"questions": {"stuck_dayz": 30}})
+
+
 def test_a_stage_removed_from_the_config_still_shows() -> None:
     result = stages([pain(1, "Legacy")], [], CONFIG, now=NOW)
     assert result.rows[-1].stage == "Legacy"
@@ -319,11 +335,32 @@ def test_said_and_observed_at_different_touchpoints_is_a_gap() -> None:
         pain(4, "Purchase", "Billing", source=OBSERVED),
     ]
     row = next(r for r in say_do(pains, CONFIG).rows if r.stage == "Purchase")
-    assert (row.said_at, row.observed_at) == ("Checkout", "Billing")
+    assert (row.said_at, row.observed_at) == (("Checkout",), ("Billing",))
     assert (
         row.gap == "Purchase: customers say Checkout hurts, but they are seen struggling at Billing"
     )
     assert row.touchpoints["Billing"].observed == 2
+
+
+def test_a_tie_that_shares_a_touchpoint_is_no_gap() -> None:
+    pains = [
+        pain(1, "Awareness", "Ads", source=SAID),
+        pain(2, "Awareness", "Website", source=SAID),
+        pain(3, "Awareness", "Website", source=OBSERVED),
+        pain(4, "Awareness", "Community", source=OBSERVED),
+    ]
+    row = next(r for r in say_do(pains, CONFIG).rows if r.stage == "Awareness")
+    assert (row.said_at, row.observed_at) == (("Ads", "Website"), ("Website", "Community"))
+    assert row.gap is None
+
+
+def test_three_to_one_is_not_yet_dominance_but_four_to_one_is() -> None:
+    three = [pain(i, source=SAID) for i in range(1, 4)] + [pain(9, source=OBSERVED)]
+    assert say_do(three, CONFIG).gaps == ()
+    four = [*three, pain(5, source=SAID)]
+    assert say_do(four, CONFIG).gaps == (
+        "Purchase: 4 said against 1 observed; watch what customers do",
+    )
 
 
 def test_agreeing_words_and_behaviour_are_no_gap() -> None:
