@@ -196,7 +196,6 @@ def _plain(value: object) -> object:
             data["after_per_week"] = value.after_per_week
         elif isinstance(value, EffortRow):
             data["surprising"] = bool(value.kind and value.kind.surprising)
-        data.pop("facts", None)
         return data
     if isinstance(value, StrEnum):
         return value.value

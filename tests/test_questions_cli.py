@@ -195,3 +195,11 @@ def test_the_tables_fit_an_80_column_terminal_with_long_names(db):
     console.print(questions_tables(answer(facts.pains, long, JourneyConfig(), now=START)))
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_top_limits_the_rows_of_each_table(db):
+    seed(db)
+    result = run("questions", "--top", "1")
+    assert result.exit_code == 0, result.output
+    assert "#1 Retry payments" in result.stdout
+    assert "unsure: 2 of 3" not in result.stdout  # the second idea of question 1
