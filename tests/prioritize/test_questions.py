@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from prioritize.config import JourneyConfig, QuestionsConfig
@@ -506,3 +508,59 @@ def test_ideas_without_facts_read_as_unestimated() -> None:
     assert result.impact.unestimated == (1,)
     assert result.effort.unestimated == (1,)
     assert result.obstacles.rows[0].obstacles[0].reasons == ("unestimated",)
+
+
+# ---------------------------------------------------------------- any data
+
+
+@st.composite
+def workspaces(draw: st.DrawFn) -> tuple[list[JourneyPain], list[JourneyIdea]]:
+    """Pain points and ideas of any shape: missing touchpoints, sources, estimates, dates."""
+    n_pains = draw(st.integers(0, 12))
+    pains = [
+        pain(
+            i,
+            draw(st.sampled_from([*CONFIG.stages[:3], "Legacy"])),
+            draw(st.none() | st.sampled_from(["Checkout", "Email", "Billing"])),
+            draw(st.integers(1, 5)),
+            status=(status := draw(st.sampled_from(list(PainStatus)))),
+            source=draw(st.none() | st.sampled_from(list(EvidenceSource))),
+            created=draw(st.floats(0, 400)),
+            resolved=draw(st.none() | st.floats(0, 400)) if status is not PainStatus.OPEN else None,
+        )
+        for i in range(1, n_pains + 1)
+    ]
+    ideas = [
+        idea(
+            100 + n,
+            status=draw(st.sampled_from(list(IdeaStatus))),
+            since=draw(st.floats(0, 400)),
+            pains=tuple(draw(st.lists(st.integers(1, max(1, n_pains)), max_size=3, unique=True))),
+            estimates=draw(st.integers(0, 5)),
+            impact=draw(st.none() | st.integers(1, 5)),
+            complexity=draw(st.none() | st.integers(1, 5)),
+            weeks=draw(st.none() | st.sampled_from([0.5, 1.0, 3.0, 6.0, 12.0])),
+            supporters=draw(st.integers(0, 3)),
+        )
+        for n in range(draw(st.integers(0, 6)))
+    ]
+    return pains, ideas
+
+
+@settings(max_examples=150, deadline=None)
+@given(workspaces(), st.lists(st.sampled_from(list(SurveyAnswer)), max_size=4))
+def test_every_question_answers_with_a_why_whatever_the_data(data, said) -> None:
+    pains, ideas = data
+    answers = {i.id: said for i in ideas}
+    result = answer(pains, ideas, CONFIG, now=NOW, answers=answers)
+    for part in (result.impact, result.effort, result.obstacles, result.stages, result.say_do):
+        assert part.why
+    open_load = sum(p.severity for p in pains if p.status is PainStatus.OPEN)
+    assert sum(r.open_load for r in result.stages.rows) == open_load
+    assert sum(r.severity_load for r in result.obstacles.rows) == open_load
+    evidence = [r.evidence for r in result.say_do.rows]
+    counted = sum(e.said + e.observed + e.internal + e.unknown for e in evidence)
+    assert counted == sum(p.status is PainStatus.OPEN for p in pains)
+    done = [i for i in ideas if i.status is IdeaStatus.DONE]
+    assert len(result.stages.outcomes) == len(done)
+    assert result.stages.weakest is None or result.stages.weakest != result.stages.strongest
