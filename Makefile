@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/rank.py
+	$(BIN)/python bench/questions.py
 	$(BIN)/python bench/notion_sync.py
 	$(BIN)/python bench/slack_ack.py
 

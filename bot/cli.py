@@ -12,7 +12,8 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,10 +24,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from prioritize.config import InvalidInput
+from prioritize.outcomes import Outcome
+from prioritize.questions import EffortRow, StageRow, answer
 
 from .config import AppConfig, ConfigError, Settings, load_config, load_settings
 from .services import NotAllowed, NotFound, Services
-from .tables import heat_table, roadmap
+from .tables import heat_table, questions_tables, roadmap
 
 if TYPE_CHECKING:
     from .slack.run import Started
@@ -146,6 +149,63 @@ def journey_command(workspace: WorkspaceOption = None) -> None:
     with context() as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         out.print(heat_table(ctx.services.heat(team_id)))
+
+
+class AnswerFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@app.command("questions")
+def questions_command(
+    workspace: WorkspaceOption = None,
+    format: Annotated[AnswerFormat, typer.Option("--format", "-f")] = AnswerFormat.TABLE,
+    top: Annotated[int, typer.Option(min=1, help="rows per table")] = 10,
+) -> None:
+    """Answer the five journey questions: impact, effort, obstacles, stages, say versus do."""
+    from storage.journey_facts import journey_facts
+
+    try:
+        settings = load_settings()
+    except ConfigError as e:
+        raise fail(str(e)) from None
+    path = Path(settings.journeybot_db)
+    if str(path) != ":memory:" and not path.is_file():
+        # Reading must not leave an empty database behind under a mistyped path.
+        raise fail(f"no database at {path}; set JOURNEYBOT_DB to the bot's database file")
+    with context() as ctx:
+        team_id = pick_workspace(ctx.services, workspace)
+        store = ctx.services.store
+        facts = journey_facts(store.db, team_id, facts=store.facts(team_id))
+        answers = answer(facts.pains, facts.ideas, ctx.config.journey, now=ctx.services.clock())
+    if format is AnswerFormat.JSON:
+        sys.stdout.write(json.dumps(_plain(answers), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.print(questions_tables(answers, top=top))
+
+
+def _plain(value: object) -> object:
+    """Return `value` (the answers' dataclasses, enums, dates) as JSON-ready data."""
+    if is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        # Derived figures a script would otherwise recompute.
+        if isinstance(value, StageRow):
+            data["trend"] = value.trend
+        elif isinstance(value, Outcome):
+            data["before_per_week"] = value.before_per_week
+            data["after_per_week"] = value.after_per_week
+        elif isinstance(value, EffortRow):
+            data["surprising"] = bool(value.kind and value.kind.surprising)
+        return data
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(_plain(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 @app.command("sync")

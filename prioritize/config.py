@@ -16,6 +16,7 @@ __all__ = [
     "Criterion",
     "InvalidInput",
     "JourneyConfig",
+    "QuestionsConfig",
     "ScoringConfig",
     "Strategy",
     "Weights",
@@ -115,6 +116,24 @@ class ScoringConfig(BaseModel):
         return {size.strip().upper(): weeks for size, weeks in value.items()}
 
 
+class QuestionsConfig(BaseModel):
+    """Thresholds of the five journey questions and of "did it work?"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stuck_days: int = Field(21, ge=1, le=3650, description="days in one status that count as stuck")
+    period_days: int = Field(90, ge=7, le=3650, description="the recent period of question 4")
+    short_weeks: float = Field(2.0, gt=0, le=520, description="this many weeks or fewer is short")
+    long_weeks: float = Field(6.0, gt=0, le=520, description="this many weeks or more is long")
+    outcome_weeks: int = Field(4, ge=1, le=52, description="weeks compared before and after Done")
+
+    @model_validator(mode="after")
+    def _short_below_long(self) -> QuestionsConfig:
+        if self.short_weeks >= self.long_weeks:
+            raise ValueError("short_weeks must be below long_weeks")
+        return self
+
+
 class JourneyConfig(BaseModel):
     """Stages, teams, touchpoints and personas of one company's journey map."""
 
@@ -129,6 +148,7 @@ class JourneyConfig(BaseModel):
         description="which teams may rate a criterion; a criterion not listed is open to all",
     )
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    questions: QuestionsConfig = Field(default_factory=QuestionsConfig)
     default_stage: str | None = None
 
     @field_validator("stages", "teams", "touchpoints", "personas")

@@ -110,6 +110,8 @@ class Quadrant(StrEnum):
 
 
 class EvidenceSource(StrEnum):
+    """Where a pain point comes from. A pain point with no source (None) is *unknown*."""
+
     CUSTOMER_SAID = "customer said"
     OBSERVED = "observed behaviour"
     INTERNAL = "internal"
@@ -132,7 +134,9 @@ class PainPoint(_Model):
     touchpoint: str | None = None
     persona: str | None = None
     severity: Rating = 3
-    source: EvidenceSource = EvidenceSource.INTERNAL
+    # None is "unknown": nobody said what backs it, and it never counts as internal. The
+    # default stays internal until every surface that shows a source can show "unknown".
+    source: EvidenceSource | None = EvidenceSource.INTERNAL
     link: Annotated[OptionalText, AfterValidator(_at_most(2000)), Field(max_length=2000)] | None = (
         None
     )

@@ -976,7 +976,7 @@ def _pain(row: dict[str, Any]) -> PainPoint:
         touchpoint=row["touchpoint"],
         persona=row["persona"],
         severity=row["severity"],
-        source=EvidenceSource(row["source"]),
+        source=EvidenceSource(row["source"]) if row["source"] else None,
         link=row["link"],
         owning_team=row["owning_team"],
         status=PainStatus(row["status"]),

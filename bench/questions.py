@@ -1,0 +1,339 @@
+"""Benchmark: answer the five journey questions for 100,000 pain points and 10,000 ideas.
+
+    .venv/bin/python bench/questions.py                 # the figures the issue asks for
+    .venv/bin/python bench/questions.py --pains 10000 --ideas 1000   # a quick look
+
+Builds a database in a temporary folder (pain points over a year, every evidence type
+including none, ideas in every status with estimates, support, links and status
+changes), then measures, each in a fresh process so one peak does not inflate another:
+
+1. ranking alone (`Services.ranking`), the baseline,
+2. all five answers with the outcomes of Done ideas: `Store.facts`, `journey_facts`
+   (one query per table) and `prioritize.questions.answer`.
+
+This is not a test: it prints figures and exits 0 whatever they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.services import Services  # noqa: E402
+from prioritize.config import (  # noqa: E402
+    DEFAULT_STAGES,
+    DEFAULT_TEAMS,
+    DEFAULT_TOUCHPOINTS,
+    JourneyConfig,
+)
+from prioritize.questions import answer  # noqa: E402
+from storage.journey_facts import journey_facts  # noqa: E402
+from storage.store import Store  # noqa: E402
+
+TEAM_ID = "TBENCH"
+NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+BATCH = 50_000
+USERS = [f"U{n:05d}" for n in range(400)]
+SOURCES = ["customer said"] * 4 + ["observed behaviour"] * 3 + ["internal"] * 2 + [None]
+PAIN_STATUSES = ["Open"] * 7 + ["Addressed"] * 2 + ["Closed"]
+IDEA_STATUSES = (
+    ["Proposed"] * 70 + ["Planned"] * 12 + ["In progress"] * 8 + ["Done"] * 8 + ["Won't do"] * 2
+)
+WEEKS = [0.5, 1.0, 3.0, 6.0, 12.0, 2.0, 4.0]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+# ---------------------------------------------------------------- building the data
+
+
+def build(path: Path, *, pains: int, ideas: int, seed: int = 7) -> dict[str, int]:
+    """Fill a fresh database with `pains` pain points and `ideas` ideas; return counts."""
+    rnd = random.Random(seed)
+    store = Store.open(path)
+    conn = store.db.conn
+
+    def ago(max_days: float) -> datetime:
+        return NOW - timedelta(days=rnd.uniform(0, max_days))
+
+    def pain_rows() -> Iterator[tuple[Any, ...]]:
+        for n in range(pains):
+            yield (
+                TEAM_ID,
+                rnd.choice(USERS),
+                f"Pain point {n} at step {n % 7}",
+                rnd.choice(DEFAULT_STAGES),
+                rnd.choice(DEFAULT_TOUCHPOINTS) if rnd.random() < 0.9 else None,
+                rnd.randint(1, 5),
+                rnd.choice(SOURCES),
+                rnd.choice(PAIN_STATUSES),
+                iso(ago(365)),
+            )
+
+    statuses = [rnd.choice(IDEA_STATUSES) for _ in range(ideas)]
+    created = [ago(365) for _ in range(ideas)]
+
+    def idea_rows() -> Iterator[tuple[Any, ...]]:
+        for n in range(ideas):
+            yield (
+                TEAM_ID,
+                f"Idea {n}: improve step {n % 97}",
+                "",
+                rnd.choice(USERS),
+                statuses[n],
+                iso(created[n]),
+                iso(created[n]),
+            )
+
+    def estimate_rows(first: int) -> Iterator[tuple[Any, ...]]:
+        for n in range(ideas):
+            for voter in rnd.sample(USERS, rnd.randint(0, 20)):
+                yield (
+                    first + n,
+                    voter,
+                    TEAM_ID,
+                    rnd.choice(DEFAULT_TEAMS),
+                    rnd.randint(1, 5) if rnd.random() < 0.95 else None,
+                    rnd.randint(1, 5) if rnd.random() < 0.9 else None,
+                    rnd.choice(WEEKS),
+                    iso(NOW),
+                )
+
+    def support_rows(first: int) -> Iterator[tuple[Any, ...]]:
+        for n in range(ideas):
+            for user in rnd.sample(USERS, rnd.randint(0, 4)):
+                yield (first + n, user, TEAM_ID, rnd.choice(DEFAULT_TEAMS), iso(NOW))
+
+    def link_rows(first_idea: int, first_pain: int) -> Iterator[tuple[int, int]]:
+        for n in range(ideas):
+            for p in rnd.sample(range(pains), rnd.randint(0, 6)):
+                yield (first_idea + n, first_pain + p)
+
+    def change_rows(first: int) -> Iterator[tuple[Any, ...]]:
+        for n in range(ideas):
+            if statuses[n] != "Proposed":
+                moved = created[n] + (NOW - created[n]) * rnd.random()
+                yield (first + n, "Proposed", statuses[n], "U00001", "slack", iso(moved))
+
+    with store.transaction():
+        many(
+            conn,
+            "insert into pain_points (team_id, reporter, text, stage, touchpoint, severity,"
+            " source, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            pain_rows(),
+        )
+        many(
+            conn,
+            "insert into ideas (team_id, title, description, proposer, status, created_at,"
+            " updated_at) values (?, ?, ?, ?, ?, ?, ?)",
+            idea_rows(),
+        )
+        first_pain = conn.execute("select min(id) from pain_points").fetchone()[0]
+        first_idea = conn.execute("select min(id) from ideas").fetchone()[0]
+        many(
+            conn,
+            "insert or ignore into idea_pain_points (idea_id, pain_point_id) values (?, ?)",
+            link_rows(first_idea, first_pain),
+        )
+        many(
+            conn,
+            "insert into supports (idea_id, user, team_id, team, created_at)"
+            " values (?, ?, ?, ?, ?)",
+            support_rows(first_idea),
+        )
+        many(
+            conn,
+            "insert into estimates (idea_id, voter, team_id, team, impact, complexity,"
+            " weeks, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            estimate_rows(first_idea),
+        )
+        many(
+            conn,
+            'insert into status_changes (idea_id, old, new, "by", source, at)'
+            " values (?, ?, ?, ?, ?, ?)",
+            change_rows(first_idea),
+        )
+    store.rebuild_stats(TEAM_ID)
+    counts = {
+        table: conn.execute(f"select count(*) from {table}").fetchone()[0]
+        for table in (
+            "pain_points",
+            "ideas",
+            "estimates",
+            "supports",
+            "idea_pain_points",
+            "status_changes",
+        )
+    }
+    store.close()
+    return counts
+
+
+def many(conn: sqlite3.Connection, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            conn.executemany(sql, batch)
+            batch.clear()
+    conn.executemany(sql, batch)
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def measure_rank(path: Path) -> dict[str, Any]:
+    store = Store.open(path)
+    services = Services(store, JourneyConfig(), clock=lambda: NOW)
+    seconds, items = timed(lambda: services.ranking(TEAM_ID))
+    rss = peak_rss_mb()
+    runs = sorted([seconds, *(timed(lambda: services.ranking(TEAM_ID))[0] for _ in range(2))])
+    store.close()
+    return {"ideas": len(items), "first": seconds, "median": runs[1], "peak_rss_mb": rss}
+
+
+def measure_questions(path: Path) -> dict[str, Any]:
+    store = Store.open(path)
+    config = JourneyConfig()
+
+    def all_five() -> tuple[float, float, Any]:
+        read, facts = timed(lambda: journey_facts(store.db, TEAM_ID, facts=store.facts(TEAM_ID)))
+        computed, answers = timed(lambda: answer(facts.pains, facts.ideas, config, now=NOW))
+        return read, computed, answers
+
+    read, computed, answers = all_five()
+    rss = peak_rss_mb()
+    runs = sorted([read + computed, *(sum(all_five()[:2]) for _ in range(2))])
+    store.close()
+    verdicts: dict[str, int] = {}
+    for o in answers.stages.outcomes:
+        verdicts[o.verdict.value] = verdicts.get(o.verdict.value, 0) + 1
+    return {
+        "first": read + computed,
+        "median": runs[1],
+        "read": read,
+        "compute": computed,
+        "peak_rss_mb": rss,
+        "ranked": len(answers.impact.rows),
+        "touchpoints": len(answers.obstacles.rows),
+        "outcomes": verdicts,
+        "gaps": len(answers.say_do.gaps),
+    }
+
+
+MEASURES: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "rank": measure_rank,
+    "questions": measure_questions,
+}
+
+
+def in_fresh_process(name: str, path: Path) -> dict[str, Any]:
+    """Run one measurement in a new interpreter and return what it printed."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", name, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"measuring {name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+# ---------------------------------------------------------------- report
+
+
+def report(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="journeybot-bench-") as tmp:
+        path = Path(tmp) / "bench.db"
+        print(f"Building {args.pains:,} pain points and {args.ideas:,} ideas in {path} ...")
+        started = time.perf_counter()
+        counts = build(path, pains=args.pains, ideas=args.ideas)
+        built = time.perf_counter() - started
+        print(f"built in {built:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
+        rank = in_fresh_process("rank", path)
+        questions = in_fresh_process("questions", path)
+
+    print()
+    print(
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
+        f" {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}"
+    )
+    print(
+        f"answers: {questions['ranked']:,} ideas ranked by impact × reach,"
+        f" {questions['touchpoints']} touchpoints, {questions['gaps']} say-versus-do gaps,"
+        f" outcomes {questions['outcomes']}"
+    )
+    print()
+    q, r = questions, rank
+    rows = [
+        ("baseline: rank all ideas (Services.ranking)", f"{r['first']:.2f} s", "", ""),
+        ("    median of 3 runs", f"{r['median']:.2f} s", "", ""),
+        ("    peak RSS", f"{r['peak_rss_mb']:.0f} MB", "", ""),
+        ("all five answers, with outcomes", f"{q['first']:.2f} s", "< 2 s",
+         "ok" if q["first"] < 2 else "OVER"),
+        ("    median of 3 runs", f"{q['median']:.2f} s", "< 2 s",
+         "ok" if q["median"] < 2 else "OVER"),
+        ("    reading (Store.facts + journey_facts)", f"{q['read']:.2f} s", "", ""),
+        ("    answering (prioritize.questions.answer)", f"{q['compute']:.2f} s", "", ""),
+        ("    against ranking alone", f"{q['median'] / r['median']:.1f}×", "", ""),
+        ("    peak RSS", f"{q['peak_rss_mb']:.0f} MB", "< 500 MB",
+         "ok" if q["peak_rss_mb"] < 500 else "OVER"),
+    ]  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    header = ("measure", "result", "target")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(
+            f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2].ljust(widths[2])}"
+            f"  {row[3]}".rstrip()
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pains", type=int, default=100_000)
+    parser.add_argument("--ideas", type=int, default=10_000)
+    parser.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
+    parser.add_argument("database", nargs="?", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(MEASURES[args.measure](args.database)))
+    else:
+        report(args)
+
+
+if __name__ == "__main__":
+    main()
