@@ -123,7 +123,7 @@ def start_jobs(started: Started) -> Callable[[], None]:
     """Start the scheduler (Notion sync, weekly digest) beside the running bot."""
     from .jobs import Jobs
 
-    jobs = Jobs(started.settings, started.config, started.services)
+    jobs = Jobs(started.settings, started.config, started.services, team_id=started.team_id)
     jobs.start()
     return jobs.shutdown
 

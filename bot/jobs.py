@@ -53,10 +53,13 @@ class Jobs:
         services: Services,
         *,
         notion_client: NotionClient | None = None,
+        team_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.config = config
         self.services = services
+        self.team_id = team_id
+        """The workspace the running bot is installed in (None: every one, as the CLI does)."""
         self.scheduler = BackgroundScheduler(timezone=config.digest.timezone)
         self.syncs = 0
         """How many syncs ran (each covers every workspace)."""
@@ -156,7 +159,7 @@ class Jobs:
             self._local.syncing = True
             try:
                 client = self._notion_client()
-                for team_id in self.services.store.workspaces():
+                for team_id in self._workspaces():
                     sync = RoadmapSync(
                         self.services,
                         client,
@@ -179,6 +182,11 @@ class Jobs:
         if any(r.follow_up for r in reports.values()):
             self.request_sync()
         return reports
+
+    def _workspaces(self) -> list[str]:
+        if self.team_id is not None:
+            return [self.team_id]
+        return self.services.store.workspaces()
 
     def _notion_client(self) -> NotionClient:
         if self._notion is None:
@@ -203,7 +211,7 @@ class Jobs:
         """Write the weekly digest of every workspace; the bot's outbox posts it."""
         now = now or datetime.now(UTC)
         written: dict[str, Digest] = {}
-        for team_id in self.services.store.workspaces():
+        for team_id in self._workspaces():
             try:
                 written[team_id] = self.services.weekly_digest(team_id, now=now)
             except Exception:

@@ -31,14 +31,21 @@ from ..services import Services
 from . import actions, commands, events, shortcuts, views
 from .admins import Admins
 from .deps import Deps
+from .guard import Installation, installation_of, only_installed_workspace
 from .outbound import Outbound
 from .runtime import Runtime
 
-__all__ = ["SURFACES", "build_app", "make_client"]
+__all__ = ["SURFACES", "JourneyApp", "build_app", "make_client"]
 
 log = logging.getLogger(__name__)
 
 SURFACES = (commands, shortcuts, actions, views, events)
+
+
+class JourneyApp(App):
+    """The Bolt app, and the workspace it serves."""
+
+    installation: Installation
 
 
 def make_client(settings: Settings, *, timeout: int = 10, max_retries: int = 3) -> WebClient:
@@ -65,20 +72,23 @@ def build_app(
     *,
     client: WebClient | None = None,
     runtime: Runtime | None = None,
+    installation: Installation | None = None,
     socket_mode: bool = False,
     logger: logging.Logger | None = None,
-) -> App:
+) -> JourneyApp:
     """Return the journeybot Bolt app with every listener registered.
 
     Raises ConfigError when SLACK_BOT_TOKEN (or, outside Socket Mode, SLACK_SIGNING_SECRET)
-    is missing. Pass `runtime` to share or drain the after-the-ack work.
+    is missing, SlackApiError when Slack rejects the token. Pass `runtime` to share or drain
+    the after-the-ack work; `installation` (else asked of `auth.test`) is the only workspace
+    served.
     """
     # Socket Mode requests come over an authenticated WebSocket and carry no signature;
     # Bolt skips verification for them by itself, and it stays on for HTTP.
     signing_secret = "" if socket_mode else settings.secret("SLACK_SIGNING_SECRET")
     client = client if client is not None else make_client(settings)
     runtime = runtime if runtime is not None else Runtime()
-    app = App(
+    app = JourneyApp(
         client=client,
         signing_secret=signing_secret,
         process_before_response=True,
@@ -86,6 +96,9 @@ def build_app(
         logger=logger or logging.getLogger("journeybot.slack"),
         name="journeybot",
     )
+    installation = installation or installation_of(client)
+    app.use(only_installed_workspace(installation))
+    app.installation = installation
     admins = Admins(client, set(config.slack.admins) | set(services.admins))
     services.workspace_admin = admins.is_admin
     services.card_delay = config.slack.card_update_delay

@@ -151,6 +151,8 @@ class Started:
     services: Services
     app: App
     runtime: Runtime
+    team_id: str
+    """The workspace the bot is installed in: the only one it serves and schedules for."""
 
 
 StartHook = Callable[[Started], Callable[[], None] | None]
@@ -186,7 +188,7 @@ def run_bot(
         raise ConfigError(
             f"SLACK_API_URL {settings.slack_api_url}: cannot reach Slack ({reason})"
         ) from None
-    started = Started(settings, config, services, app, runtime)
+    started = Started(settings, config, services, app, runtime, app.installation.team_id)
     # The scheduler of bot/jobs.py (Notion sync, weekly digest) starts here, as a hook.
     stops = [stop for hook in on_start if (stop := hook(started)) is not None]
     try:

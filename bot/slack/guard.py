@@ -1,0 +1,64 @@
+"""Only the workspace the bot is installed in: requests from any other are refused before
+any listener runs, logged with their team id, and nothing is stored."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+
+__all__ = ["Installation", "installation_of", "only_installed_workspace"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """Where the bot token belongs, as `auth.test` says."""
+
+    team_id: str
+    enterprise_id: str | None = None
+    org_wide: bool = False
+    """An org-wide install on Enterprise Grid serves every workspace of the org."""
+
+    def covers(self, team_id: str | None, enterprise_id: str | None) -> bool:
+        """Whether a request from (team_id, enterprise_id) is for this installation."""
+        if self.org_wide:
+            return enterprise_id is not None and enterprise_id == self.enterprise_id
+        return team_id == self.team_id
+
+
+def installation_of(client: WebClient) -> Installation:
+    """Ask Slack (`auth.test`) where the bot token belongs; raises SlackApiError."""
+    response = client.auth_test()
+    return Installation(
+        team_id=str(response.get("team_id") or ""),
+        enterprise_id=response.get("enterprise_id") or None,
+        org_wide=bool(response.get("is_enterprise_install")),
+    )
+
+
+def only_installed_workspace(
+    installation: Installation,
+) -> Callable[[BoltRequest, BoltContext, Callable[[], Any]], BoltResponse | None]:
+    """Return a Bolt middleware that refuses requests from other workspaces."""
+
+    def guard(req: BoltRequest, context: BoltContext, next: Callable[[], Any]) -> Any:
+        team_id, enterprise_id = context.team_id, context.enterprise_id
+        if team_id is None and enterprise_id is None:
+            return next()  # nothing to tell (Bolt answers url_verification itself)
+        if installation.covers(team_id, enterprise_id):
+            return next()
+        log.warning(
+            "refused a request from workspace %s (enterprise %s): journeybot is installed in %s",
+            team_id,
+            enterprise_id,
+            installation.team_id,
+        )
+        return BoltResponse(status=403, body="journeybot is not installed in this workspace")
+
+    return guard
