@@ -28,7 +28,7 @@ from prioritize.outcomes import Outcome
 from prioritize.questions import EffortRow, StageRow, answer
 
 from .config import AppConfig, ConfigError, Settings, load_config, load_settings
-from .services import NotAllowed, NotFound, Services
+from .services import NotAllowed, NotFound, NotSaved, Services
 from .tables import heat_table, questions_tables, roadmap
 
 if TYPE_CHECKING:
@@ -80,10 +80,17 @@ def context() -> Iterator[Context]:
         yield Context(
             settings,
             config,
-            Services(store, config.journey, admins=frozenset(config.slack.admins)),
+            Services(
+                store,
+                config.journey,
+                admins=frozenset(config.slack.admins),
+                default_channel=config.slack.roadmap_channel,
+            ),
         )
     except (InvalidInput, NotAllowed, NotFound, ConfigError) as e:
         raise fail(str(e)) from None
+    except NotSaved as e:
+        raise fail(f"nothing was changed: {e}") from None
     finally:
         store.close()
 
@@ -141,6 +148,23 @@ def roadmap_command(
             out.print("No ideas yet. Propose one in Slack with /idea.")
             return
         out.print(roadmap(entries[: limit or None], width=out.width))
+
+
+@app.command("repost")
+def repost_command(
+    idea: Annotated[int, typer.Argument(help="the idea whose card to post again")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Post an idea's card in the roadmap channel again (the running bot posts it)."""
+    with context() as ctx:
+        team_id = pick_workspace(ctx.services, workspace, writing=True)
+        try:
+            found = ctx.services.repost_card(team_id, idea, by="journeybot repost", admin=True)
+        except (NotFound, InvalidInput) as e:
+            raise fail(str(e)) from None
+        out.print(
+            f"Card of idea #{found.id} queued: the running bot posts it in the roadmap channel."
+        )
 
 
 @app.command("journey")

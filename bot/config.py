@@ -7,6 +7,7 @@ Build them once in the entry point with `load_settings()` and pass them down.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -35,15 +36,41 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line naming it."""
 
 
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def channel_id(value: str) -> str:
+    """Return `value` if it is a Slack channel id; raises ValueError explaining a name."""
+    value = value.strip()
+    if _CHANNEL_ID.match(value):
+        return value
+    if value.startswith("#") or not value[:1].isupper():
+        raise ValueError(
+            f"{value!r} is a channel name; journeybot needs the channel id (like C0123ABCDE):"
+            " open the channel, click its name, and copy the Channel ID at the bottom"
+        )
+    raise ValueError(f"{value!r} is not a Slack channel id (C... or G...)")
+
+
 class SlackConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    roadmap_channel: str = Field("C0ROADMAP", description="channel id where idea cards go")
+    roadmap_channel: str | None = Field(
+        None,
+        description="channel id where idea cards go (else an admin picks it on App Home)",
+    )
     admins: list[str] = Field(default_factory=list, description="user ids allowed admin actions")
     card_update_delay: float = Field(
         1.0, ge=0, le=30, description="seconds to gather votes before updating a card"
     )
     dm_per_idea_per_day: int = Field(1, ge=0, le=10)
+
+    @field_validator("roadmap_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return channel_id(value)
 
 
 class DigestConfig(BaseModel):

@@ -47,6 +47,7 @@ from .chart import chart_points
 from .digest import Digest, build_digest
 
 __all__ = [
+    "AdminHome",
     "Change",
     "Effects",
     "Home",
@@ -147,6 +148,16 @@ class Home:
     ideas: list[RoadmapEntry]
     waiting: list[RoadmapEntry]
     top: list[RoadmapEntry]
+    admin: AdminHome | None = None
+    """What only admins see: the roadmap channel and ideas whose card is not posted."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdminHome:
+    """The settings part of an admin's App Home."""
+
+    roadmap_channel: str | None
+    unposted: list[Idea]
 
 
 HOME_DELAY = 0.1
@@ -165,6 +176,8 @@ class Services:
     """Seconds a card waits for more changes before it is redrawn (one update per burst)."""
     workspace_admin: Callable[[str], bool] | None = None
     """Whether Slack says the person is a workspace admin or owner (set by the Slack app)."""
+    default_channel: str | None = None
+    """The roadmap channel of the config file, until an admin picks one on App Home."""
     _subscribers: list[Subscriber] = field(default_factory=list)
     _effect_listeners: list[Callable[[], None]] = field(default_factory=list)
 
@@ -500,9 +513,13 @@ class Services:
         self._emit(Change(team_id, idea_ids=(stored.id,)))
         return stored
 
-    def repost_card(self, team_id: str, idea_id: int, *, by: str) -> Idea:
-        """Post an idea's card again (after it could not be posted); admins only."""
-        self._require_admin(by)
+    def repost_card(self, team_id: str, idea_id: int, *, by: str, admin: bool = False) -> Idea:
+        """Post an idea's card again (after it could not be posted); admins only.
+
+        `admin=True` is the operator at the command line. The bot posts it.
+        """
+        if not admin:
+            self._require_admin(by)
         with self._unit():
             idea = self.live(team_id, idea_id)
             self.outbox.add(
@@ -846,6 +863,39 @@ class Services:
             ideas=[e for e in reversed(entries) if e.idea.proposer == user],
             waiting=[e for e in active if e.idea.id not in estimated],
             top=active[:5],
+            admin=AdminHome(
+                roadmap_channel=self.roadmap_channel(team_id),
+                unposted=[
+                    e.idea for e in active if not e.idea.card_ts and e.idea.merged_into is None
+                ],
+            )
+            if self.is_admin(user)
+            else None,
+        )
+
+    # ---------------------------------------------------------------- settings
+
+    def roadmap_channel(self, team_id: str) -> str | None:
+        """Return where idea cards go: the channel an admin picked, else the config's."""
+        return self.store.get_meta(f"{ROADMAP_CHANNEL}:{team_id}") or self.default_channel
+
+    def set_roadmap_channel(self, team_id: str, channel: str, *, by: str) -> str:
+        """Make `channel` the roadmap channel (admins only); return it."""
+        self._require_admin(by)
+        if not _CHANNEL_ID.match(channel or ""):
+            raise InvalidInput("channel", f"{channel!r} is not a Slack channel id")
+        with self._unit():
+            self.store.set_meta(f"{ROADMAP_CHANNEL}:{team_id}", channel)
+            self.refresh_home(team_id, by)
+        return channel
+
+    def no_channel_message(self) -> str:
+        """Return what a person is told while no roadmap channel is set."""
+        admins = ", ".join(f"<@{a}>" for a in sorted(self.admins)[:3]) or "a workspace admin"
+        return (
+            "journeybot has no roadmap channel yet, so ideas have nowhere to go. Ask "
+            f"{admins} to pick one on journeybot's App Home (Settings: *Roadmap channel*), "
+            "or to set `roadmap_channel` under `[slack]` in the config file."
         )
 
     # ---------------------------------------------------------------- reading
@@ -971,6 +1021,11 @@ class Why:
     REPORTED = "reported"
     SUPPORTED = "supported"
 
+
+ROADMAP_CHANNEL = "slack.roadmap_channel"
+"""The meta key (with `:team_id`) of the roadmap channel an admin picked on App Home."""
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 NOTION_ROADMAP_URL = "notion.roadmap_url"
 """The meta key under which the Notion sync stores the roadmap page's URL."""

@@ -102,12 +102,8 @@ def build_app(
     admins = Admins(client, set(config.slack.admins) | set(services.admins))
     services.workspace_admin = admins.is_admin
     services.card_delay = config.slack.card_update_delay
-    outbound = Outbound(
-        services,
-        client,
-        channel=config.slack.roadmap_channel,
-        per_day=config.slack.dm_per_idea_per_day,
-    ).start()
+    services.default_channel = config.slack.roadmap_channel
+    outbound = Outbound(services, client, per_day=config.slack.dm_per_idea_per_day).start()
     runtime.on_close(outbound.close)
     runtime.watch(outbound.courier.idle)
     deps = Deps(

@@ -65,6 +65,8 @@ class Action(StrEnum):
     # App Home
     HOME_TEAM = "home_team"
     HOME_NOTIFY = "home_notify"
+    HOME_CHANNEL = "home_channel"
+    HOME_REPOST = "home_repost"
     # link buttons: Slack still sends a block_actions payload, which must be acked
     OPEN_LINK = "open_link"
     # external selects inside modals (other modal inputs use their Block id as action_id)

@@ -91,7 +91,9 @@ def _reactions_added(slack: SlackEmulator) -> dict[str, int]:
 def test_a_bot_killed_right_after_twenty_votes_delivers_everything_once_after_restart(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "journeybot.toml").write_text("[slack]\ncard_update_delay = 3\n")
+    (tmp_path / "journeybot.toml").write_text(
+        f'[slack]\nroadmap_channel = "{CHANNEL}"\ncard_update_delay = 3\n'
+    )
     db = tmp_path / "journeybot.db"
     store = Store.open(db)
     idea = Services(store).propose_idea(TEAM, "U0ADA", "Retry failed payments")

@@ -232,7 +232,8 @@ def test_the_weekly_digest_is_posted_with_its_chart_and_remembers_the_ranks(
     seed(services, ideas=5, pains=3)
     jobs = jobs_for(services, slack=slack)
     client = WebClient(token=slack.token, base_url=slack.api_url)
-    outbound = Outbound(services, client, channel="C0ROADMAP", per_day=3).start()
+    services.default_channel = "C0ROADMAP"
+    outbound = Outbound(services, client, per_day=3).start()
     now = datetime.now(UTC)
     posted = jobs.post_digest(now=now)
     assert posted[TEAM].first

@@ -99,7 +99,8 @@ def test_an_error_that_will_not_heal_is_recorded_and_not_retried(
     idea = services.propose_idea(TEAM, "U0BEN", "Retry payments")
     services.card_posted(TEAM, idea.id or 0, channel="C0GONE", ts="1.000001")
     client = WebClient(token=slack.token, base_url=slack.api_url)
-    outbound = Outbound(services, client, channel="C0GONE", per_day=3, poll=0.05).start()
+    services.default_channel = "C0GONE"
+    outbound = Outbound(services, client, per_day=3, poll=0.05).start()
     try:
         services.change_status(TEAM, idea.id or 0, "Planned", by=BOSS)
         wait_for(lambda: outbound.courier.idle(), timeout=10)
@@ -115,7 +116,8 @@ def test_a_transient_slack_error_is_retried_until_it_is_delivered(
     slack: SlackEmulator, services: Services
 ) -> None:
     client = WebClient(token=slack.token, base_url=slack.api_url)
-    outbound = Outbound(services, client, channel=CHANNEL, per_day=3, poll=0.05).start()
+    services.default_channel = CHANNEL
+    outbound = Outbound(services, client, per_day=3, poll=0.05).start()
     try:
         slack.fail_next("chat.postMessage", error="internal_error", status=500)
         idea = services.propose_idea(TEAM, "U0BEN", "Retry payments")

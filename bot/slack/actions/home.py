@@ -7,8 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.errors import InvalidInput, NotAllowed, NotSaved
+from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
+from prioritize.parsing import parse_id
 
+from ..blocks.kit import esc
+from ..blocks.notices import notice
 from ..deps import Deps
 from ..ids import Action
 
@@ -40,6 +43,26 @@ def register(app: App, deps: Deps) -> None:
             deps.services.set_notify(context.team_id, context.user_id, on)
         except NotSaved as e:
             log.info("App Home DM setting not stored: %s", e)
+        ack()
+
+    @app.action(Action.HOME_CHANNEL)
+    def home_channel(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
+        channel = action.get("selected_conversation")
+        if isinstance(channel, str):
+            try:
+                deps.services.set_roadmap_channel(context.team_id, channel, by=context.user_id)
+            except (InvalidInput, NotAllowed, NotSaved) as e:
+                deps.runtime.later(deps.tell, context.user_id, notice(f":warning: {esc(str(e))}"))
+        ack()
+
+    @app.action(Action.HOME_REPOST)
+    def home_repost(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
+        idea_id = parse_id(str(action.get("value") or ""))
+        if idea_id is not None:
+            try:
+                deps.services.repost_card(context.team_id, idea_id, by=context.user_id)
+            except (NotFound, NotAllowed, NotSaved) as e:
+                deps.runtime.later(deps.tell, context.user_id, notice(f":warning: {esc(str(e))}"))
         ack()
 
     @app.action(Action.OPEN_LINK)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prioritize.models import PainPoint
 from prioritize.scoring import RoadmapEntry
@@ -20,10 +20,14 @@ from .kit import (
     divider,
     esc,
     header,
+    plain,
     section,
     select,
 )
 from .reports import roadmap_line
+
+if TYPE_CHECKING:
+    from ...services import AdminHome
 
 __all__ = ["home_view"]
 
@@ -40,8 +44,9 @@ def home_view(
     ideas: Sequence[RoadmapEntry],
     waiting: Sequence[RoadmapEntry],
     top: Sequence[RoadmapEntry],
+    admin: AdminHome | None = None,
 ) -> dict[str, Any]:
-    """Return the App Home view of one person."""
+    """Return the App Home view of one person (with the settings, for an admin)."""
     settings = [
         select(
             Action.HOME_TEAM,
@@ -100,4 +105,36 @@ def home_view(
                 f"{esc(pain.stage)} · severity {pain.severity} · *{pain.status.value}*"
             )
         )
+    if admin is not None:
+        blocks = admin_blocks(admin) + blocks
     return {"type": "home", "blocks": cap_blocks(blocks, LIMITS.VIEW_BLOCKS)}
+
+
+def admin_blocks(admin: AdminHome) -> Blocks:
+    """Return the admin's settings: the roadmap channel, and cards to post again."""
+    picker: dict[str, Any] = {
+        "type": "conversations_select",
+        "action_id": Action.HOME_CHANNEL,
+        "placeholder": plain("Pick the roadmap channel"),
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if admin.roadmap_channel:
+        picker["initial_conversation"] = admin.roadmap_channel
+    where = (
+        f"Idea cards go to <#{admin.roadmap_channel}>. Invite journeybot there."
+        if admin.roadmap_channel
+        else ":warning: *No roadmap channel yet*: ideas have nowhere to go. Pick one."
+    )
+    blocks: Blocks = [
+        header("Settings (admins)"),
+        section(f"*Roadmap channel*\n{where}", accessory=picker),
+    ]
+    for idea in admin.unposted[:SHOWN]:
+        blocks.append(
+            section(
+                f"Idea *#{idea.id}* {esc(clip(idea.title, 200))} has no card.",
+                accessory=button("Repost card", Action.HOME_REPOST, str(idea.id)),
+            )
+        )
+    blocks.append(divider())
+    return blocks

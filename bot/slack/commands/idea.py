@@ -26,6 +26,9 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command(Command.IDEA)
     def idea_command(ack: Ack, command: dict[str, Any]) -> None:
+        if deps.services.roadmap_channel(command["team_id"]) is None:
+            ack(response_type="ephemeral", text=deps.services.no_channel_message())
+            return
         ack()
         deps.runtime.later(
             open_modal,

@@ -22,7 +22,7 @@ from ...services import Effects, NotFound, Services
 from ..blocks.kit import esc
 from ..blocks.notices import notice
 from .cards import Cards
-from .courier import Courier
+from .courier import Courier, Undeliverable
 from .home import publish_home
 from .notices import Notices
 
@@ -67,15 +67,13 @@ class Outbound:
         services: Services,
         client: WebClient,
         *,
-        channel: str,
         per_day: int,
         workers: int = 2,
         poll: float = 1.0,
     ) -> None:
         self.services = services
         self.client = client
-        self.channel = channel
-        self.cards = Cards(services, client, channel=channel)
+        self.cards = Cards(services, client)
         self.notices = Notices(services, client, services.claims, self.cards, per_day=per_day)
         self.courier = Courier(
             services.outbox,
@@ -161,9 +159,12 @@ class Outbound:
 
     def _digest(self, effect: Effect) -> None:
         p = effect.payload
+        channel = self.services.roadmap_channel(effect.team_id)
+        if channel is None:
+            raise Undeliverable("no_roadmap_channel")
         points = [ChartPoint(**point) for point in p.get("points", [])]
         self.client.files_upload_v2(
-            channel=p.get("channel") or self.channel,
+            channel=channel,
             file=impact_effort_png(points),
             filename="impact-vs-effort.png",
             title=p["title"],
@@ -175,15 +176,19 @@ class Outbound:
     def _failed(self, effect: Effect, error: str) -> None:
         if effect.kind != Effects.POST_CARD or not effect.payload.get("user"):
             return
-        where = self.channel
+        idea_id = effect.payload["idea_id"]
+        where = self.services.roadmap_channel(effect.team_id)
+        if where is None:
+            text = (
+                f"I stored idea *#{idea_id}*, but its card has nowhere to go. "
+                + self.services.no_channel_message()
+            )
+        else:
+            text = (
+                f"I stored idea *#{idea_id}* but could not post its card in <#{where}> "
+                f"(`{esc(error)}`). Invite me there with `/invite @journeybot` and ask an "
+                f"admin to repost it (App Home, or `journeybot repost {idea_id}`)."
+            )
         tell(
-            self.client,
-            effect.payload["user"],
-            notice(
-                f"I stored idea *#{effect.payload['idea_id']}* but could not post its card in "
-                f"<#{where}> (`{esc(error)}`). Invite me there with `/invite @journeybot` and "
-                "ask an admin to repost it (App Home, or `journeybot repost "
-                f"{effect.payload['idea_id']}`)."
-            ),
-            channel=effect.payload.get("channel"),
+            self.client, effect.payload["user"], notice(text), channel=effect.payload.get("channel")
         )

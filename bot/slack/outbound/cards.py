@@ -13,6 +13,7 @@ from prioritize.models import Idea
 
 from ...services import Services
 from ..blocks.idea import idea_card, merged_card
+from .courier import Undeliverable
 
 __all__ = ["Cards"]
 
@@ -23,10 +24,9 @@ _REMEMBERED = 2000
 class Cards:
     """Draws idea cards from the database; the outbox decides when (one update per burst)."""
 
-    def __init__(self, services: Services, client: WebClient, *, channel: str) -> None:
+    def __init__(self, services: Services, client: WebClient) -> None:
         self.services = services
         self.client = client
-        self.channel = channel
         self._links: dict[tuple[str, str], str] = {}
         self._shown: dict[tuple[str, str], str] = {}
         """What each card shows (as JSON), so a redraw that changes nothing is not sent."""
@@ -46,9 +46,15 @@ class Cards:
         )
 
     def post(self, idea: Idea) -> Idea:
-        """Post the idea's card in the roadmap channel and remember where; raises SlackApiError."""
+        """Post the idea's card in the roadmap channel and remember where.
+
+        Raises SlackApiError, or Undeliverable while no roadmap channel is set.
+        """
+        channel = self.services.roadmap_channel(idea.team_id)
+        if channel is None:
+            raise Undeliverable("no_roadmap_channel")
         message = self.render(idea)
-        response = self.client.chat_postMessage(channel=self.channel, **message)
+        response = self.client.chat_postMessage(channel=channel, **message)
         channel, ts = response["channel"], response["ts"]
         self.services.card_posted(idea.team_id, idea.id, channel=channel, ts=ts)
         self._remember((channel, ts), json.dumps(message, sort_keys=True))

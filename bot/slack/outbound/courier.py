@@ -13,6 +13,7 @@ the very moment the process died.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,11 +25,20 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from storage.outbox import Effect, Outbox
 
-__all__ = ["PERMANENT", "Courier", "Handler"]
+__all__ = ["PERMANENT", "Courier", "Handler", "Undeliverable"]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Effect], None]
+
+
+class Undeliverable(Exception):
+    """An effect that cannot be delivered until a person acts (the message says what)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
 
 PERMANENT = frozenset(
     {
@@ -48,6 +58,7 @@ PERMANENT = frozenset(
         "no_text",
         "restricted_action",
         "missing_scope",
+        "no_roadmap_channel",
     }
 )
 """Slack errors that will not heal by trying again: recorded on the effect and reported."""
@@ -124,8 +135,8 @@ class Courier:
                     wait([self._pool.submit(self.deliver, e) for e in effects])
                     continue
             except Exception as e:
-                if self._stop.is_set():
-                    return  # the database was closed under us at shutdown
+                if self._stop.is_set() or isinstance(e, sqlite3.ProgrammingError):
+                    return  # the database was closed: this process is shutting down
                 log.warning("the outbox could not be read (%s); trying again shortly", e)
             finally:
                 self._busy.clear()
@@ -150,6 +161,9 @@ class Courier:
             return
         try:
             handler(effect)
+        except Undeliverable as e:
+            self._failed(effect, e.code, None)
+            return
         except SlackApiError as e:
             self._failed(effect, e.response.get("error") or str(e), _retry_after(e))
             return
