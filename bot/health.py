@@ -67,7 +67,7 @@ def _connect(path: Path, *, timeout: float) -> sqlite3.Connection:
 
 
 def database_writable(path: Path, *, timeout: float = 1.0) -> Provider:
-    """Check that the database can take a write now (takes the write lock, writes nothing)."""
+    """Check that the database can take a write now (takes the write lock, changes nothing)."""
 
     def check() -> Check:
         try:
@@ -76,7 +76,17 @@ def database_writable(path: Path, *, timeout: float = 1.0) -> Provider:
             return Check(False, {"writable": False, "error": str(e)})
         try:
             conn.execute("begin immediate")
-            conn.execute("rollback")
+            try:
+                # The write lock alone is granted on a read-only file; a write statement
+                # (one that matches no row, rolled back) is refused there.
+                table = conn.execute(
+                    "select name from sqlite_master where type = 'table'"
+                    " and name not like 'sqlite_%' limit 1"
+                ).fetchone()
+                if table is not None:
+                    conn.execute(f'delete from "{table[0]}" where 0')
+            finally:
+                conn.execute("rollback")
         except sqlite3.Error as e:
             return Check(False, {"writable": False, "error": str(e)})
         finally:

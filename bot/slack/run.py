@@ -31,6 +31,7 @@ from urllib.error import URLError
 from urllib.parse import parse_qs, parse_qsl
 
 from slack_bolt import App, BoltRequest
+from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
@@ -459,6 +460,8 @@ def run_bot(
             for server in listeners:
                 if server is not events:
                     _serve_in_thread(server)
+                    bound_host, bound_port = server.server_address[:2]
+                    log.info("journeybot: %s on %s:%s", HEALTH_PATH, bound_host, bound_port)
             if socket_mode:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -467,7 +470,8 @@ def run_bot(
                 checks["slack"] = slack_connection(handler.client.is_connected)
                 handler.start()
             elif events is not None:
-                log.info("journeybot: HTTP on %s:%s%s", host, port, EVENTS_PATH)
+                bound_host, bound_port = events.server_address[:2]
+                log.info("journeybot: HTTP on %s:%s%s", bound_host, bound_port, EVENTS_PATH)
                 events.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:
             log.info("journeybot: stopping")
@@ -530,9 +534,13 @@ def _build(
     try:
         # Bolt checks the token with auth.test as it starts.
         return build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
-    except SlackApiError as e:
+    except (SlackApiError, BoltError) as e:
+        # Bolt wraps auth.test's SlackApiError in a BoltError raised while handling it.
+        api_error = e if isinstance(e, SlackApiError) else e.__context__
+        if not isinstance(api_error, SlackApiError):
+            raise ConfigError(f"the Slack app cannot start: {e}") from None
         raise ConfigError(
-            f"SLACK_BOT_TOKEN is rejected by Slack ({e.response.get('error')})"
+            f"SLACK_BOT_TOKEN is rejected by Slack ({api_error.response.get('error')})"
         ) from None
     except (URLError, OSError) as e:
         reason = getattr(e, "reason", e)
