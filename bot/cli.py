@@ -150,6 +150,34 @@ def run_command(
                 on_start=[start_jobs],
                 shutdown_timeout=shutdown_timeout,
             )
+    _exit_if_stuck(grace=1.0)
+
+
+def _exit_if_stuck(*, grace: float) -> None:
+    """Exit 0 now if threads still work after the bounded shutdown (a long Notion sync).
+
+    Python waits at exit for every thread of a `concurrent.futures` pool, daemon or not
+    (APScheduler runs its jobs in one), however long its job takes; what they do is safe
+    to cut short (a sync resumes on the next start).
+    """
+    import logging
+    import os
+    import threading
+    import time
+
+    deadline = time.monotonic() + grace
+    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in others if t.is_alive()]
+    if stuck:
+        logging.getLogger("bot.cli").warning(
+            "journeybot: not waiting for %s; exiting", ", ".join(stuck)
+        )
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _secret_values(settings: Settings) -> list[str]:

@@ -142,8 +142,18 @@ def setup_logging(
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
+    handler.addFilter(_quiet_libraries)
     root.addHandler(handler)
     root.setLevel(level)
     for name in LOUD_LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     return handler
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    # Levels on the libraries' top loggers are not enough: Bolt gives its app logger a
+    # level of its own, which wins over its parent's.
+    if record.levelno >= logging.WARNING:
+        return True
+    top = record.name.partition(".")[0]
+    return top not in LOUD_LIBRARIES

@@ -415,8 +415,8 @@ def run_bot(
     """Run the bot until SIGTERM or Ctrl-C; raises ConfigError with one line for what is wrong.
 
     Stopping: the HTTP listener closes at once (no new requests), requests in flight and
-    the work they queued get up to `shutdown_timeout` seconds in all, then the `on_start`
-    hooks' stop functions (the scheduler) run.
+    the work they queued, then the `on_start` hooks' stop functions (the scheduler), get
+    up to `shutdown_timeout` seconds in all.
     """
     socket_mode = settings.slack_app_token is not None
     settings.require("SLACK_BOT_TOKEN")
@@ -433,6 +433,7 @@ def run_bot(
 
     events: _Server | None = None
     listeners: list[_Server] = []
+    in_threads: list[_Server] = []
     with _stop_on_sigterm():
         try:
             if not socket_mode:
@@ -460,6 +461,7 @@ def run_bot(
             for server in listeners:
                 if server is not events:
                     _serve_in_thread(server)
+                    in_threads.append(server)
                     bound_host, bound_port = server.server_address[:2]
                     log.info("journeybot: %s on %s:%s", HEALTH_PATH, bound_host, bound_port)
             if socket_mode:
@@ -485,7 +487,7 @@ def run_bot(
                 f"SLACK_API_URL {settings.slack_api_url}: cannot reach Slack ({reason})"
             ) from None
         finally:
-            _stop(listeners, stops, runtime, timeout=shutdown_timeout)
+            _stop(listeners, in_threads, stops, runtime, timeout=shutdown_timeout)
 
 
 def _require_writable(path: Path) -> None:
@@ -551,6 +553,7 @@ def _build(
 
 def _stop(
     listeners: Sequence[_Server],
+    in_threads: Sequence[_Server],
     stops: Sequence[Callable[[], None]],
     runtime: Runtime,
     *,
@@ -561,18 +564,22 @@ def _stop(
     for server in listeners:
         server.stopping = True
     # Closing the listening socket refuses new connections at once; requests already
-    # being read or answered go on in their threads.
+    # being read or answered go on in their threads. A loop serving in a thread of its
+    # own is stopped first (the main thread's loop has already left on the signal).
+    for server in in_threads:
+        server.shutdown()
     for server in listeners:
         server.server_close()
     for server in listeners:
         if not server.wait_idle(max(0.0, deadline - time.monotonic())):
             log.warning("journeybot: stopped waiting for requests still in flight")
-    for stop in reversed(stops):
-        _call_within(stop, max(0.0, deadline - time.monotonic()))
-    left = max(0.0, deadline - time.monotonic())
-    if not runtime.drain(left):
+    # What people were promised comes first (answers, card redraws); the scheduler's jobs
+    # (a Notion sync, the digest) pick up where they stopped on the next start.
+    if not runtime.drain(max(0.0, deadline - time.monotonic())):
         log.warning("journeybot: work still queued after %.0f s is dropped", timeout)
     runtime.close(timeout=0)
+    for stop in reversed(stops):
+        _call_within(stop, max(0.0, deadline - time.monotonic()))
     log.info("journeybot: stopped")
 
 
