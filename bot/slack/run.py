@@ -1,11 +1,16 @@
 """Running the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at `/slack/events`.
 
-    server, url = serve_http(app)          # in-process, on a free port, in a thread
+    server, url = serve_http(app, signing_secret=secret)   # on a free port, in a thread
     ...
     server.shutdown(); server.server_close()
 
+The HTTP server checks Slack's signature on the raw body before anything in it is parsed,
+answers a malformed, unsigned or slow request with a 4xx (never logging its body), gives a
+client `REQUEST_TIMEOUT` seconds to send a whole request, and serves `GET /healthz`.
+
 `run_bot` is what `journeybot run` calls; `on_start` hooks are where the scheduler of
-`bot/jobs.py` (periodic and debounced Notion sync, weekly digest) is started.
+`bot/jobs.py` (periodic and debounced Notion sync, weekly digest) is started, and where
+they add their health checks. SIGTERM and Ctrl-C stop it within a bounded time.
 """
 
 from __future__ import annotations
