@@ -264,7 +264,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             # Writing the answer gets its own timeout: the reading deadline is spent.
             self.connection.settimeout(self.server.request_timeout)
-            response = self.server.app.dispatch(bolt_request(text, self.headers, query))
+            try:
+                response = self.server.app.dispatch(bolt_request(text, self.headers, query))
+            except Exception:
+                # A bug of ours, not the request's: say so rather than drop the connection.
+                log.exception("dispatching a request to %s failed", path)
+                self._send(500, b"internal error", {"content-type": ["text/plain"]})
+                return
             body = (response.body or "").encode("utf-8")
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
             self._send(response.status, body, headers)

@@ -12,14 +12,17 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_helpers import SECRET, TEAM, Bot
+from slack_sdk import WebClient
 from typer.testing import CliRunner
 
 from bot import cli
 from bot.config import ConfigError, Settings
-from bot.sandbox.slack_requests import FORM, JSON, sign, signed_headers
+from bot.sandbox.slack_api import SlackEmulator
+from bot.sandbox.slack_requests import FORM, JSON, Workspace, sign, signed_headers
 from bot.slack.app import build_app
-from bot.slack.run import bolt_request, run_bot
+from bot.slack.run import bolt_request, run_bot, serve_http
 
 
 def test_a_forged_signature_gets_401_and_nothing_is_stored(bot: Bot) -> None:
@@ -239,3 +242,22 @@ def _read_all(sock: socket.socket) -> bytes:
     while chunk := sock.recv(65536):
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def test_a_failure_inside_the_app_is_a_500_answer_not_a_dropped_connection(
+    slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(App):
+        def dispatch(self, req: BoltRequest) -> BoltResponse:
+            raise RuntimeError("a bug")
+
+    app = Broken(client=WebClient(base_url=slack.api_url, token=slack.token), signing_secret=SECRET)
+    server, url = serve_http(app, signing_secret=SECRET)
+    try:
+        reply = Workspace(slack, url, SECRET).post_form({"command": "/pain", "text": MARK})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert reply.status == 500
+    assert "dispatching a request to /slack/events failed" in caplog.text
+    assert MARK not in caplog.text
