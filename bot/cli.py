@@ -111,7 +111,7 @@ class LogFormat(StrEnum):
 
 @app.command("run")
 def run_command(
-    host: Annotated[str, typer.Option(help="address to listen on (HTTP mode)")] = "0.0.0.0",
+    host: Annotated[str, typer.Option(help="address to listen on")] = "0.0.0.0",
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="HTTP port for Slack (ignored in Socket Mode)")
     ] = 3000,
