@@ -99,23 +99,26 @@ def database_writable(path: Path, *, timeout: float = 1.0) -> Provider:
 def outbox_backlog(path: Path, *, limit: int | None = None, timeout: float = 1.0) -> Provider:
     """Count the Slack effects not delivered yet; a database without an outbox has none.
 
-    With `limit`, a backlog larger than it is unhealthy.
+    Effects Slack refused for good (`failed`) are counted apart: they are reported, not
+    retried. With `limit`, a backlog larger than it is unhealthy.
     """
 
     def check() -> Check:
         conn = _connect(path, timeout=timeout)
         try:
-            (count,) = conn.execute(
-                "select count(*) from outbox where state in ('pending', 'sending')"
-            ).fetchone()
+            counts = dict(conn.execute("select state, count(*) from outbox group by state"))
         except sqlite3.OperationalError as e:
             # An older database (no outbox table, or none of its columns yet) owes nothing.
             if "no such table" not in str(e) and "no such column" not in str(e):
                 raise
-            count = 0
+            counts = {}
         finally:
             conn.close()
-        return Check(limit is None or count <= limit, {"backlog": count})
+        backlog = counts.get("pending", 0) + counts.get("sending", 0)
+        return Check(
+            limit is None or backlog <= limit,
+            {"backlog": backlog, "failed": counts.get("failed", 0)},
+        )
 
     return check
 

@@ -75,7 +75,7 @@ def test_a_missing_database_is_not_created_by_the_check(tmp_path: Path) -> None:
 
 
 def test_a_database_without_an_outbox_owes_nothing(db: Path) -> None:
-    assert outbox_backlog(db)() == Check(True, {"backlog": 0})
+    assert outbox_backlog(db)() == Check(True, {"backlog": 0, "failed": 0})
 
 
 def test_the_outbox_backlog_counts_effects_not_delivered_yet(db: Path) -> None:
@@ -87,7 +87,7 @@ def test_the_outbox_backlog_counts_effects_not_delivered_yet(db: Path) -> None:
     )
     conn.commit()
     conn.close()
-    assert outbox_backlog(db)() == Check(True, {"backlog": 3})
+    assert outbox_backlog(db)() == Check(True, {"backlog": 3, "failed": 1})
     assert outbox_backlog(db, limit=2)().ok is False
 
 
