@@ -66,7 +66,7 @@ def serve_bare(port: int, api_url: str, token: str) -> None:
     def pain(ack: Ack) -> None:
         ack()
 
-    serve_http(app, host="127.0.0.1", port=port)
+    serve_http(app, signing_secret=SECRET, host="127.0.0.1", port=port)
     while True:
         time.sleep(3600)
 

@@ -119,7 +119,7 @@ def run_demo(
     services = Services(store, config.journey, admins=frozenset(config.slack.admins))
     runtime = Runtime()
     app = build_app(settings, config, services, runtime=runtime)
-    server, url = serve_http(app)
+    server, url = serve_http(app, signing_secret=SIGNING_SECRET)
     notion_client = NotionClient.from_settings(settings, requests_per_second=notion_rate)
     jobs = Jobs(settings, config, services, notion_client=notion_client)
     ws = Workspace(slack, url, SIGNING_SECRET)

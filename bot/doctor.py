@@ -23,7 +23,8 @@ from .config import ConfigError, Settings, load_config
 
 __all__ = ["Check", "manifest_scopes", "run_checks"]
 
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parent / "manifest.yml"
+"""Shipped inside the package (in a checkout, a link to the manifest at the top)."""
 
 
 @dataclass(frozen=True, slots=True)

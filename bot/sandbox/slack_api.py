@@ -1119,6 +1119,8 @@ class SlackEmulator:
             if reply.status != 200:
                 error = json.loads(reply.body).get("error")
             self._calls.append(Call(method, params, time.time(), error))
+        # Slack names every answer, so that a support ticket can point at the request.
+        reply.headers["x-slack-req-id"] = uuid.uuid4().hex
         if token == self.token:
             reply.headers["x-oauth-scopes"] = ",".join(self.scopes)
             reply.headers["x-accepted-oauth-scopes"] = ",".join(_METHOD_SCOPES.get(method, ()))

@@ -61,7 +61,7 @@ def make_bot(slack: SlackEmulator, tmp_path: Path, clock: Any) -> Iterator[BotFa
         )
         runtime = Runtime()
         app = build_app(settings, config, services, runtime=runtime)
-        server, url = serve_http(app)
+        server, url = serve_http(app, signing_secret=SECRET)
         started.append((server, runtime, store))
         people = Workspace(slack, url, SECRET)
         return Bot(slack, people, services, store, runtime, url, config)

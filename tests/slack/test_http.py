@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import socket
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_helpers import SECRET, TEAM, Bot
+from slack_sdk import WebClient
 from typer.testing import CliRunner
 
 from bot import cli
 from bot.config import ConfigError, Settings
-from bot.sandbox.slack_requests import sign
+from bot.sandbox.slack_api import SlackEmulator
+from bot.sandbox.slack_requests import FORM, JSON, Workspace, sign, signed_headers
 from bot.slack.app import build_app
-from bot.slack.run import bolt_request, run_bot
+from bot.slack.run import bolt_request, run_bot, serve_http
 
 
 def test_a_forged_signature_gets_401_and_nothing_is_stored(bot: Bot) -> None:
@@ -107,3 +114,150 @@ def test_journeybot_run_without_a_token_prints_one_line_and_exits_2(
     result = CliRunner().invoke(cli.app, ["run", "--port", "0"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == ["error: SLACK_BOT_TOKEN is not set"]
+
+
+# ---------------------------------------------------------------- hostile requests
+
+MARK = "do-not-log-this-body"
+"""Put in every hostile body: a rejected body must never reach the logs."""
+
+
+def _no_body_logged(caplog: pytest.LogCaptureFixture) -> None:
+    assert MARK not in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (urlencode({"payload": "{not json " + MARK}), FORM, "not JSON"),
+        (urlencode({"payload": json.dumps([MARK])}), FORM, "not a JSON object"),
+        (urlencode({"payload": json.dumps({"team": MARK})}), FORM, "has no type"),
+        (urlencode({"payload": json.dumps({"type": 7, "x": MARK})}), FORM, "has no type"),
+        (json.dumps([{"type": "event_callback", "x": MARK}]), JSON, "not a JSON object"),
+        ('{"type": "event_callback", "x": "' + MARK, JSON, "not JSON"),
+        (MARK, "text/plain", "unsupported Content-Type"),
+    ],
+    ids=[
+        "payload-not-json",
+        "payload-array",
+        "payload-without-type",
+        "payload-type-not-a-string",
+        "event-array",
+        "event-truncated-json",
+        "plain-text",
+    ],
+)
+def test_a_signed_body_of_the_wrong_shape_gets_a_4xx_and_is_not_logged(
+    bot: Bot, caplog: pytest.LogCaptureFixture, body: str, content_type: str, reason: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    reply = bot.people.send_raw(body, content_type)
+    assert reply.status in (400, 415)
+    assert reason in reply.body
+    bot.settle()
+    assert bot.store.pain_points(TEAM) == []
+    _no_body_logged(caplog)
+
+
+def _post(url: str, raw: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=raw, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read().decode()
+
+
+def _pain_body() -> str:
+    return urlencode({"command": "/pain", "text": MARK, "team_id": TEAM, "user_id": "U0BEN"})
+
+
+def test_an_unsigned_request_gets_401_and_is_not_logged(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    status, text = _post(bot.url, _pain_body().encode(), {"Content-Type": FORM})
+    assert (status, text) == (401, "not signed by Slack")
+    assert bot.store.pain_points(TEAM) == []
+    _no_body_logged(caplog)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "status"), [("", 401), ("  ", 401), ("abc", 400), ("1e9", 400), ("-5", 400)]
+)
+def test_an_empty_or_non_numeric_timestamp_is_refused_before_parsing(
+    bot: Bot, caplog: pytest.LogCaptureFixture, timestamp: str, status: int
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    raw = _pain_body()
+    headers = {
+        "Content-Type": FORM,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": sign(SECRET, raw, timestamp),
+    }
+    assert _post(bot.url, raw.encode(), headers)[0] == status
+    assert bot.store.pain_points(TEAM) == []
+    _no_body_logged(caplog)
+
+
+def test_a_body_that_is_not_utf8_gets_400(bot: Bot) -> None:
+    raw = b"command=/pain&text=\xff\xfe" + MARK.encode()
+    reply = bot.people.send_raw(raw)
+    assert reply.status == 400
+    assert "not UTF-8" in reply.body
+
+
+def test_a_body_shorter_than_its_content_length_gets_400(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    raw = _pain_body().encode()
+    headers = signed_headers(SECRET, raw)
+    host, port = urlsplit(bot.url).hostname, urlsplit(bot.url).port
+    with socket.create_connection((host, port), timeout=5) as sock:
+        head = f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {len(raw) + 50}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        sock.sendall(head.encode() + raw)
+        sock.shutdown(socket.SHUT_WR)  # the client is done: the rest never comes
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert answer.endswith(b"the body is shorter than its Content-Length")
+    assert bot.store.pain_points(TEAM) == []
+    _no_body_logged(caplog)
+
+
+def test_a_post_without_content_length_gets_411(bot: Bot) -> None:
+    host, port = urlsplit(bot.url).hostname, urlsplit(bot.url).port
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 411 ")
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    """Read until the server closes the connection (bounded by the socket's timeout)."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_failure_inside_the_app_is_a_500_answer_not_a_dropped_connection(
+    slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(App):
+        def dispatch(self, req: BoltRequest) -> BoltResponse:
+            raise RuntimeError("a bug")
+
+    app = Broken(client=WebClient(base_url=slack.api_url, token=slack.token), signing_secret=SECRET)
+    server, url = serve_http(app, signing_secret=SECRET)
+    try:
+        reply = Workspace(slack, url, SECRET).post_form({"command": "/pain", "text": MARK})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert reply.status == 500
+    assert "dispatching a request to /slack/events failed" in caplog.text
+    assert MARK not in caplog.text
