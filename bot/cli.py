@@ -61,15 +61,20 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def context() -> Iterator[Context]:
-    """Build settings, config and services once, and turn known errors into one line."""
-    from storage.store import Store
+def context(*, readonly: bool = False) -> Iterator[Context]:
+    """Build settings, config and services once, and turn known errors into one line.
+
+    `readonly` opens an existing database for reading only: a missing file is an error,
+    never a new empty database.
+    """
+    from storage.store import Store, open_database
 
     try:
         settings = load_settings()
         config = load_config(settings.journeybot_config)
-        store = Store.open(
-            settings.journeybot_db, disagree_spread=config.journey.scoring.disagree_spread
+        store = Store(
+            open_database(settings.journeybot_db, readonly=readonly),
+            disagree_spread=config.journey.scoring.disagree_spread,
         )
     except (ConfigError, InvalidInput) as e:
         raise fail(str(e)) from None
@@ -131,7 +136,7 @@ def roadmap_command(
     limit: Annotated[int, typer.Option(min=0, help="show the top N ideas (0 for all)")] = 0,
 ) -> None:
     """Print the ranked roadmap: rank, score, bucket, quadrant, status, teams, breakdown."""
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         entries = ctx.services.roadmap(team_id)
         if not entries:
@@ -143,7 +148,7 @@ def roadmap_command(
 @app.command("journey")
 def journey_command(workspace: WorkspaceOption = None) -> None:
     """Print the journey heat table: open pain points, severity load, ideas per stage."""
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         out.print(heat_table(ctx.services.heat(team_id)))
 
@@ -223,7 +228,7 @@ def export_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Export pain points and the ranked ideas as CSV or JSON."""
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         data = export_data(ctx.services, team_id)
     if format is Format.JSON:
@@ -367,7 +372,7 @@ def backup_command(
     """Copy the database to TARGET safely, even while the bot is running."""
     import sqlite3
 
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         if target.resolve() == Path(ctx.settings.journeybot_db).resolve():
             raise fail("the backup must go to another file than JOURNEYBOT_DB")
         if target.exists():

@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,6 +93,7 @@ def test_roadmap_limit_shows_the_top_ideas(seeded):
 
 
 def test_roadmap_of_an_empty_database_says_so(db):
+    Store.open(db).close()
     result = run("roadmap")
     assert result.exit_code == 0
     assert "No ideas yet" in result.stdout
@@ -235,7 +238,8 @@ def test_a_bad_setting_is_one_line_and_exit_code_2(db, monkeypatch):
 def test_a_database_path_that_cannot_be_created_is_one_line(db, monkeypatch, tmp_path):
     (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("JOURNEYBOT_DB", str(tmp_path / "a-file" / "journeybot.db"))
-    result = run("roadmap")
+    (tmp_path / "map.csv").write_text("text\nCheckout fails\n", encoding="utf-8")
+    result = run("import", str(tmp_path / "map.csv"), "--workspace", T1)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: JOURNEYBOT_DB: cannot open ")
     assert "Traceback" not in result.output
@@ -245,6 +249,51 @@ def test_a_negative_roadmap_limit_is_refused(seeded):
     result = run("roadmap", "--limit", "-1")
     assert result.exit_code == 2
     assert "--limit" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["roadmap"], ["journey"], ["export"], ["export", "--format", "csv"], ["backup", "copy.db"]],
+)
+def test_read_only_commands_never_create_a_database(db, tmp_path, command):
+    result = run(*command)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: JOURNEYBOT_DB: {db} does not exist;"
+        " `journeybot run` or `journeybot import` creates it"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, no backup
+
+
+def test_read_only_commands_leave_the_database_file_unchanged(seeded):
+    before = seeded.read_bytes()
+    for command in (["roadmap"], ["journey"], ["export"], ["export", "-f", "csv"]):
+        assert run(*command).exit_code == 0
+    assert seeded.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_journeybot_database_is_one_line(db, monkeypatch):
+    db.write_text("a note, not a database " * 100, encoding="utf-8")
+    result = run("roadmap")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"error: JOURNEYBOT_DB: cannot open {db}:")
+    other = db.with_name("other.db")
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("create table notes (text)")
+    monkeypatch.setenv("JOURNEYBOT_DB", str(other))
+    result = run("journey")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: JOURNEYBOT_DB: {other} is not a journeybot database"
+
+
+def test_backup_copies_a_database_that_another_process_has_open(seeded, tmp_path):
+    writer = Store.open(seeded)  # as the running bot would
+    try:
+        result = run("backup", str(tmp_path / "copy.db"))
+    finally:
+        writer.close()
+    assert result.exit_code == 0, result.output
+    assert stored_pain_points(tmp_path / "copy.db") == stored_pain_points(seeded)
 
 
 def test_export_to_a_folder_that_does_not_exist_is_one_line(seeded, tmp_path):
