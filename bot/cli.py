@@ -398,15 +398,21 @@ def demo_command(
     """Play a scripted week against local Slack and Notion emulators and show the roadmap."""
     import logging
 
-    from .demo import DemoError, run_demo
+    from .demo import DemoError, FolderInUse, check_out_dir, run_demo
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        check_out_dir(out_dir)
+    except FolderInUse as e:
+        raise fail(str(e)) from None
     out.print(
         "[bold]journeybot demo[/]: local Slack and Notion emulators, the real bot over HTTP,"
         " a week of people using Slack.\n"
     )
     try:
         result = run_demo(out_dir, console=out)
+    except FolderInUse as e:
+        raise fail(str(e)) from None
     except DemoError as e:
         raise fail(f"the demo stopped: {e}") from None
     services, team_id = result.services, result.team_id

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.demo import MARKER
 from bot.services import Services
 from storage.store import Store
 
@@ -317,6 +318,42 @@ def test_import_refuses_a_column_given_twice(db, tmp_path):
     assert result.exit_code == 2
     assert "line 1: the column 'text' appears twice" in result.stderr
     assert stored_pain_points(db) == []
+
+
+def test_demo_refuses_a_folder_holding_a_database_that_is_not_a_demos(seeded, tmp_path):
+    before = seeded.read_bytes()
+    result = run("demo", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {tmp_path} holds files the demo did not write (journeybot.db); pass --out"
+        " a new or empty folder"
+    )
+    assert result.stdout == ""
+    assert seeded.read_bytes() == before
+
+
+def test_demo_refuses_a_real_database_even_in_a_folder_marked_as_the_demos(seeded, tmp_path):
+    (tmp_path / MARKER).write_text("", encoding="utf-8")
+    before = seeded.read_bytes()
+    result = run("demo", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {seeded} is not a demo database; pass --out a new or empty folder"
+    )
+    assert seeded.read_bytes() == before
+
+
+def test_demo_refuses_a_folder_with_other_files_and_a_path_that_is_a_file(db, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run("demo", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "holds files the demo did not write (notes.txt)" in result.stderr
+    result = run("demo", "--out", str(tmp_path / "notes.txt"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {tmp_path / 'notes.txt'} is a file, not a folder; pass --out a new or empty folder"
+    )
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_the_console_script_runs_without_credentials(seeded):
