@@ -6,8 +6,6 @@ Every failure the user can fix prints one line naming what is wrong and exits 2.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -204,67 +202,25 @@ class Format(StrEnum):
     JSON = "json"
 
 
-EXPORT_FIELDS = (
-    "kind",
-    "id",
-    "title_or_text",
-    "stage",
-    "severity",
-    "status",
-    "rank",
-    "score",
-    "bucket",
-    "quadrant",
-    "teams",
-    "pain_point_ids",
-    "breakdown",
-)
-
-
 @app.command("export")
 def export_command(
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.JSON,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="default: stdout")] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Export pain points and the ranked ideas as CSV or JSON."""
+    """Export the workspace as JSON (everything) or CSV (pain points and the ranked ideas).
+
+    Either file can be imported again; JSON restores ideas, estimates and +1s as well.
+    """
+    from .transfer import export_csv, export_data
+
     with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         data = export_data(ctx.services, team_id)
     if format is Format.JSON:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for pain in data["pain_points"]:
-            writer.writerow(
-                {
-                    "kind": "pain_point",
-                    "id": pain["id"],
-                    "title_or_text": pain["text"],
-                    "stage": pain["stage"],
-                    "severity": pain["severity"],
-                    "status": pain["status"],
-                }
-            )
-        for idea in data["ideas"]:
-            writer.writerow(
-                {
-                    "kind": "idea",
-                    "id": idea["id"],
-                    "title_or_text": idea["title"],
-                    "status": idea["status"],
-                    "rank": idea["rank"],
-                    "score": idea["score"],
-                    "bucket": idea["bucket"] or "",
-                    "quadrant": idea["quadrant"] or "",
-                    "teams": ";".join(idea["teams"]),
-                    "pain_point_ids": ";".join(map(str, idea["pain_point_ids"])),
-                    "breakdown": idea["breakdown"],
-                }
-            )
-        text = buffer.getvalue()
+        text = export_csv(data)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -275,46 +231,24 @@ def export_command(
         err.print(f"wrote {escape(str(output))}", highlight=False)
 
 
-def export_data(services: Services, team_id: str) -> dict[str, list[dict[str, object]]]:
-    """Return the workspace's pain points and ranked ideas as plain JSON-ready dicts."""
-    pains = [p.model_dump(mode="json") for p in services.store.pain_points(team_id)]
-    ideas = []
-    for entry in services.roadmap(team_id):
-        s = entry.score
-        ideas.append(
-            {
-                **entry.idea.model_dump(mode="json", exclude={"card_channel", "card_ts"}),
-                "rank": entry.item.rank,
-                "score": s.value,
-                "bucket": entry.item.bucket.value if entry.item.bucket else None,
-                "quadrant": s.quadrant.value if s.quadrant else None,
-                "needs_estimates": s.needs_estimates,
-                "teams": list(s.facts.consensus.teams),
-                "breakdown": entry.breakdown,
-            }
-        )
-    return {"pain_points": pains, "ideas": ideas}
-
-
-IMPORT_COLUMNS = (
-    "text",
-    "stage",
-    "touchpoint",
-    "persona",
-    "severity",
-    "source",
-    "link",
-    "owning_team",
-    "reporter",
-)
-
-
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="CSV with a header row; `text` is required")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="a journeybot export (JSON or CSV), or a CSV journey map with `text`"),
+    ],
     workspace: WorkspaceOption = None,
+    format: Annotated[
+        Format | None, typer.Option("--format", "-f", help="default: from the file's content")
+    ] = None,
 ) -> None:
-    """Bulk-load pain points from an existing journey map (CSV). All rows or none."""
+    """Load pain points (and, from JSON, ideas with their votes). Checks all rows first.
+
+    Rows the workspace already holds are counted, not added again, so a file can be
+    imported twice. Rows are written in batches that let a running bot write in between.
+    """
+    from .transfer import plan_import, read_csv, read_json, run_import
+
     try:
         raw = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -323,46 +257,41 @@ def import_command(
         raise fail(f"{file} is not UTF-8 text") from None
     except OSError as e:
         raise fail(f"cannot read {file}: {e.strerror or e}") from None
-    reader = csv.DictReader(io.StringIO(raw, newline=""))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    twice = next((h for h in header if header.count(h) > 1), None)
-    if twice is not None:
-        # DictReader would keep only the last of the two columns, silently.
-        raise fail(f"{file}: line 1: the column {twice!r} appears twice")
-    if "text" not in header:
-        raise fail(f"{file}: line 1: the header needs a `text` column (got {', '.join(header)})")
-    unknown = [h for h in header if h not in (*IMPORT_COLUMNS, "team")]
-    if unknown:
-        raise fail(
-            f"{file}: line 1: unknown column {unknown[0]!r}; known: {', '.join(IMPORT_COLUMNS)}"
-        )
-    reader.fieldnames = header
-    rows: list[dict[str, str]] = []
-    lines: list[int] = []
+    if format is None:
+        format = Format.JSON if raw.lstrip().startswith("{") else Format.CSV
     try:
-        for row in _rows_with_lines(reader, lines):
-            rows.append(row)
-    except csv.Error as e:
-        raise fail(f"{file}: line {reader.line_num}: {e}; nothing was imported") from None
+        source = read_json(raw) if format is Format.JSON else read_csv(raw)
+    except InvalidInput as e:
+        raise fail(f"{file}: {e}; nothing was imported") from None
     with context() as ctx:
+        if workspace is None and source.workspace and not ctx.services.store.workspaces():
+            workspace = source.workspace  # an export into an empty database
         team_id = pick_workspace(ctx.services, workspace, writing=True)
+        try:
+            plan = plan_import(ctx.services, team_id, source)
+        except InvalidInput as e:
+            raise fail(f"{file}: {e}; nothing was imported") from None
+        total = len(plan.pains) + len(plan.ideas)
         with _progress() as progress:
-            task = progress.add_task("checking rows", total=len(rows))
-
-            def checked() -> Iterator[dict[str, str]]:
-                for line, row in zip(lines, rows, strict=True):
-                    if None in row:
-                        raise InvalidInput(f"line {line}", "more cells than the header has")
-                    yield row
-                    progress.advance(task)
-
-            try:
-                stored = ctx.services.import_pain_points(team_id, checked(), lines=lines)
-            except InvalidInput as e:
-                raise fail(f"{file}: {e}; nothing was imported") from None
-    out.print(
-        f"Imported {len(stored)} pain points into workspace {escape(team_id)}.", highlight=False
-    )
+            task = progress.add_task("importing", total=total)
+            report = run_import(
+                ctx.services,
+                team_id,
+                plan,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+    parts = [f"{report.pain_points} pain point{'s' * (report.pain_points != 1)}"]
+    if format is Format.JSON:
+        parts.append(f"{report.ideas} idea{'s' * (report.ideas != 1)}")
+    line = f"Imported {' and '.join(parts)} into workspace {team_id}"
+    if report.already:
+        line += f"; {report.already} already imported"
+    if report.skipped_idea_rows:
+        line += (
+            f"; {report.skipped_idea_rows} idea row{'s' * (report.skipped_idea_rows != 1)}"
+            " skipped (ideas come back from a JSON export)"
+        )
+    out.print(escape(line + "."), highlight=False)
 
 
 @app.command("backup")
@@ -459,18 +388,6 @@ def doctor_command() -> None:
         out.print(f"{failed} thing{'s' * (failed > 1)} to fix before going live.")
         raise typer.Exit(1)
     out.print("Ready to go live.")
-
-
-def _rows_with_lines(reader: csv.DictReader[str], lines: list[int]) -> Iterator[dict[str, str]]:
-    """Yield the reader's rows, appending to `lines` the file line each one starts on.
-
-    Counting rows is not enough: the reader skips blank lines, and a quoted cell may span
-    several lines.
-    """
-    for row in reader:
-        cells = [v for k, v in row.items() if k is not None and v] + list(row.get(None) or [])
-        lines.append(reader.line_num - sum(cell.count("\n") for cell in cells))
-        yield row
 
 
 def _progress() -> Progress:

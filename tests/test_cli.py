@@ -131,8 +131,10 @@ def test_export_csv_has_one_row_per_pain_point_and_idea(seeded, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
     assert [r["kind"] for r in rows] == ["pain_point"] * 2 + ["idea"] * 3
+    assert rows[0]["text"] == "Checkout fails on mobile"
+    assert (rows[0]["stage"], rows[0]["severity"], rows[0]["reporter"]) == ("Purchase", "5", "U1")
     retry = rows[2]
-    assert (retry["title_or_text"], retry["rank"], retry["bucket"]) == (
+    assert (retry["title"], retry["rank"], retry["bucket"]) == (
         "Retry payments",
         "1",
         "Now",
