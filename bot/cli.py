@@ -264,8 +264,8 @@ def import_command(
     except InvalidInput as e:
         raise fail(f"{file}: {e}; nothing was imported") from None
     with context() as ctx:
-        if workspace is None and source.workspace and not ctx.services.store.workspaces():
-            workspace = source.workspace  # an export into an empty database
+        # A JSON export names its workspace: restore it there unless told otherwise.
+        workspace = workspace or source.workspace
         team_id = pick_workspace(ctx.services, workspace, writing=True)
         try:
             plan = plan_import(ctx.services, team_id, source)

@@ -610,3 +610,22 @@ def test_an_import_writes_in_batches_that_leave_the_database_free_between_them(d
     store.close()
     assert (report.pain_points, report.already) == (5, 0)
     assert seen == [2, 4, 5]
+
+
+def test_a_json_export_goes_back_into_the_workspace_it_names(busy, tmp_path):
+    exported = tmp_path / "export.json"
+    run("export", "-o", str(exported))
+    other = Services(Store.open(busy), clock=lambda: NOW)
+    other.log_pain_point("T0002", "U7", "Another workspace's pain point")
+    other.store.close()
+    result = run("import", str(exported))
+    assert result.stdout.strip() == (
+        "Imported 0 pain points and 0 ideas into workspace T0001; 7 already imported."
+    )
+    result = run("import", str(exported), "--workspace", "T0002")
+    assert result.stdout.strip() == "Imported 3 pain points and 4 ideas into workspace T0002."
+    assert "Retry payments" in run("roadmap", "-w", "T0002").stdout
+    t1 = json.loads(run("export", "-w", T1).stdout)
+    t2 = json.loads(run("export", "-w", "T0002").stdout)
+    assert [i["title"] for i in t2["ideas"]] == [i["title"] for i in t1["ideas"]]
+    assert [i["breakdown"] for i in t2["ideas"]] == [i["breakdown"] for i in t1["ideas"]]
