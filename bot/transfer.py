@@ -45,6 +45,13 @@ EXPORT_FORMAT = "journeybot-export/1"
 """Written in every JSON export, so an import knows what it reads."""
 BATCH_ROWS = 500
 """Rows written per transaction by an import."""
+PAUSE = 0.1
+"""Longest pause between two batches, in seconds.
+
+Batches alone are not enough: a writer waiting on SQLite's busy timeout polls, sleeping up
+to 100 ms between tries, and an import that starts its next batch at once wins nearly every
+time (bench/import_export.py: the bot's longest wait is 3 s without a pause, 0.3 s with).
+"""
 
 PAIN_FIELDS = (
     "text",
@@ -535,7 +542,7 @@ def run_import(
     """Write a checked plan in batches of about `batch_rows` rows, one transaction each.
 
     Between batches the database is free for other writers (the running bot); a batch
-    that takes t seconds is followed by a pause of up to t (at most 0.1 s) so that a
+    that takes t seconds is followed by a pause of up to t (at most `PAUSE`) so that a
     writer waiting on SQLite's busy timeout gets its turn. `progress` is called with the
     number of records written after each batch.
     """
@@ -544,7 +551,7 @@ def run_import(
     def pause(started: float) -> None:
         if between_batches is not None:
             between_batches()
-        time.sleep(min(0.1, time.perf_counter() - started))
+        time.sleep(min(PAUSE, time.perf_counter() - started))
 
     pains_written = 0
     for chunk in _chunked(list(zip(plan.pains, plan.pain_file_ids, strict=True)), batch_rows):
