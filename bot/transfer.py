@@ -465,6 +465,7 @@ def _plan_ideas(
                 else None,
                 status=row.status,
                 pinned_bucket=row.pinned_bucket or None,
+                pain_point_ids=row.pain_point_ids,
                 created_at=row.created_at,
             )
             estimates = [

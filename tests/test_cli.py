@@ -629,3 +629,25 @@ def test_a_json_export_goes_back_into_the_workspace_it_names(busy, tmp_path):
     t2 = json.loads(run("export", "-w", "T0002").stdout)
     assert [i["title"] for i in t2["ideas"]] == [i["title"] for i in t1["ideas"]]
     assert [i["breakdown"] for i in t2["ideas"]] == [i["breakdown"] for i in t1["ideas"]]
+
+
+def test_a_json_import_refuses_ideas_merged_into_each_other_or_into_nothing(
+    busy, tmp_path, monkeypatch
+):
+    data = json.loads(run("export").stdout)
+    ideas = {i["title"]: i for i in data["ideas"]}
+    ideas["Dark mode"]["merged_into"] = ideas["Retry payment"]["id"]
+    ideas["Retry payment"]["merged_into"] = ideas["Dark mode"]["id"]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    use_database(monkeypatch, tmp_path / "restored.db")
+    result = run("import", str(path))
+    assert result.exit_code == 2
+    assert "merged_into: the ideas are merged into each other; nothing was imported" in (
+        result.stderr
+    )
+    ideas["Dark mode"]["merged_into"] = 99
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run("import", str(path))
+    assert "merged_into: no idea #99 in the file; nothing was imported" in result.stderr
+    assert stored_pain_points(tmp_path / "restored.db") == []
