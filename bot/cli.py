@@ -6,8 +6,6 @@ Every failure the user can fix prints one line naming what is wrong and exits 2.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -64,15 +62,24 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def context() -> Iterator[Context]:
-    """Build settings, config and services once, and turn known errors into one line."""
-    from storage.store import Store
+def context(*, readonly: bool = False) -> Iterator[Context]:
+    """Build settings, config and services once, and turn known errors into one line.
+
+    `readonly` opens an existing database for reading only: a missing file is an error,
+    never a new empty database.
+    """
+    from storage.store import Store, open_database
 
     try:
         settings = load_settings()
         config = load_config(settings.journeybot_config)
-        store = Store.open(
-            settings.journeybot_db, disagree_spread=config.journey.scoring.disagree_spread
+        spread = config.journey.scoring.disagree_spread
+        store = (
+            # One connection, read only: the command reads on this thread alone.
+            Store(open_database(settings.journeybot_db, readonly=True), disagree_spread=spread)
+            if readonly
+            # A connection per thread, as `journeybot run` serves requests on many.
+            else Store.open(settings.journeybot_db, disagree_spread=spread)
         )
     except (ConfigError, InvalidInput) as e:
         raise fail(str(e)) from None
@@ -226,7 +233,7 @@ def roadmap_command(
     limit: Annotated[int, typer.Option(min=0, help="show the top N ideas (0 for all)")] = 0,
 ) -> None:
     """Print the ranked roadmap: rank, score, bucket, quadrant, status, teams, breakdown."""
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         entries = ctx.services.roadmap(team_id)
         if not entries:
@@ -255,7 +262,7 @@ def repost_command(
 @app.command("journey")
 def journey_command(workspace: WorkspaceOption = None) -> None:
     """Print the journey heat table: open pain points, severity load, ideas per stage."""
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         out.print(heat_table(ctx.services.heat(team_id)))
 
@@ -282,7 +289,7 @@ def questions_command(
     if str(path) != ":memory:" and not path.is_file():
         # Reading must not leave an empty database behind under a mistyped path.
         raise fail(f"no database at {path}; set JOURNEYBOT_DB to the bot's database file")
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         store = ctx.services.store
         facts = journey_facts(store.db, team_id, facts=store.facts(team_id))
@@ -368,67 +375,25 @@ class Format(StrEnum):
     JSON = "json"
 
 
-EXPORT_FIELDS = (
-    "kind",
-    "id",
-    "title_or_text",
-    "stage",
-    "severity",
-    "status",
-    "rank",
-    "score",
-    "bucket",
-    "quadrant",
-    "teams",
-    "pain_point_ids",
-    "breakdown",
-)
-
-
 @app.command("export")
 def export_command(
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.JSON,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="default: stdout")] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Export pain points and the ranked ideas as CSV or JSON."""
-    with context() as ctx:
+    """Export the workspace as JSON (everything) or CSV (pain points and the ranked ideas).
+
+    Either file can be imported again; JSON restores ideas, estimates and +1s as well.
+    """
+    from .transfer import export_csv, export_data
+
+    with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
         data = export_data(ctx.services, team_id)
     if format is Format.JSON:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for pain in data["pain_points"]:
-            writer.writerow(
-                {
-                    "kind": "pain_point",
-                    "id": pain["id"],
-                    "title_or_text": pain["text"],
-                    "stage": pain["stage"],
-                    "severity": pain["severity"],
-                    "status": pain["status"],
-                }
-            )
-        for idea in data["ideas"]:
-            writer.writerow(
-                {
-                    "kind": "idea",
-                    "id": idea["id"],
-                    "title_or_text": idea["title"],
-                    "status": idea["status"],
-                    "rank": idea["rank"],
-                    "score": idea["score"],
-                    "bucket": idea["bucket"] or "",
-                    "quadrant": idea["quadrant"] or "",
-                    "teams": ";".join(idea["teams"]),
-                    "pain_point_ids": ";".join(map(str, idea["pain_point_ids"])),
-                    "breakdown": idea["breakdown"],
-                }
-            )
-        text = buffer.getvalue()
+        text = export_csv(data)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -439,46 +404,24 @@ def export_command(
         err.print(f"wrote {escape(str(output))}", highlight=False)
 
 
-def export_data(services: Services, team_id: str) -> dict[str, list[dict[str, object]]]:
-    """Return the workspace's pain points and ranked ideas as plain JSON-ready dicts."""
-    pains = [p.model_dump(mode="json") for p in services.store.pain_points(team_id)]
-    ideas = []
-    for entry in services.roadmap(team_id):
-        s = entry.score
-        ideas.append(
-            {
-                **entry.idea.model_dump(mode="json", exclude={"card_channel", "card_ts"}),
-                "rank": entry.item.rank,
-                "score": s.value,
-                "bucket": entry.item.bucket.value if entry.item.bucket else None,
-                "quadrant": s.quadrant.value if s.quadrant else None,
-                "needs_estimates": s.needs_estimates,
-                "teams": list(s.facts.consensus.teams),
-                "breakdown": entry.breakdown,
-            }
-        )
-    return {"pain_points": pains, "ideas": ideas}
-
-
-IMPORT_COLUMNS = (
-    "text",
-    "stage",
-    "touchpoint",
-    "persona",
-    "severity",
-    "source",
-    "link",
-    "owning_team",
-    "reporter",
-)
-
-
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="CSV with a header row; `text` is required")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="a journeybot export (JSON or CSV), or a CSV journey map with `text`"),
+    ],
     workspace: WorkspaceOption = None,
+    format: Annotated[
+        Format | None, typer.Option("--format", "-f", help="default: from the file's content")
+    ] = None,
 ) -> None:
-    """Bulk-load pain points from an existing journey map (CSV). All rows or none."""
+    """Load pain points (and, from JSON, ideas with their votes). Checks all rows first.
+
+    Rows the workspace already holds are counted, not added again, so a file can be
+    imported twice. Rows are written in batches that let a running bot write in between.
+    """
+    from .transfer import plan_import, read_csv, read_json, run_import
+
     try:
         raw = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -487,46 +430,41 @@ def import_command(
         raise fail(f"{file} is not UTF-8 text") from None
     except OSError as e:
         raise fail(f"cannot read {file}: {e.strerror or e}") from None
-    reader = csv.DictReader(io.StringIO(raw, newline=""))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    twice = next((h for h in header if header.count(h) > 1), None)
-    if twice is not None:
-        # DictReader would keep only the last of the two columns, silently.
-        raise fail(f"{file}: line 1: the column {twice!r} appears twice")
-    if "text" not in header:
-        raise fail(f"{file}: line 1: the header needs a `text` column (got {', '.join(header)})")
-    unknown = [h for h in header if h not in (*IMPORT_COLUMNS, "team")]
-    if unknown:
-        raise fail(
-            f"{file}: line 1: unknown column {unknown[0]!r}; known: {', '.join(IMPORT_COLUMNS)}"
-        )
-    reader.fieldnames = header
-    rows: list[dict[str, str]] = []
-    lines: list[int] = []
+    if format is None:
+        format = Format.JSON if raw.lstrip().startswith("{") else Format.CSV
     try:
-        for row in _rows_with_lines(reader, lines):
-            rows.append(row)
-    except csv.Error as e:
-        raise fail(f"{file}: line {reader.line_num}: {e}; nothing was imported") from None
+        source = read_json(raw) if format is Format.JSON else read_csv(raw)
+    except InvalidInput as e:
+        raise fail(f"{file}: {e}; nothing was imported") from None
     with context() as ctx:
+        # A JSON export names its workspace: restore it there unless told otherwise.
+        workspace = workspace or source.workspace
         team_id = pick_workspace(ctx.services, workspace, writing=True)
+        try:
+            plan = plan_import(ctx.services, team_id, source)
+        except InvalidInput as e:
+            raise fail(f"{file}: {e}; nothing was imported") from None
+        total = len(plan.pains) + len(plan.ideas)
         with _progress() as progress:
-            task = progress.add_task("checking rows", total=len(rows))
-
-            def checked() -> Iterator[dict[str, str]]:
-                for line, row in zip(lines, rows, strict=True):
-                    if None in row:
-                        raise InvalidInput(f"line {line}", "more cells than the header has")
-                    yield row
-                    progress.advance(task)
-
-            try:
-                stored = ctx.services.import_pain_points(team_id, checked(), lines=lines)
-            except InvalidInput as e:
-                raise fail(f"{file}: {e}; nothing was imported") from None
-    out.print(
-        f"Imported {len(stored)} pain points into workspace {escape(team_id)}.", highlight=False
-    )
+            task = progress.add_task("importing", total=total)
+            report = run_import(
+                ctx.services,
+                team_id,
+                plan,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+    parts = [f"{report.pain_points} pain point{'s' * (report.pain_points != 1)}"]
+    if format is Format.JSON:
+        parts.append(f"{report.ideas} idea{'s' * (report.ideas != 1)}")
+    line = f"Imported {' and '.join(parts)} into workspace {team_id}"
+    if report.already:
+        line += f"; {report.already} already imported"
+    if report.skipped_idea_rows:
+        line += (
+            f"; {report.skipped_idea_rows} idea row{'s' * (report.skipped_idea_rows != 1)}"
+            " skipped (ideas come back from a JSON export)"
+        )
+    out.print(escape(line + "."), highlight=False)
 
 
 @app.command("backup")
@@ -536,7 +474,7 @@ def backup_command(
     """Copy the database to TARGET safely, even while the bot is running."""
     import sqlite3
 
-    with context() as ctx:
+    with context(readonly=True) as ctx:
         if target.resolve() == Path(ctx.settings.journeybot_db).resolve():
             raise fail("the backup must go to another file than JOURNEYBOT_DB")
         if target.exists():
@@ -562,15 +500,21 @@ def demo_command(
     """Play a scripted week against local Slack and Notion emulators and show the roadmap."""
     import logging
 
-    from .demo import DemoError, run_demo
+    from .demo import DemoError, FolderInUse, check_out_dir, run_demo
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        check_out_dir(out_dir)
+    except FolderInUse as e:
+        raise fail(str(e)) from None
     out.print(
         "[bold]journeybot demo[/]: local Slack and Notion emulators, the real bot over HTTP,"
         " a week of people using Slack.\n"
     )
     try:
         result = run_demo(out_dir, console=out)
+    except FolderInUse as e:
+        raise fail(str(e)) from None
     except DemoError as e:
         raise fail(f"the demo stopped: {e}") from None
     services, team_id = result.services, result.team_id
@@ -617,18 +561,6 @@ def doctor_command() -> None:
         out.print(f"{failed} thing{'s' * (failed > 1)} to fix before going live.")
         raise typer.Exit(1)
     out.print("Ready to go live.")
-
-
-def _rows_with_lines(reader: csv.DictReader[str], lines: list[int]) -> Iterator[dict[str, str]]:
-    """Yield the reader's rows, appending to `lines` the file line each one starts on.
-
-    Counting rows is not enough: the reader skips blank lines, and a quoted cell may span
-    several lines.
-    """
-    for row in reader:
-        cells = [v for k, v in row.items() if k is not None and v] + list(row.get(None) or [])
-        lines.append(reader.line_num - sum(cell.count("\n") for cell in cells))
-        yield row
 
 
 def _progress() -> Progress:

@@ -10,7 +10,6 @@ back. Nothing here calls the use cases directly: every change goes through Slack
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from prioritize.config import InvalidInput
 from prioritize.models import Idea as StoredIdea
-from storage.store import Store
+from storage.store import Store, open_database
 
 from . import demo_script as script
 from .config import AppConfig, DigestConfig, Settings, SlackConfig, SyncConfig
@@ -38,7 +38,17 @@ from .slack.run import serve_http
 from .slack.runtime import Runtime
 from .transcript import transcript
 
-__all__ = ["OUTPUTS", "DemoError", "DemoResult", "fill", "fresh", "run_demo"]
+__all__ = [
+    "MARKER",
+    "OUTPUTS",
+    "DemoError",
+    "DemoResult",
+    "FolderInUse",
+    "check_out_dir",
+    "fill",
+    "fresh",
+    "run_demo",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +57,20 @@ SUPPORT = "C0SUPPORT"
 SALES = "C0SALES"
 SIGNING_SECRET = "demo-signing-secret-0123456789abcdef"
 OUTPUTS = ("journeybot.db", "roadmap.html", "digest-chart.png", "slack-transcript.md")
+MARKER = ".journeybot-demo"
+"""The file that says a folder's contents were written by the demo."""
+DEMO_META = "demo"
+"""The meta key that marks the demo's own database, so a real one is never replaced."""
+# SQLite's own files beside the database, written by the demo when it wrote the database.
+_SIDE_FILES = ("journeybot.db-wal", "journeybot.db-shm", "journeybot.db-journal")
 
 
 class DemoError(RuntimeError):
     """A step of the scripted week did not go as a person using Slack would expect."""
+
+
+class FolderInUse(DemoError):
+    """The output folder holds something the demo did not write; nothing was touched."""
 
 
 @dataclass
@@ -116,6 +136,7 @@ def run_demo(
         digest=DigestConfig(),
     )
     store = Store.open(settings.journeybot_db)
+    store.set_meta(DEMO_META, "written by journeybot demo; replaced by the next demo run")
     services = Services(store, config.journey, admins=frozenset(config.slack.admins))
     runtime = Runtime()
     app = build_app(settings, config, services, runtime=runtime)
@@ -189,14 +210,56 @@ def run_demo(
 
 
 def fresh(out_dir: Path) -> None:
-    """Make `out_dir` ready for a new week, removing only what an earlier demo wrote there."""
+    """Make `out_dir` ready for a new week, removing only what an earlier demo wrote there.
+
+    Raises FolderInUse, having changed nothing, when `out_dir` holds anything else (see
+    `check_out_dir`).
+    """
+    check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in OUTPUTS:
-        for path in out_dir.glob(name + "*"):
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+    (out_dir / MARKER).write_text(
+        "journeybot demo writes this folder and replaces what it wrote on its next run:\n"
+        + "".join(f"{name}\n" for name in OUTPUTS),
+        encoding="utf-8",
+    )
+    for name in (*OUTPUTS, *_SIDE_FILES):
+        (out_dir / name).unlink(missing_ok=True)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Raise FolderInUse unless `out_dir` is missing, empty, or holds only a demo's files.
+
+    A file the demo does not write, or a `journeybot.db` that is not the demo's, is never
+    deleted or replaced.
+    """
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise FolderInUse(f"{out_dir} is a file, not a folder; pass --out a new or empty folder")
+    # Only a folder the demo marked as its own may hold the demo's file names: without the
+    # marker, a `journeybot.db` there is somebody's database.
+    ours = {MARKER, *OUTPUTS, *_SIDE_FILES} if (out_dir / MARKER).is_file() else set()
+    others = sorted(p.name for p in out_dir.iterdir() if p.name not in ours or not p.is_file())
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise FolderInUse(
+            f"{out_dir} holds files the demo did not write ({shown}); pass --out a new or"
+            " empty folder"
+        )
+    database = out_dir / "journeybot.db"
+    if database.exists() and not _is_demo_database(database):
+        raise FolderInUse(f"{database} is not a demo database; pass --out a new or empty folder")
+
+
+def _is_demo_database(path: Path) -> bool:
+    try:
+        store = Store(open_database(path, readonly=True))
+    except InvalidInput:
+        return False
+    try:
+        return store.get_meta(DEMO_META) is not None
+    finally:
+        store.close()
 
 
 def _sync(jobs: Jobs, runtime: Runtime, say: Callable[[str], None]) -> None:

@@ -1,11 +1,13 @@
 """Domain models: pain points, ideas, estimates, support, and the journey taxonomy.
 
-Pure pydantic: no I/O, no clock. Text is normalised (NFC, stripped) and bounded so that
-bad input is refused here, with the field named, before anything is stored.
+Pure pydantic: no I/O, no clock. Text is kept as typed (only what can hide or reorder it
+is removed, see `clean_text`) and bounded, so that bad input is refused here, with the
+field named, before anything is stored.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime
@@ -33,6 +35,8 @@ __all__ = [
     "PainStatus",
     "Quadrant",
     "Support",
+    "clean_text",
+    "looks_blank",
 ]
 
 MAX_TEXT = 4000
@@ -40,22 +44,64 @@ MAX_TEXT = 4000
 MAX_TITLE = 150
 """Longest idea title: it must fit a Slack header and a Notion title comfortably."""
 
-_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
+# Characters that can hide or reorder what a reader sees: the bidi embeddings, overrides
+# and isolates (U+202A-U+202E, U+2066-U+2069), which make "Refund" display backwards or
+# move words around. Bidi marks (LRM, RLM, ALM) are left alone: right-to-left writers
+# type them, and they only settle the direction of neutral characters next to them.
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Tag characters (U+E0000-U+E007F) are invisible copies of ASCII: the only text use of
+# them is the tail of a flag emoji such as England's, which `_TAG_SEQUENCE` keeps.
+_TAG_SEQUENCE = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+_TAGS = re.compile("[\U000e0000-\U000e007f]")
+# Characters that draw nothing but are not formatting: a text made only of them (and of
+# spaces, joiners and marks) looks empty, so it counts as empty.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def clean_text(value: str) -> str:
-    """Return `value` NFC-normalised and stripped, without control or invisible characters.
+    """Return `value` as typed, NFC-normalised and stripped, without what can hide or reorder it.
 
-    Newlines and tabs survive; zero-width and bidi-override characters do not, so a title
-    that looks empty or reads backwards cannot be stored.
+    Removed: control characters other than newline and tab (a carriage return ends a line,
+    so CRLF and CR become LF), bidi embeddings, overrides and isolates, lone surrogates,
+    and tag characters outside a flag emoji. Everything else is kept, zero-width joiners
+    and non-joiners included: they are part of emoji such as 👩‍💻 and of words in Persian
+    or Devanagari. NFC changes no character a reader can tell apart.
     """
-    value = unicodedata.normalize("NFC", value)
-    kept = [ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in _INVISIBLE]
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if max(value, default="") >= "\U000e0000":
+        value = _without_tags(value)
+    kept = [
+        ch
+        for ch in value
+        if ch in "\n\t" or not (unicodedata.category(ch) in ("Cc", "Cs") or ch in _REORDERING)
+    ]
     return "".join(kept).strip()
 
 
+def _without_tags(value: str) -> str:
+    # Keep each flag's tag sequence whole, drop every other tag character.
+    parts = []
+    at = 0
+    for match in _TAG_SEQUENCE.finditer(value):
+        parts.append(_TAGS.sub("", value[at : match.start()]))
+        parts.append(match.group())
+        at = match.end()
+    parts.append(_TAGS.sub("", value[at:]))
+    return "".join(parts)
+
+
+def looks_blank(value: str) -> bool:
+    """Whether `value` would show nothing: only spaces, joiners, marks and the like."""
+    return all(
+        ch.isspace()
+        or ch in _BLANK_LOOKING
+        or unicodedata.category(ch) in ("Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp")
+        for ch in value
+    )
+
+
 def _not_blank(value: str) -> str:
-    if not value:
+    if looks_blank(value):
         raise ValueError("must not be empty")
     return value
 

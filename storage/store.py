@@ -57,12 +57,28 @@ def _not_saved(error: sqlite3.OperationalError) -> NotSaved:
     return NotSaved(reason)
 
 
-def open_database(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+def open_database(
+    path: str | Path,
+    *,
+    create: bool = True,
+    readonly: bool = False,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> Database:
     """Return a migrated sqlite-utils Database at `path` (WAL, foreign keys, busy timeout).
 
-    Raises InvalidInput when the file cannot be opened or is not a journeybot database.
+    With `create=False` the file must exist already; `readonly=True` (which implies it)
+    opens it for reading only, so nothing is created, migrated or written.
+    Raises InvalidInput when the file cannot be opened, is missing (unless created), or is
+    not a journeybot database.
     """
     path = str(path)
+    if (readonly or not create) and (path == ":memory:" or not Path(path).is_file()):
+        raise InvalidInput(
+            "JOURNEYBOT_DB",
+            f"{path} does not exist; `journeybot run` or `journeybot import` creates it",
+        )
+    if readonly:
+        return _open_readonly(path)
     try:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +103,31 @@ def _connect(path: str, busy_timeout_ms: int) -> Database:
     if path != ":memory:":
         conn.execute("PRAGMA synchronous = NORMAL")
     return Database(conn)
+
+
+def _open_readonly(path: str) -> Database:
+    # mode=ro: SQLite refuses every write, and a missing file is an error, not a new one.
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(
+            uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+        )  # fmt: skip
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = Database(conn)
+        if "_sqlite_migrations" not in db.table_names():
+            conn.close()
+            raise InvalidInput("JOURNEYBOT_DB", f"{path} is not a journeybot database")
+        if migrations.pending(db):
+            conn.close()
+            raise InvalidInput(
+                "JOURNEYBOT_DB",
+                f"{path} was written by an older journeybot; `journeybot run` upgrades it",
+            )
+    except (sqlite3.DatabaseError, OSError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise InvalidInput("JOURNEYBOT_DB", f"cannot open {path}: {reason}") from e
+    return db
 
 
 def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:

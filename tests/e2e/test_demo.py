@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot import demo_script as script
-from bot.demo import OUTPUTS, fresh, run_demo
+from bot.demo import MARKER, OUTPUTS, FolderInUse, fresh, run_demo
 from bot.notion_html import property_text
 from prioritize.models import IdeaStatus, PainStatus
 
@@ -113,10 +113,17 @@ def test_pain_points_addressed_stay_open_until_done(week):
     assert all(p.status is PainStatus.OPEN for p in pains)
 
 
-def test_a_second_run_replaces_only_what_the_demo_wrote(tmp_path):
+def test_a_second_run_replaces_only_what_the_demo_wrote(week):
+    out = week.out_dir
+    assert (out / MARKER).is_file()
+    fresh(out)  # the week's own folder: its database is marked as the demo's
+    assert sorted(p.name for p in out.iterdir()) == [MARKER]
+
+
+def test_a_folder_with_files_the_demo_did_not_write_is_left_alone(tmp_path):
     for name in OUTPUTS:
         (tmp_path / name).write_text("old")
-    (tmp_path / "journeybot.db-wal").write_text("old")
     (tmp_path / "notes.txt").write_text("mine")
-    fresh(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    with pytest.raises(FolderInUse, match=r"holds files the demo did not write \(digest-chart"):
+        fresh(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUTS, "notes.txt"])

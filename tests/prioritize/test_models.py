@@ -71,9 +71,50 @@ def test_an_idea_title_must_fit_a_header():
     assert field_of(e.value) == "title"
 
 
-def test_zero_width_and_bidi_override_characters_are_removed():
-    stored = pain(text="\u202eCheckout\u200b fails\u2069 ")
-    assert stored.text == "Checkout fails"
+# Typed as people type them: the emoji is woman + ZWJ + laptop, the Persian word carries
+# a zero-width non-joiner, the Devanagari ones a virama with a ZWJ or ZWNJ, and the flag
+# is a tag sequence. Each is already NFC, so "as typed" means the same code points.
+AS_TYPED = [
+    "\U0001f469\u200d\U0001f4bb",  # 👩‍💻
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family
+    "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian "I want"
+    "\u0646\u0627\u0645\u0647\u200c\u0647\u0627",  # Persian "letters"
+    "\u0915\u094d\u200d\u0937",  # Devanagari half-form with ZWJ
+    "\u0915\u094d\u200c\u0937",  # Devanagari explicit virama with ZWNJ
+    "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # England
+    "\u2764\ufe0f",  # red heart with its emoji variation selector
+    "\U0001fae8",  # an emoji newer than this Python's Unicode tables
+    "\u05e9\u05dc\u05d5\u05dd \u200fabc",  # Hebrew with a right-to-left mark
+]
+
+
+@pytest.mark.parametrize("text", AS_TYPED)
+def test_joiners_marks_and_new_emoji_are_kept_exactly_as_typed(text):
+    assert clean_text(text) == text
+    assert pain(text=f"Checkout {text} fails").text == f"Checkout {text} fails"
+    assert Idea(team_id="T1", proposer="U1", title=text).title == text
+
+
+def test_bidi_overrides_embeddings_and_isolates_are_removed():
+    reordering = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    assert pain(text=f"{reordering}Checkout\u202e fails\u2069 ").text == "Checkout fails"
+
+
+def test_nul_and_other_control_characters_are_removed_but_newline_and_tab_stay():
+    controls = "".join(chr(c) for c in range(32) if chr(c) not in "\n\t\r") + "\x7f\x85"
+    assert clean_text(f"a{controls}b\nc\td") == "ab\nc\td"
+    assert clean_text("one\r\ntwo\rthree") == "one\ntwo\nthree"
+
+
+def test_tag_characters_that_hide_ascii_are_removed_outside_a_flag():
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "ignore this")
+    assert clean_text(f"Refund{hidden} please") == "Refund please"
+
+
+def test_text_made_only_of_joiners_or_blank_looking_characters_is_empty():
+    for text in ["\u200d", "\u200c\u200b", "\u3164", "\u0301", "\u2800 \u200d"]:
+        with pytest.raises(ValidationError, match="must not be empty"):
+            pain(text=text)
 
 
 def test_text_is_nfc_normalised_and_keeps_newlines_and_ordinary_unicode():
