@@ -210,7 +210,7 @@ def test_a_leader_edit_of_the_score_is_overwritten_and_logged(
     page_id = page_of(sync, idea.id or 0)
     expected = notion.page(page_id)["properties"]["Score"]["number"]
     notion.edit_page_as_user(page_id, {"Score": {"number": 99.9}})
-    with caplog.at_level(logging.WARNING, logger="bot.notion.sync"):
+    with caplog.at_level(logging.WARNING, logger="bot.notion.readback"):
         report = sync.run()
     assert report.overwritten == 1 and report.read_back == 0
     assert notion.page(page_id)["properties"]["Score"]["number"] == expected

@@ -1,0 +1,309 @@
+"""Provisioning and schema repair: the Pain points and Roadmap databases and the Roadmap's
+views exist, are found again by the ids stored in SQLite (never by search, which Notion
+indexes late), and match the schema journeybot writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from storage.notion_state import CREATING
+
+from .client import NotionError
+from .context import Db, Kind, SyncContext, SyncReport, bare, is_schema_error, send_once
+from .render import fingerprint
+from .schema import (
+    PAINS_TITLE,
+    ROADMAP_TITLE,
+    board_view,
+    pain_schema,
+    property_type,
+    roadmap_schema,
+    table_view,
+)
+
+__all__ = ["Provisioner"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_ICONS = {"pains": "🩹", "roadmap": "🗺️"}
+_TITLES = {"pains": PAINS_TITLE, "roadmap": ROADMAP_TITLE}
+_VIEWS = (("view_board", board_view), ("view_table", table_view))
+
+
+class Provisioner:
+    """Creates journeybot's databases and views once and puts back what a person changed."""
+
+    def __init__(self, ctx: SyncContext, *, schema_check_interval: timedelta) -> None:
+        self.ctx = ctx
+        self.schema_check_interval = schema_check_interval
+
+    def _schema(self, key: str) -> Mapping[str, Any]:
+        journey = self.ctx.services.journey
+        if key == "pains":
+            return pain_schema(journey)
+        pains = self.ctx.object("pains")
+        assert pains is not None
+        return roadmap_schema(journey, pains.data["data_source_id"])
+
+    def ensure(self, report: SyncReport, *, check_schema: bool) -> tuple[Db, Db]:
+        """Return the Pain points and Roadmap databases, created or repaired as needed."""
+        ctx = self.ctx
+        if ctx.object("bot") is None:
+            ctx.save_object("bot", notion_id=ctx.client.me()["id"])
+        pains = self._database("pains")
+        roadmap = self._database("roadmap")
+        checked = ctx.object("schema_checked")
+        if checked is None:
+            # Databases journeybot just created have its schema; check from here on.
+            self._mark_checked()
+        due = check_schema or (
+            checked is not None
+            and ctx.clock() - datetime.fromisoformat(checked.data["at"])
+            >= self.schema_check_interval
+        )
+        if due:
+            pains = self._verify(pains, report)
+            roadmap = self._verify(roadmap, report)
+        self._views(roadmap, verify=due, report=report)
+        if due:
+            self._mark_checked()
+        return pains, roadmap
+
+    def _mark_checked(self) -> None:
+        self.ctx.save_object(
+            "schema_checked", notion_id=None, data={"at": self.ctx.clock().isoformat()}
+        )
+
+    # ---------------------------------------------------------------- databases
+
+    def _database(self, key: str) -> Db:
+        """Return the database under `key`, creating it if it was never created.
+
+        Every answer is stored before the next request, so a process killed between any
+        two requests resumes from the last one.
+        """
+        ctx, title = self.ctx, _TITLES[key]
+        obj = ctx.object(key)
+        if obj is None or obj.notion_id is None:
+            sent = send_once(
+                pending=obj is not None and obj.state == CREATING,
+                record=lambda: ctx.save_object(key, notion_id=None, state=CREATING),
+                send=lambda: ctx.client.create_database(
+                    ctx.parent_page_id, title, self._schema(key), icon=_ICONS[key]
+                ),
+                look_up=lambda: self._child_database(key, title),
+            )
+            if not sent.found:
+                log.info("created the %s database in Notion", title)
+                self._save_database(key, sent.value)
+            obj = ctx.object(key)
+        assert obj is not None and obj.notion_id is not None
+        if "data_source_id" not in obj.data:
+            self._save_database(key, ctx.client.retrieve_database(obj.notion_id))
+            obj = ctx.object(key)
+            assert obj is not None and obj.notion_id is not None
+        if "props" not in obj.data:
+            source = ctx.client.retrieve_data_source(obj.data["data_source_id"])
+            return self._save_db(
+                key, obj.notion_id, obj.url, obj.data["data_source_id"], source["properties"]
+            )
+        return Db.of(obj)
+
+    def _child_database(self, key: str, title: str) -> dict[str, Any] | None:
+        """Find (and store the id of) the database an interrupted create made."""
+        found = self._find_child("child_database", title)
+        if found is not None:
+            self.ctx.save_object(key, notion_id=found)  # the rest is read in the next step
+        return {"id": found} if found else None
+
+    def _save_database(self, key: str, database: Mapping[str, Any]) -> None:
+        self.ctx.save_object(
+            key,
+            notion_id=database["id"],
+            url=database.get("url"),
+            data={"data_source_id": database["data_sources"][0]["id"]},
+        )
+
+    def _save_db(
+        self,
+        key: str,
+        database_id: str,
+        url: str | None,
+        source_id: str,
+        properties: Mapping[str, Any],
+    ) -> Db:
+        props = {name: prop["id"] for name, prop in properties.items()}
+        self.ctx.save_object(
+            key, notion_id=database_id, url=url, data={"data_source_id": source_id, "props": props}
+        )
+        return Db(key, database_id, source_id, url, props)
+
+    def _find_child(self, kind: str, title: str) -> str | None:
+        """Return the newest `kind` block titled `title` directly under the parent page.
+
+        Used only to settle a create whose answer was lost: the parent page is listed,
+        not searched, so an object created a moment ago is there.
+        """
+        ctx = self.ctx
+        children = ctx.client.list_children(ctx.parent_page_id)
+        taken = {bare(i) for i in ctx.state.known_ids()}  # another workspace's, say
+        matches = [
+            b["id"]
+            for b in children
+            if b.get("type") == kind
+            and b.get(kind, {}).get("title") == title
+            and bare(b["id"]) not in taken
+        ]
+        return matches[-1] if matches else None
+
+    def find_child_page(self, title: str) -> dict[str, Any] | None:
+        """Return `{"id": ...}` of the newest child page titled `title` not yet known."""
+        found = self._find_child("child_page", title)
+        return {"id": found} if found else None
+
+    def _verify(self, db: Db, report: SyncReport) -> Db:
+        """Check a database against its schema; recreate it if trashed, repair drifted props."""
+        ctx, title = self.ctx, _TITLES[db.key]
+        try:
+            database = ctx.client.retrieve_database(db.database_id)
+            gone = bool(database.get("in_trash") or database.get("archived"))
+        except NotionError as e:
+            if e.status != 404:
+                raise
+            gone = True
+        if gone:
+            log.warning("the %s database was deleted in Notion; creating it again", title)
+            ctx.state.forget_object(ctx.team_id, db.key)
+            ctx.state.forget_pages(ctx.team_id, Kind.of_database(db.key))
+            if db.key == "roadmap":
+                for key, _ in _VIEWS:
+                    ctx.state.forget_object(ctx.team_id, key)
+            report.repaired.append(f"{title} database")
+            return self._database(db.key)
+        source = ctx.client.retrieve_data_source(db.data_source_id)
+        return self._repair(db, source["properties"], report)
+
+    def _repair(self, db: Db, current: Mapping[str, Any], report: SyncReport) -> Db:
+        """Put back properties a person deleted, renamed or retyped; pages keep their rows."""
+        by_id = {prop["id"]: (name, prop) for name, prop in current.items()}
+        patch: dict[str, Any] = {}
+        lost: list[str] = []
+        for name, spec in self._schema(db.key).items():
+            kind = property_type(spec)
+            have = current.get(name)
+            if have is not None and have.get("type") == kind and _same_target(have, spec):
+                continue
+            if have is None and db.props.get(name) in by_id:
+                # Renamed: the property id is unchanged, so its values survived.
+                old_name, have = by_id[db.props[name]]
+                log.warning(
+                    "Notion property %r was renamed to %r; renaming it back", name, old_name
+                )
+                if have.get("type") == kind and _same_target(have, spec):
+                    patch[have["id"]] = {"name": name}
+                else:
+                    patch[have["id"]] = {"name": name, **spec}
+                    lost.append(name)
+            elif have is not None:
+                log.warning("Notion property %r changed type; putting it back", name)
+                patch[have["id"]] = {"name": name, **spec}
+                lost.append(name)
+            else:
+                log.warning("Notion property %r was deleted; adding it back", name)
+                patch[name] = spec
+                lost.append(name)
+            report.repaired.append(name)
+        if not patch:
+            return db
+        ctx = self.ctx
+        source = ctx.client.update_data_source(db.data_source_id, patch)
+        for name in lost:
+            # Notion dropped these values: forget them so every page sends them again.
+            ctx.state.forget_property(ctx.team_id, Kind.of_database(db.key), name)
+        return self._save_db(
+            db.key, db.database_id, db.url, db.data_source_id, source["properties"]
+        )
+
+    def with_repair(self, db: Db, report: SyncReport, send: Callable[[], T]) -> T:
+        """Send a request; if Notion says a property is missing, repair once and resend."""
+        try:
+            return send()
+        except NotionError as e:
+            if not is_schema_error(e) or db.key in self.ctx.repaired:
+                raise
+            self.ctx.repaired.add(db.key)
+            log.warning("Notion refused a request (%s); checking the %s schema", e, db.key)
+            source = self.ctx.client.retrieve_data_source(db.data_source_id)
+            self._repair(db, source["properties"], report)
+            return send()
+
+    # ---------------------------------------------------------------- views
+
+    def _views(self, roadmap: Db, *, verify: bool, report: SyncReport) -> None:
+        """Create the board and table views once; recreate one a person deleted.
+
+        A view names properties by id; when a repair gave a property a new id, the view's
+        body changes and the view is updated (its fingerprint is kept for that).
+        """
+        ctx = self.ctx
+        existing: list[str] | None = None
+        for key, build in _VIEWS:
+            body = build(roadmap.database_id, roadmap.data_source_id, roadmap.props)
+            fp = fingerprint(body)
+            obj = ctx.object(key)
+            if obj is not None and obj.notion_id:
+                gone = False
+                if verify:
+                    if existing is None:
+                        existing = ctx.client.list_views(roadmap.database_id)
+                    gone = obj.notion_id not in existing
+                if not gone:
+                    if obj.data.get("fp") != fp:
+                        ctx.client.update_view(obj.notion_id, body)
+                        ctx.save_object(key, notion_id=obj.notion_id, url=obj.url, data={"fp": fp})
+                    continue
+                log.warning("the %r view was deleted in Notion; creating it again", body["name"])
+                report.repaired.append(f"{body['name']} view")
+            sent = send_once(
+                pending=obj is not None and obj.notion_id is None and obj.state == CREATING,
+                record=lambda key=key: ctx.save_object(key, notion_id=None, state=CREATING),
+                send=lambda body=body: ctx.client.create_view(body),
+                look_up=lambda key=key, name=body["name"]: self._find_view(key, roadmap, name),
+            )
+            view = sent.value
+            ctx.save_object(key, notion_id=view["id"], url=view.get("url"), data={"fp": fp})
+
+    def _find_view(self, key: str, roadmap: Db, name: str) -> dict[str, Any] | None:
+        """Return the view an interrupted create made, or None.
+
+        Views are listed by id only, so each candidate is retrieved; the candidates left
+        to look at are stored after every request.
+        """
+        ctx = self.ctx
+        obj = ctx.object(key)
+        candidates = obj.data.get("candidates") if obj else None
+        if candidates is None:
+            known = {o.notion_id for o in ctx.state.objects(ctx.team_id).values()}
+            candidates = [v for v in ctx.client.list_views(roadmap.database_id) if v not in known]
+            ctx.save_object(key, notion_id=None, state=CREATING, data={"candidates": candidates})
+        while candidates:
+            view = ctx.client.retrieve_view(candidates[0])
+            if view.get("name") == name:
+                return view
+            candidates = candidates[1:]
+            ctx.save_object(key, notion_id=None, state=CREATING, data={"candidates": candidates})
+        return None
+
+
+def _same_target(have: Mapping[str, Any], spec: Mapping[str, Any]) -> bool:
+    """Whether a relation property points at the data source the schema wants."""
+    if "relation" not in spec:
+        return True
+    want = bare(spec["relation"]["data_source_id"])
+    return bare((have.get("relation") or {}).get("data_source_id") or "") == want
