@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import httpx
 import notion_client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
+from notion_client.helpers import iterate_paginated_api
 
 from ..config import Settings
 from .render import MAX_ARRAY, MAX_TEXT, split_text
@@ -346,19 +347,18 @@ class NotionClient:
             body["sorts"] = list(sorts)
         yield from self._paginate(
             "data_sources.query",
-            lambda more: self._client.data_sources.query(data_source_id, **body, **more),
+            self._client.data_sources.query,
+            data_source_id=data_source_id,
+            **body,
         )
 
-    def _paginate(self, what: str, send: Callable[[Json], Json]) -> Iterator[Json]:
-        """Yield the results of a list endpoint, page after page; `send` takes the cursor."""
-        cursor: str | None = None
-        while True:
-            more: Json = {"start_cursor": cursor} if cursor else {}
-            answer = self._call(what, lambda more=more: send(more), safe=True)
-            yield from answer.get("results", [])
-            cursor = answer.get("next_cursor")
-            if not answer.get("has_more") or not cursor:
-                return
+    def _paginate(self, what: str, send: Callable[..., Json], **body: Any) -> Iterator[Json]:
+        """Yield the results of a list endpoint, page after page, each page one `_call`."""
+
+        def one_page(**kwargs: Any) -> Json:
+            return self._call(what, lambda: send(**kwargs), safe=True)
+
+        yield from iterate_paginated_api(one_page, **body)
 
     # ---------------------------------------------------------------- pages
 
@@ -431,9 +431,9 @@ class NotionClient:
         return list(
             self._paginate(
                 "blocks.children.list",
-                lambda more: self._client.blocks.children.list(
-                    block_id, page_size=MAX_ARRAY, **more
-                ),
+                self._client.blocks.children.list,
+                block_id=block_id,
+                page_size=MAX_ARRAY,
             )
         )
 
@@ -477,10 +477,7 @@ class NotionClient:
     def list_views(self, database_id: str) -> list[str]:
         """Return the ids of a database's views. https://developers.notion.com/reference/list-views"""
         views = self._paginate(
-            "views.list",
-            lambda more: self._client.views.list(
-                database_id=database_id, page_size=MAX_ARRAY, **more
-            ),
+            "views.list", self._client.views.list, database_id=database_id, page_size=MAX_ARRAY
         )
         return [view["id"] for view in views]
 
