@@ -10,7 +10,7 @@ For 1,000 ideas (and their pain points) it measures, in one run:
 
 and the request rate achieved against the limit, with the 429s the emulator served.
 
-Targets: no-change sync <= 1 request, 10 changes <= 13 requests, sustained rate >= 2.7/s,
+Targets: no-change sync <= 2 requests (the read-back query and the list of views), 10 changes <= 13 requests, sustained rate >= 2.7/s,
 zero unhandled 429s. At 3 requests a second the first sync of 1,000 ideas takes minutes,
 and the naive rewrite twice that; progress is printed as it goes.
 
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         no_change = rows[1][1].split()[0]
         print(
-            f"  targets: no-change <= 1 ({no_change}),"
+            f"  targets: no-change <= 2 ({no_change}),"
             f" 10 changes <= 13 ({after.requests}), rate >= 2.7/s ({rate:.2f})"
         )
         print(f"  (finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")

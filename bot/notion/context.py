@@ -140,6 +140,8 @@ class Sent(Generic[T]):
     value: T
     found: bool
     """True when the value was looked up (an earlier or a lost request had done it)."""
+    doubtful: bool = False
+    """Sent after a look-up found nothing: the lost request may still be performed late."""
 
 
 def send_once(
@@ -156,8 +158,8 @@ def send_once(
     `look_up` settles it first. Otherwise the intent is recorded (so a process killed
     mid-request leaves a trace), the request sent, and if its answer is lost `look_up`
     finds what it did. When nothing is found, `again` sends once more if given (the
-    caller then keeps watching for a late result); without it OutcomeUnknown is raised
-    and the next attempt settles it.
+    caller then keeps watching for a late result, see `Sent.doubtful`); without it
+    OutcomeUnknown is raised and the next attempt settles it.
     """
     if pending:
         found = look_up()
@@ -172,7 +174,7 @@ def send_once(
             return Sent(found, True)
         if again is None:
             raise
-        return Sent(again(), False)
+        return Sent(again(), False, doubtful=True)
 
 
 def is_schema_error(error: NotionError) -> bool:
@@ -181,7 +183,7 @@ def is_schema_error(error: NotionError) -> bool:
     return error.status == 400 and (
         "not a property that exists" in text
         or "is expected to be" in text
-        or "Could not find property" in text
+        or ("Could not find" in text and "property" in text)
     )
 
 

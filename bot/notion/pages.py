@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from prioritize.models import PainPoint
@@ -29,6 +30,10 @@ __all__ = ["PagePusher"]
 log = logging.getLogger(__name__)
 
 _MISSING = object()
+DOUBT = "doubt:"
+"""Prefix of the object key recording a page created after a create whose outcome is unknown."""
+DOUBT_WINDOW = timedelta(minutes=10)
+"""How long a lost create may still be performed by Notion: its page is looked for until then."""
 
 
 class PagePusher:
@@ -90,6 +95,7 @@ class PagePusher:
     ) -> dict[int, PageState]:
         """Bring every page of `kind` to its rendering and archive the rest; return states."""
         ctx = self.ctx
+        self._settle_doubts(kind, db, report)
         pushed: dict[int, PageState] = {}
         for first_pass in (True, False):
             repairs = len(ctx.repaired)
@@ -172,13 +178,15 @@ class PagePusher:
             pending=pending,
             record=lambda: self._save(PageState(kind, local_id, None, None, CREATING)),
             send=lambda: self.provisioner.with_repair(
-                db, report, lambda: client.create_page(parent, rendered.properties, first)
+                db, report, lambda _: client.create_page(parent, rendered.properties, first)
             ),
             look_up=lambda: self._one_page(kind, local_id, db, report),
             again=lambda: client.create_page(parent, rendered.properties, first),
         )
         page = sent.value
         report.created += 1
+        if sent.doubtful:
+            self._doubt(kind, local_id, page["id"])
         if sent.found:
             log.info("%s #%d: adopted page %s of an interrupted create", kind, local_id, page["id"])
             props = {name: normalize(value) for name, value in page.get("properties", {}).items()}
@@ -201,6 +209,29 @@ class PagePusher:
         if rest:
             created = self._append_body(created, rest, rendered.children, rendered.body_fp)
         return created, True
+
+    def _doubt(self, kind: Kind, local_id: int, page_id: str) -> None:
+        """Remember to look for a late copy of this page on the syncs that follow."""
+        at = self.ctx.clock().isoformat()
+        self.ctx.save_object(f"{DOUBT}{kind}:{local_id}", notion_id=page_id, data={"at": at})
+
+    def _settle_doubts(self, kind: Kind, db: Db, report: SyncReport) -> None:
+        """Trash the late copies of pages whose first create had an unknown outcome.
+
+        Notion may perform a create after the client gave up waiting, so a page created
+        again can get a twin later: each sync within `DOUBT_WINDOW` of the create queries
+        the record's pages by id and keeps journeybot's.
+        """
+        ctx = self.ctx
+        prefix = f"{DOUBT}{kind}:"
+        for key, doubt in ctx.state.objects(ctx.team_id).items():
+            if not key.startswith(prefix):
+                continue
+            known = ctx.state.page(ctx.team_id, kind, int(key[len(prefix) :]))
+            if known is not None and known.page_id is not None and known.state == LIVE:
+                self._one_page(kind, known.local_id, db, report, keep=known.page_id)
+            if ctx.clock() - datetime.fromisoformat(doubt.data["at"]) >= DOUBT_WINDOW:
+                ctx.state.forget_object(ctx.team_id, key)
 
     def _one_page(
         self, kind: Kind, local_id: int, db: Db, report: SyncReport, *, keep: str | None = None
@@ -244,7 +275,7 @@ class PagePusher:
             page = self.provisioner.with_repair(
                 db,
                 report,
-                lambda: client.update_page(
+                lambda _: client.update_page(
                     page_id,
                     properties=changed,
                     erase_content=rewrite_body,

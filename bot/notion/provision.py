@@ -70,7 +70,6 @@ class Provisioner:
         if due:
             pains = self._verify(pains, report)
             roadmap = self._verify(roadmap, report)
-        self._views(roadmap, verify=due, report=report)
         if due:
             self._mark_checked()
         return pains, roadmap
@@ -230,42 +229,57 @@ class Provisioner:
             db.key, db.database_id, db.url, db.data_source_id, source["properties"]
         )
 
-    def with_repair(self, db: Db, report: SyncReport, send: Callable[[], T]) -> T:
-        """Send a request; if Notion says a property is missing, repair once and resend."""
+    def with_repair(self, db: Db, report: SyncReport, send: Callable[[Db], T]) -> T:
+        """Send a request; if Notion says a property is missing, repair once and resend.
+
+        `send` gets the database as stored, so a resend uses the repaired property ids.
+        """
         try:
-            return send()
+            return send(db)
         except NotionError as e:
             if not is_schema_error(e) or db.key in self.ctx.repaired:
                 raise
             self.ctx.repaired.add(db.key)
             log.warning("Notion refused a request (%s); checking the %s schema", e, db.key)
             source = self.ctx.client.retrieve_data_source(db.data_source_id)
-            self._repair(db, source["properties"], report)
-            return send()
+            return send(self._repair(db, source["properties"], report))
 
     # ---------------------------------------------------------------- views
 
-    def _views(self, roadmap: Db, *, verify: bool, report: SyncReport) -> None:
+    def views(self, roadmap: Db, report: SyncReport) -> Db:
         """Create the board and table views once; recreate one a person deleted.
 
-        A view names properties by id; when a repair gave a property a new id, the view's
-        body changes and the view is updated (its fingerprint is kept for that).
+        Called last in a sync. Returns the Roadmap database, repaired if a view needed it.
+        """
+        stored = self.ctx.object(roadmap.key)  # a repair mid-push may have new property ids
+        current = Db.of(stored) if stored is not None else roadmap
+        return self.with_repair(current, report, lambda db: self._views(db, report))
+
+    def _views(self, roadmap: Db, report: SyncReport) -> Db:
+        """Create or recreate the views as needed; return `roadmap`.
+
+        The views are listed on every sync (one request), so a deleted one is back the
+        next time; not while a create is being settled, so that a sync killed again and
+        again still moves on. A view names properties by id; when a repair gave a property a new id,
+        the view's body changes and the view is updated (its fingerprint is kept for that).
+        Each step is stored as it is done, so running this again after a repair is safe.
         """
         ctx = self.ctx
-        existing: list[str] | None = None
+        objs = [ctx.object(key) for key, _ in _VIEWS]
+        if any(o is not None and o.state == CREATING for o in objs):
+            existing = None  # settle first; the next sync looks for deleted views
+        else:
+            existing = {bare(v) for v in ctx.client.list_views(roadmap.database_id)}
         for key, build in _VIEWS:
             body = build(roadmap.database_id, roadmap.data_source_id, roadmap.props)
             fp = fingerprint(body)
             obj = ctx.object(key)
             if obj is not None and obj.notion_id:
-                gone = False
-                if verify:
-                    if existing is None:
-                        existing = ctx.client.list_views(roadmap.database_id)
-                    gone = obj.notion_id not in existing
-                if not gone:
-                    if obj.data.get("fp") != fp:
-                        ctx.client.update_view(obj.notion_id, body)
+                same = obj.data.get("fp") == fp
+                if (existing is None or bare(obj.notion_id) in existing) and (
+                    same or self._update_view(obj.notion_id, body)
+                ):
+                    if not same:
                         ctx.save_object(key, notion_id=obj.notion_id, url=obj.url, data={"fp": fp})
                     continue
                 log.warning("the %r view was deleted in Notion; creating it again", body["name"])
@@ -278,6 +292,17 @@ class Provisioner:
             )
             view = sent.value
             ctx.save_object(key, notion_id=view["id"], url=view.get("url"), data={"fp": fp})
+        return roadmap
+
+    def _update_view(self, view_id: str, body: Mapping[str, Any]) -> bool:
+        """Bring a view to `body`; False if Notion no longer has it (deleted meanwhile)."""
+        try:
+            self.ctx.client.update_view(view_id, body)
+        except NotionError as e:
+            if e.status != 404:
+                raise
+            return False
+        return True
 
     def _find_view(self, key: str, roadmap: Db, name: str) -> dict[str, Any] | None:
         """Return the view an interrupted create made, or None.

@@ -89,7 +89,7 @@ class ReadBack:
         pages = self.provisioner.with_repair(
             roadmap,
             report,
-            lambda: list(ctx.client.query_data_source(roadmap.data_source_id, filter=query)),
+            lambda db: list(ctx.client.query_data_source(db.data_source_id, filter=query)),
         )
         for page in pages:
             page_state = by_page.get(bare(page["id"]))

@@ -2,13 +2,14 @@
 
 One `RoadmapSync.run()`, under the workspace's lease:
 
-1. `provision`: the Pain points and Roadmap databases, their views and the summary page
-   exist, and a schema a person changed is repaired;
+1. `provision`: the Pain points and Roadmap databases exist, and a schema a person
+   changed is repaired;
 2. `readback`: what leaders changed in Notion since the last sync is applied through
    `Services` (Status, Bucket) or noted and overwritten (everything journeybot owns);
 3. `pages`: pain points, then ideas, are pushed page by page, each costing nothing when
    unchanged (ranks are not written, so ideas that merely move cost nothing);
-4. `summary`: only the summary page blocks whose text changed are updated.
+4. `summary`: only the summary page blocks whose text changed are updated;
+5. `provision` again: the board and table views exist (one request: the list of views).
 
 Crash safety: every request Notion must perform once goes through `context.send_once`
 (record the intent, send, and if the answer is lost look the result up), so a sync can be
@@ -171,6 +172,7 @@ class RoadmapSync:
         pain_pages = self.pages.push_pains(pains, pains_db, report, tick)
         idea_pages = self.pages.push_ideas(entries, pains, pain_pages, roadmap_db, report, tick)
         self.summary.push(entries, heat, idea_pages, roadmap_db, report, now=self.clock())
+        self.provisioner.views(roadmap_db, report)
         tick()
         self.read_back.mark(read_from)
         if roadmap_db.url:

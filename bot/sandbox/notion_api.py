@@ -763,6 +763,7 @@ class NotionEmulator:
         self._storm_until = 0.0
         self._failures: list[_Failure] = []
         self._drops_after_create = 0
+        self._slow_creates: list[float] = []
         self._log: list[RecordedRequest] = []
         self._last_time = datetime(2000, 1, 1, tzinfo=UTC)
         self._pages: dict[str, _Page] = {}
@@ -893,6 +894,15 @@ class NotionEmulator:
         """Perform the next ``n`` page creates, then close the connection without answering."""
         with self._lock:
             self._drops_after_create += n
+
+    def slow_create(self, seconds: float, n: int = 1) -> None:
+        """Hold the next ``n`` page creates ``seconds`` before performing them.
+
+        As Notion does under load, the create is performed even when the client has given
+        up waiting (a client timeout): its page appears late.
+        """
+        with self._lock:
+            self._slow_creates.extend([seconds] * n)
 
     # -- request log ----------------------------------------------------------
 
@@ -1080,6 +1090,10 @@ class NotionEmulator:
                 raise _ApiError(400, "invalid_json", "Error parsing JSON body.")
             if body is not None and not isinstance(body, dict):
                 raise _schema_error("body", "should be an object", body)
+            if method == "POST" and endpoint == "_create_page":
+                with self._lock:
+                    delay = self._slow_creates.pop(0) if self._slow_creates else 0.0
+                time.sleep(delay)  # outside the lock: other requests go on meanwhile
             with self._lock:
                 payload = getattr(self, endpoint)(params, query, body or {})
                 drop = (
@@ -2753,6 +2767,10 @@ class NotionEmulator:
     def _delete_view(self, params: Json, query: Json, body: Json) -> Json:
         """DELETE /v1/views/{id}: answers the partial view."""
         view = self._require_view(params["view_id"], "path.view_id")
+        if not any(
+            v.database_id == view.database_id for v in self._views.values() if v is not view
+        ):
+            raise _invalid("The last view of a database cannot be deleted; delete the database.")
         del self._views[view.id]
         return {
             "object": "view",

@@ -503,6 +503,18 @@ def test_a_view_grouping_by_an_unfit_property_is_rejected(client: Client, ideas:
     assert error.code == "validation_error"
 
 
+def test_a_deleted_view_is_gone_and_the_last_view_cannot_be_deleted(
+    client: Client, emulator: NotionEmulator, ideas: str
+) -> None:
+    database_id = emulator.data_source(ideas)["parent"]["database_id"]
+    board = client.views.create(data_source_id=ideas, name="Board", type="table")
+    client.views.delete(board["id"])
+    (default,) = [view["id"] for view in client.views.list(database_id=database_id)["results"]]
+
+    assert error_of(client.views.update, board["id"], name="Back").status == 404
+    assert error_of(client.views.delete, default).code == "validation_error"
+
+
 # -- access, headers and errors -----------------------------------------------------------
 
 
