@@ -19,10 +19,13 @@ killed anywhere and rerun without duplicating anything.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from storage.notion_state import NotionState
 
@@ -107,7 +110,7 @@ class RoadmapSync:
         Raises NotionError if Notion fails it, SyncBusy if the workspace is being synced.
         """
         holder = uuid.uuid4().hex
-        if not self.state.acquire_lease(self.team_id, holder, now=self.clock(), ttl=LEASE_SECONDS):
+        if not self._take_lease(holder):
             raise SyncBusy(f"another Notion sync of {self.team_id} is running")
         self._lease = (holder, time.monotonic())
         report = SyncReport()
@@ -143,10 +146,20 @@ class RoadmapSync:
         log.info("Notion sync of %s: %s", self.team_id, report.line())
         return report
 
+    def _take_lease(self, holder: str) -> bool:
+        return self.state.acquire_lease(
+            self.team_id,
+            holder,
+            now=self.clock(),
+            ttl=LEASE_SECONDS,
+            owner={"host": socket.gethostname(), "pid": os.getpid()},
+            stale=_process_gone,
+        )
+
     def _renew_lease(self) -> None:
         holder, renewed = self._lease
         if time.monotonic() - renewed >= RENEW_SECONDS:
-            self.state.acquire_lease(self.team_id, holder, now=self.clock(), ttl=LEASE_SECONDS)
+            self._take_lease(holder)
             self._lease = (holder, time.monotonic())
 
     def _run(self, report: SyncReport, progress: Progress | None, check_schema: bool) -> None:
@@ -177,3 +190,21 @@ class RoadmapSync:
         self.read_back.mark(read_from)
         if roadmap_db.url:
             self.store.set_meta(ROADMAP_URL_META, roadmap_db.url)
+
+
+def _process_gone(owner: Mapping[str, Any]) -> bool:
+    """Whether a lease's holder was a process on this host that no longer exists.
+
+    A killed `journeybot sync` never released its lease; waiting for it to expire would
+    hold every sync for minutes. A holder on another host is trusted until it expires.
+    """
+    pid = owner.get("pid")
+    if owner.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.sandbox.notion_api import NotionEmulator
 from bot.services import Services
+from storage.notion_state import NotionState
 from storage.store import Store
 
 CREDENTIALS = ["NOTION_TOKEN", "NOTION_PARENT_PAGE_ID", "NOTION_API_URL", "JOURNEYBOT_CONFIG"]
@@ -61,3 +68,43 @@ def test_sync_pushes_the_roadmap_and_prints_what_it_did(
     store = Store.open(db)
     assert (store.get_meta("notion.roadmap_url") or "").startswith("https://www.notion.so/")
     store.close()
+
+
+def test_a_sync_after_a_killed_sync_does_not_wait_for_its_lease(
+    db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
+) -> None:
+    monkeypatch.setenv("NOTION_TOKEN", notion.token)
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", notion.root_page_id)
+    monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+    reached, release = threading.Event(), threading.Event()
+
+    def hold_the_first_page_create(method: str, path: str) -> None:
+        if method == "POST" and path == "/v1/pages" and not reached.is_set():
+            reached.set()
+            release.wait(10)
+            raise ConnectionError("the process that sent this is gone")  # never performed
+
+    notion.on_request = hold_the_first_page_create
+    killed = subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main()", "sync"],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert reached.wait(30), "the sync never got to its first page"
+        store = Store.open(db)
+        owner = NotionState(store).lease_owner("T0001")
+        store.close()
+        assert owner is not None and owner["pid"] == killed.pid
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        release.set()
+    notion.on_request = None
+
+    began = time.monotonic()
+    result = CliRunner().invoke(app, ["sync"])
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - began < 30  # not the three minutes of a lease left to expire
+    assert "Synced to Notion: 2 created" in result.output

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -433,6 +436,41 @@ def test_two_syncs_of_one_workspace_never_run_at_once(
     later = make_sync(services, make_client(notion), notion)
     later.clock = lambda: now + timedelta(seconds=61)  # the other process died
     assert later.run().created == 3
+
+
+def test_a_lease_left_by_a_process_that_is_gone_is_taken_over_at_once(
+    services: Services, sync: RoadmapSync
+) -> None:
+    seed(services, ideas=1, pains=0)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    here = socket.gethostname()
+    now = datetime.now(UTC)
+    owner = {"host": here, "pid": gone.pid}
+    assert sync.state.acquire_lease(TEAM, "killed-sync", now=now, ttl=180, owner=owner)
+    assert sync.run().created == 1
+
+
+def test_a_lease_of_a_live_process_or_of_another_host_is_respected(
+    services: Services, sync: RoadmapSync
+) -> None:
+    seed(services, ideas=1, pains=0)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        for owner in (
+            {"host": socket.gethostname(), "pid": alive.pid},
+            {"host": "another-host", "pid": gone.pid},
+        ):
+            now = datetime.now(UTC)
+            sync.state.release_lease(TEAM, "other")
+            assert sync.state.acquire_lease(TEAM, "other", now=now, ttl=180, owner=owner)
+            with pytest.raises(SyncBusy):
+                sync.run()
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 class Killed(BaseException):
