@@ -19,6 +19,7 @@ from .schema import IdeaProp, PainProp
 __all__ = [
     "APPENDING",
     "Db",
+    "HomeLost",
     "Kind",
     "Sent",
     "SyncContext",
@@ -32,6 +33,10 @@ T = TypeVar("T")
 
 APPENDING = "appending:"
 """Prefix of a body fingerprint or layout whose append was sent but not confirmed."""
+
+
+class HomeLost(NotionError):
+    """The roadmap's place in Notion changed or is gone; `journeybot sync --rehome` rebuilds it."""
 
 
 class Kind(StrEnum):

@@ -210,6 +210,30 @@ class PagePusher:
             created = self._append_body(created, rest, rendered.children, rendered.body_fp)
         return created, True
 
+    def adopt_all(self, kind: Kind, db: Db, report: SyncReport) -> None:
+        """Take over the pages a database already holds, one per record; trash extras.
+
+        After a rehome: the database may be one a person moved, or one an interrupted
+        rehome filled. Bodies are marked unconfirmed, so each is read once and rewritten
+        only if it differs.
+        """
+        ctx = self.ctx
+        by_id: dict[int, list[dict[str, Any]]] = {}
+        for page in ctx.client.query_data_source(db.data_source_id):
+            local_id = (page.get("properties", {}).get(kind.id_prop) or {}).get("number")
+            if isinstance(local_id, int | float):
+                by_id.setdefault(int(local_id), []).append(page)
+            # else: a row a person added by hand, not journeybot's to manage
+        for local_id, (keep, *extra) in by_id.items():
+            for duplicate in extra:
+                self._trash(duplicate["id"])
+                report.archived += 1
+            props = {name: normalize(value) for name, value in keep.get("properties", {}).items()}
+            self._save(
+                PageState(kind, local_id, keep["id"], keep.get("url"), LIVE, props, "", APPENDING)
+            )
+        log.info("took over %d %s pages already in Notion", len(by_id), kind)
+
     def _doubt(self, kind: Kind, local_id: int, page_id: str) -> None:
         """Remember to look for a late copy of this page on the syncs that follow."""
         at = self.ctx.clock().isoformat()

@@ -13,7 +13,16 @@ from typing import Any, TypeVar
 from storage.notion_state import CREATING
 
 from .client import NotionError
-from .context import Db, Kind, SyncContext, SyncReport, bare, is_schema_error, send_once
+from .context import (
+    Db,
+    HomeLost,
+    Kind,
+    SyncContext,
+    SyncReport,
+    bare,
+    is_schema_error,
+    send_once,
+)
 from .render import fingerprint
 from .schema import (
     PAINS_TITLE,
@@ -34,6 +43,12 @@ T = TypeVar("T")
 _ICONS = {"pains": "🩹", "roadmap": "🗺️"}
 _TITLES = {"pains": PAINS_TITLE, "roadmap": ROADMAP_TITLE}
 _VIEWS = (("view_board", board_view), ("view_table", table_view))
+PARENT = "parent"
+"""The object key holding the page the roadmap was built under."""
+ADOPT = "adopt:"
+"""Prefix of the object keys marking a rehome whose pages of a kind are still to be taken over."""
+_REHOMED = ("pains", "roadmap", "summary", *(key for key, _ in _VIEWS))
+REHOME_HINT = "run `journeybot sync --rehome` to build the roadmap under NOTION_PARENT_PAGE_ID"
 
 
 class Provisioner:
@@ -51,9 +66,19 @@ class Provisioner:
         assert pains is not None
         return roadmap_schema(journey, pains.data["data_source_id"])
 
-    def ensure(self, report: SyncReport, *, check_schema: bool) -> tuple[Db, Db]:
-        """Return the Pain points and Roadmap databases, created or repaired as needed."""
+    def ensure(
+        self, report: SyncReport, *, check_schema: bool, rehome: bool = False
+    ) -> tuple[Db, Db]:
+        """Return the Pain points and Roadmap databases, created or repaired as needed.
+
+        Raises HomeLost if NOTION_PARENT_PAGE_ID changed since the roadmap was built
+        (unless `rehome`, which builds it under the new page, taking over what is there).
+        """
         ctx = self.ctx
+        if rehome:
+            self._rehome()
+        else:
+            self._check_home()
         if ctx.object("bot") is None:
             ctx.save_object("bot", notion_id=ctx.client.me()["id"])
         pains = self._database("pains")
@@ -73,6 +98,65 @@ class Provisioner:
         if due:
             self._mark_checked()
         return pains, roadmap
+
+    def _check_home(self) -> None:
+        ctx = self.ctx
+        home = ctx.object(PARENT)
+        built = ctx.object("roadmap") is not None or ctx.object("pains") is not None
+        if home is not None and home.notion_id and built:
+            if bare(home.notion_id) != bare(ctx.parent_page_id):
+                raise HomeLost(
+                    f"NOTION_PARENT_PAGE_ID changed: the roadmap was built under page"
+                    f" {home.notion_id}, not {ctx.parent_page_id}; {REHOME_HINT}"
+                )
+        elif home is None or home.notion_id is None:
+            # The first sync, or state kept from before the parent page was recorded.
+            ctx.save_object(PARENT, notion_id=ctx.parent_page_id)
+
+    def _rehome(self) -> None:
+        """Forget every Notion id kept for the workspace, so the roadmap is built again.
+
+        Each object is left as a create whose outcome is unknown: what a person moved
+        under the new page (or an interrupted rehome made) is found there and taken over,
+        pages matched by their Idea ID or Pain ID, instead of being made twice.
+        """
+        ctx = self.ctx
+        for key in ctx.state.objects(ctx.team_id):
+            if key not in ("lease", "bot") and not key.startswith("user:"):
+                ctx.state.forget_object(ctx.team_id, key)
+        ctx.state.forget_pages(ctx.team_id)
+        ctx.state.forget_blocks(ctx.team_id)
+        for key in _REHOMED:
+            ctx.save_object(key, notion_id=None, state=CREATING)
+        for kind in Kind:
+            ctx.save_object(f"{ADOPT}{kind}", notion_id=None)
+        ctx.save_object(PARENT, notion_id=ctx.parent_page_id)
+        log.warning("rebuilding the Notion roadmap under page %s", ctx.parent_page_id)
+
+    def adopting(self, kind: Kind) -> bool:
+        """Whether a rehome still has to take over the pages of `kind` in its database."""
+        return self.ctx.object(f"{ADOPT}{kind}") is not None
+
+    def adopted(self, kind: Kind) -> None:
+        self.ctx.state.forget_object(self.ctx.team_id, f"{ADOPT}{kind}")
+
+    def lost(self) -> list[str]:
+        """Return the titles of journeybot's databases that Notion no longer has (or trashed)."""
+        gone: list[str] = []
+        for key, title in _TITLES.items():
+            obj = self.ctx.object(key)
+            if obj is None or not obj.notion_id:
+                continue
+            try:
+                database = self.ctx.client.retrieve_database(obj.notion_id)
+            except NotionError as e:
+                if e.status != 404:
+                    raise
+                gone.append(title)
+                continue
+            if database.get("in_trash") or database.get("archived"):
+                gone.append(title)
+        return gone
 
     def _mark_checked(self) -> None:
         self.ctx.save_object(
@@ -167,7 +251,11 @@ class Provisioner:
         return {"id": found} if found else None
 
     def _verify(self, db: Db, report: SyncReport) -> Db:
-        """Check a database against its schema; recreate it if trashed, repair drifted props."""
+        """Check a database against its schema and repair drifted properties.
+
+        Raises HomeLost if the database is gone: rebuilding it is the person's call
+        (restore it from the trash, or rehome), never a silent second copy.
+        """
         ctx, title = self.ctx, _TITLES[db.key]
         try:
             database = ctx.client.retrieve_database(db.database_id)
@@ -177,14 +265,7 @@ class Provisioner:
                 raise
             gone = True
         if gone:
-            log.warning("the %s database was deleted in Notion; creating it again", title)
-            ctx.state.forget_object(ctx.team_id, db.key)
-            ctx.state.forget_pages(ctx.team_id, Kind.of_database(db.key))
-            if db.key == "roadmap":
-                for key, _ in _VIEWS:
-                    ctx.state.forget_object(ctx.team_id, key)
-            report.repaired.append(f"{title} database")
-            return self._database(db.key)
+            raise HomeLost(gone_message([title]))
         source = ctx.client.retrieve_data_source(db.data_source_id)
         return self._repair(db, source["properties"], report)
 
@@ -332,3 +413,14 @@ def _same_target(have: Mapping[str, Any], spec: Mapping[str, Any]) -> bool:
         return True
     want = bare(spec["relation"]["data_source_id"])
     return bare((have.get("relation") or {}).get("data_source_id") or "") == want
+
+
+def gone_message(titles: list[str]) -> str:
+    """Return the one line saying journeybot's databases are gone from Notion."""
+    names = " and ".join(titles)
+    return (
+        f"the {names} database{'s' * (len(titles) > 1)} journeybot built in Notion"
+        f" {'are' if len(titles) > 1 else 'is'} gone (deleted, or no longer shared with the"
+        f" integration): restore {'them' if len(titles) > 1 else 'it'} from Notion's trash,"
+        f" or {REHOME_HINT}"
+    )

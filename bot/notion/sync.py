@@ -31,10 +31,10 @@ from storage.notion_state import NotionState
 
 from ..services import Services
 from . import render
-from .client import NotionClient
-from .context import Kind, SyncContext, SyncReport
+from .client import NotionClient, NotionError
+from .context import HomeLost, Kind, SyncContext, SyncReport
 from .pages import PagePusher
-from .provision import Provisioner
+from .provision import Provisioner, gone_message
 from .readback import ReadBack
 from .summary import SUMMARY_URL_META, SummaryPage
 
@@ -43,6 +43,7 @@ __all__ = [
     "PAIN",
     "ROADMAP_URL_META",
     "SUMMARY_URL_META",
+    "HomeLost",
     "Kind",
     "Progress",
     "RoadmapSync",
@@ -104,10 +105,19 @@ class RoadmapSync:
         self.summary = SummaryPage(self.ctx, self.provisioner, top=top)
         self._lease: tuple[str, float] = ("", 0.0)
 
-    def run(self, *, progress: Progress | None = None, check_schema: bool = False) -> SyncReport:
+    def run(
+        self,
+        *,
+        progress: Progress | None = None,
+        check_schema: bool = False,
+        rehome: bool = False,
+    ) -> SyncReport:
         """Run one sync and return what it did.
 
-        Raises NotionError if Notion fails it, SyncBusy if the workspace is being synced.
+        `rehome` builds the roadmap under the parent page again, forgetting what was kept
+        of an earlier one (see `Provisioner.ensure`). Raises NotionError if Notion fails
+        it (HomeLost if the roadmap's place in Notion changed or is gone), SyncBusy if
+        the workspace is being synced.
         """
         holder = uuid.uuid4().hex
         if not self._take_lease(holder):
@@ -120,7 +130,7 @@ class RoadmapSync:
         self.ctx.repaired = set()
         error: str | None = None
         try:
-            self._run(report, progress, check_schema)
+            self._run(report, progress, check_schema=check_schema, rehome=rehome)
         except BaseException as e:
             error = f"{type(e).__name__}: {e}"[:500]
             raise
@@ -162,8 +172,30 @@ class RoadmapSync:
             self._take_lease(holder)
             self._lease = (holder, time.monotonic())
 
-    def _run(self, report: SyncReport, progress: Progress | None, check_schema: bool) -> None:
-        pains_db, roadmap_db = self.provisioner.ensure(report, check_schema=check_schema)
+    def _run(
+        self, report: SyncReport, progress: Progress | None, *, check_schema: bool, rehome: bool
+    ) -> None:
+        try:
+            self._steps(report, progress, check_schema=check_schema, rehome=rehome)
+        except NotionError as e:
+            archived = e.status == 400 and "archived" in str(e).lower()
+            if (e.status != 404 and not archived) or isinstance(e, HomeLost):
+                raise
+            gone = self.provisioner.lost()  # a 404 that escaped: is the roadmap itself gone?
+            if gone:
+                raise HomeLost(gone_message(gone), status=404) from e
+            raise
+
+    def _steps(
+        self, report: SyncReport, progress: Progress | None, *, check_schema: bool, rehome: bool
+    ) -> None:
+        pains_db, roadmap_db = self.provisioner.ensure(
+            report, check_schema=check_schema, rehome=rehome
+        )
+        for kind, db in ((Kind.PAIN, pains_db), (Kind.IDEA, roadmap_db)):
+            if self.provisioner.adopting(kind):  # after a rehome
+                self.pages.adopt_all(kind, db, report)
+                self.provisioner.adopted(kind)
         read_from = self.clock()
         self.read_back.run(roadmap_db, report)
 

@@ -217,6 +217,9 @@ _FAILURES: dict[int, tuple[str, str]] = {
 }
 _UNDEFINED = object()
 _ARCHIVED_PAGE = "Can't edit page that is archived. You must unarchive the page before editing."
+_ARCHIVED_ANCESTOR = (
+    "Can't edit block that is archived. You must unarchive the block before editing."
+)
 _ARCHIVED_BLOCK = "Can't edit block that is archived. You must unarchive the block before editing."
 
 
@@ -1222,6 +1225,11 @@ class NotionEmulator:
         )
         return bool(target and target.in_trash)
 
+    def _database_trashed(self, database_id: str) -> bool:
+        """Return whether a database is in the trash (its rows cannot be edited then)."""
+        database = self._databases.get(database_id)
+        return bool(database and database.in_trash)
+
     def _shared(self, parent: Json) -> bool:
         """Return whether an object with this parent is shared with the integration."""
         for _ in range(10_000):
@@ -1952,6 +1960,8 @@ class NotionEmulator:
                 "body.parent", "should have a page_id, data_source_id or database_id", parent_raw
             )
         if source is not None:
+            if self._database_trashed(source.database_id):
+                raise _invalid(_ARCHIVED_ANCESTOR)
             schema = copy.deepcopy(source.schema)
             parent = {
                 "type": "data_source_id",
@@ -2011,6 +2021,10 @@ class NotionEmulator:
             raise _schema_error("body.in_trash", "should be a boolean", trash)
         if page.in_trash and trash is not False:
             raise _invalid(_ARCHIVED_PAGE)
+        if page.parent.get("type") == "data_source_id" and self._database_trashed(
+            page.parent["database_id"]
+        ):
+            raise _invalid(_ARCHIVED_ANCESTOR)  # a row of a database in the trash
         # Validate the whole request before changing anything: Notion's updates are atomic.
         store_values = (
             self._prepare_write(page, body["properties"], "body.properties")

@@ -108,3 +108,37 @@ def test_a_sync_after_a_killed_sync_does_not_wait_for_its_lease(
     assert result.exit_code == 0, result.output
     assert time.monotonic() - began < 30  # not the three minutes of a lease left to expire
     assert "Synced to Notion: 2 created" in result.output
+
+
+def test_a_changed_parent_page_stops_sync_with_one_line_and_rehome_builds_it_there(
+    db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
+) -> None:
+    monkeypatch.setenv("NOTION_TOKEN", notion.token)
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", notion.root_page_id)
+    monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+    assert CliRunner().invoke(app, ["sync"]).exit_code == 0
+    new_home = notion.add_page("New roadmap home")
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", new_home)
+
+    refused = CliRunner().invoke(app, ["sync"])
+    assert refused.exit_code != 0
+    (line,) = [text for text in refused.output.splitlines() if text.strip()]
+    assert "NOTION_PARENT_PAGE_ID changed" in line and "journeybot sync --rehome" in line
+
+    rehomed = CliRunner().invoke(app, ["sync", "--rehome"])
+    assert rehomed.exit_code == 0, rehomed.output
+    assert "Synced to Notion: 2 created" in rehomed.output
+    kinds = [b["type"] for b in notion.blocks(new_home)]
+    assert kinds == ["child_database", "child_database", "child_page"]
+
+
+def test_an_unreachable_notion_is_one_line_naming_the_url(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTION_TOKEN", "secret")
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", "0" * 32)
+    monkeypatch.setenv("NOTION_API_URL", "http://127.0.0.1:9")
+    result = CliRunner().invoke(app, ["sync"])
+    assert result.exit_code != 0
+    (line,) = [text for text in result.output.splitlines() if text.strip()]
+    assert "cannot reach Notion at http://127.0.0.1:9" in line
