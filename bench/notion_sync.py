@@ -11,8 +11,9 @@ For 1,000 ideas (and their pain points) it measures, in one run:
 and the request rate achieved against the limit, with the 429s the emulator served.
 
 Targets: no-change sync <= 2 requests (the read-back query and the list of views),
-10 changes <= 13 requests, sustained rate >= 2.7/s, zero unhandled 429s. At 3 requests a second the first sync of 1,000 ideas takes minutes,
-and the naive rewrite twice that; progress is printed as it goes.
+10 changes <= 13 requests, sustained rate >= 2.7/s, zero unhandled 429s. At 3 requests
+a second the first sync of 1,000 ideas takes minutes, and the naive rewrite twice that;
+progress is printed as it goes.
 
     .venv/bin/python bench/notion_sync.py              # the full run, about 20 minutes
     .venv/bin/python bench/notion_sync.py --ideas 100  # a quick look
