@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.notion import render
 from bot.notion.client import NotionClient
 from bot.notion.sync import IDEA, PAIN, RoadmapSync, SyncReport
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Services
 from prioritize.config import JourneyConfig
 from storage.store import Store

@@ -9,7 +9,7 @@ import httpx
 
 from bot.notion.client import NotionClient
 from bot.notion.sync import IDEA, PAIN, RoadmapSync
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Services
 from prioritize.models import Idea, PainPoint
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Services
 from storage.notion_state import NotionState
 from storage.store import Store

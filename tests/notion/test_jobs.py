@@ -15,7 +15,7 @@ from bot.chart import chart_points, impact_effort_png
 from bot.config import AppConfig, Settings
 from bot.digest import build_digest
 from bot.jobs import Jobs
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack_api import SlackEmulator
 from bot.services import Services
 from prioritize.config import JourneyConfig

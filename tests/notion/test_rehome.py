@@ -9,7 +9,7 @@ from notion_helpers import TEAM, make_client, rows_by_id, seed
 from bot.notion.client import NotionClient
 from bot.notion.schema import PAINS_TITLE, ROADMAP_TITLE, SUMMARY_TITLE
 from bot.notion.sync import PAIN, HomeLost, RoadmapSync
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Services
 
 

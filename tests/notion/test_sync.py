@@ -27,7 +27,7 @@ from notion_helpers import (
 from bot.notion.client import NotionClient, NotionError
 from bot.notion.schema import BOARD_VIEW, PAINS_TITLE, ROADMAP_TITLE, SUMMARY_TITLE, TABLE_VIEW
 from bot.notion.sync import PAIN, RoadmapSync, SyncBusy
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Change, Services, StatusChange
 from prioritize.models import Bucket, IdeaStatus
 
