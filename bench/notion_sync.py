@@ -205,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             1 for r in notion.requests if r.method == "PATCH" and r.path.startswith("/v1/blocks/")
         )
         queries = sum(1 for r in notion.requests if r.path.endswith("/query"))
-        print(f"  = {pages} page updates + {blocks} summary blocks + {queries} read-back query")
+        views = sum(1 for r in notion.requests if r.method == "GET" and r.path == "/v1/views")
+        print(
+            f"  = {pages} page updates + {blocks} summary blocks + {queries} read-back query"
+            f" + {views} list of views"
+        )
 
         if args.quick_naive:
             notion.configure_rate_limit(None)

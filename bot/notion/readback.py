@@ -22,7 +22,7 @@ from .client import NotionError
 from .context import Db, Kind, SyncContext, SyncReport, bare
 from .provision import Provisioner
 from .render import normalize
-from .schema import EDITABLE, IdeaProp
+from .schema import EDITABLE, ROADMAP_PROPS, IdeaProp
 
 __all__ = ["OWNED", "ReadBack"]
 
@@ -30,25 +30,7 @@ log = logging.getLogger(__name__)
 
 # Roadmap properties that only journeybot writes; a leader's edit to them is overwritten.
 # The relation is left out: Notion returns at most 25 related pages inside a page object.
-OWNED = frozenset(
-    {
-        IdeaProp.NAME,
-        IdeaProp.IDEA_ID,
-        IdeaProp.SCORE,
-        IdeaProp.QUADRANT,
-        IdeaProp.IMPACT,
-        IdeaProp.COMPLEXITY,
-        IdeaProp.WEEKS,
-        IdeaProp.SUPPORTERS,
-        IdeaProp.ESTIMATES,
-        IdeaProp.TEAMS,
-        IdeaProp.STAGES,
-        IdeaProp.NEEDS_ESTIMATES,
-        IdeaProp.DISAGREE,
-        IdeaProp.SLACK,
-        IdeaProp.BREAKDOWN,
-    }
-)
+OWNED = frozenset(ROADMAP_PROPS - EDITABLE - {IdeaProp.PAIN_POINTS, IdeaProp.EDITED_BY})
 _MISSING = object()
 _SOMEONE = "someone in Notion"
 READBACK = "readback"

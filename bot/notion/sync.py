@@ -7,7 +7,7 @@ One `RoadmapSync.run()`, under the workspace's lease:
 2. `readback`: what leaders changed in Notion since the last sync is applied through
    `Services` (Status, Bucket) or noted and overwritten (everything journeybot owns);
 3. `pages`: pain points, then ideas, are pushed page by page, each costing nothing when
-   unchanged (ranks are not written, so ideas that merely move cost nothing);
+   unchanged (an idea that only moved in the ranking costs one update of its Rank);
 4. `summary`: only the summary page blocks whose text changed are updated;
 5. `provision` again: the board and table views exist (one request: the list of views).
 

@@ -37,6 +37,13 @@ def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return path
 
 
+def point_at(monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator) -> None:
+    """Set the Notion settings to the emulator, its root page as the roadmap's home."""
+    monkeypatch.setenv("NOTION_TOKEN", notion.token)
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", notion.root_page_id)
+    monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+
+
 def test_without_a_notion_token_sync_says_so_in_one_line(db: Path) -> None:
     result = CliRunner().invoke(app, ["sync"])
     assert result.exit_code == 2
@@ -57,9 +64,7 @@ def test_without_a_parent_page_sync_says_so_in_one_line(
 def test_sync_pushes_the_roadmap_and_prints_what_it_did(
     db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
 ) -> None:
-    monkeypatch.setenv("NOTION_TOKEN", notion.token)
-    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", notion.root_page_id)
-    monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+    point_at(monkeypatch, notion)
     result = CliRunner().invoke(app, ["sync"])
     assert result.exit_code == 0, result.output
     assert "Synced to Notion: 2 created, 0 updated, 0 archived, 0 read back;" in result.output
@@ -73,9 +78,7 @@ def test_sync_pushes_the_roadmap_and_prints_what_it_did(
 def test_a_sync_after_a_killed_sync_does_not_wait_for_its_lease(
     db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
 ) -> None:
-    monkeypatch.setenv("NOTION_TOKEN", notion.token)
-    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", notion.root_page_id)
-    monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+    point_at(monkeypatch, notion)
     reached, release = threading.Event(), threading.Event()
 
     def hold_the_first_page_create(method: str, path: str) -> None:
@@ -113,9 +116,7 @@ def test_a_sync_after_a_killed_sync_does_not_wait_for_its_lease(
 def test_a_changed_parent_page_stops_sync_with_one_line_and_rehome_builds_it_there(
     db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
 ) -> None:
-    monkeypatch.setenv("NOTION_TOKEN", notion.token)
-    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", notion.root_page_id)
-    monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+    point_at(monkeypatch, notion)
     assert CliRunner().invoke(app, ["sync"]).exit_code == 0
     new_home = notion.add_page("New roadmap home")
     monkeypatch.setenv("NOTION_PARENT_PAGE_ID", new_home)

@@ -26,7 +26,7 @@ from notion_helpers import (
 
 from bot.notion.client import NotionClient, NotionError
 from bot.notion.schema import BOARD_VIEW, PAINS_TITLE, ROADMAP_TITLE, SUMMARY_TITLE, TABLE_VIEW
-from bot.notion.sync import PAIN, RoadmapSync, SyncBusy
+from bot.notion.sync import IDEA, PAIN, RoadmapSync, SyncBusy
 from bot.sandbox.notion import NotionEmulator
 from bot.services import Change, Services, StatusChange
 from prioritize.models import Bucket, IdeaStatus
@@ -63,10 +63,12 @@ def test_first_sync_builds_the_databases_views_summary_and_a_page_per_idea(
     board = views[BOARD_VIEW]
     assert board["type"] == "board"
     assert board["configuration"]["group_by"]["property_name"] == "Bucket"
-    assert board["sorts"] == [{"property": "Score", "direction": "descending"}]
+    assert board["sorts"] == [{"property": "Rank", "direction": "ascending"}]
     table = views[TABLE_VIEW]
+    assert table["sorts"] == [{"property": "Rank", "direction": "ascending"}]
     shown = [p["property_name"] for p in table["configuration"]["properties"]]
-    assert shown[:3] == ["Name", "Score", "Bucket"] and "Score breakdown" in shown
+    assert shown[:4] == ["Name", "Rank", "Bucket", "Needs estimates"]
+    assert "Score breakdown" in shown
 
     rows = rows_by_id(notion, sync)
     assert sorted(rows) == [i.id for i in ws.ideas] and all(len(r) == 1 for r in rows.values())
@@ -76,6 +78,8 @@ def test_first_sync_builds_the_databases_views_summary_and_a_page_per_idea(
         props = page["properties"]
         assert plain(props["Name"]) == e.idea.title
         assert props["Score"]["number"] == e.score.value
+        assert props["Rank"]["number"] == e.item.rank
+        assert props["Needs estimates"]["checkbox"] == e.score.needs_estimates
         assert (props["Bucket"]["select"] or {}).get("name") == (
             e.item.bucket and e.item.bucket.value
         )
@@ -126,19 +130,53 @@ def test_one_vote_changes_exactly_one_page(
     assert page["properties"]["Supporters"]["number"] == 1
 
 
-def test_a_new_idea_costs_one_create(
+def test_a_new_idea_costs_one_create_and_a_rank_update_per_idea_it_moved_down(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
     seed(services)
     sync.run()
+    before = {e.idea.id: e.item.rank for e in services.roadmap(TEAM)}
     notion.reset_counts()
     services.propose_idea(TEAM, "U1", "Brand new idea")
     report = sync.run()
+    after = {e.idea.id: e.item.rank for e in services.roadmap(TEAM)}
+    moved = {i for i, rank in before.items() if after[i] != rank}
     creates = [r for r in notion.requests if r.method == "POST" and r.path == "/v1/pages"]
-    assert report.created == 1 and len(creates) == 1 and report.updated == 0
+    assert report.created == 1 and len(creates) == 1 and report.updated == len(moved)
+    assert sorted(page_writes(notion)) == sorted(page_of(sync, i or 0) for i in moved)
+    for r in notion.requests:
+        if r.method == "PATCH" and "/pages/" in r.path:
+            assert set((r.body or {}).get("properties", {})) == {"Rank"}
 
 
-# ---------------------------------------------------------------- two-way
+def test_the_roadmap_order_is_the_rank_order_in_notion(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync
+) -> None:
+    seed(services, ideas=8)
+    services.propose_idea(TEAM, "U1", "Unestimated but loved")  # needs estimates: ranked late
+    sync.run()
+    by_rank = sorted(
+        (page["properties"]["Rank"]["number"], idea_id)
+        for idea_id, (page,) in rows_by_id(notion, sync).items()
+    )
+    assert [i for _, i in by_rank] == [e.idea.id for e in services.roadmap(TEAM)]
+
+
+def test_a_roadmap_built_before_ranks_gets_its_rank_column_on_the_next_sync(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync
+) -> None:
+    ws = seed(services)
+    sync.run()
+    # As an older journeybot left it: no Rank property, nothing known of rank values.
+    Client(auth=notion.token, base_url=notion.base_url).data_sources.update(
+        data_source(sync), properties={"Rank": None}
+    )
+    sync.state.forget_property(TEAM, IDEA, "Rank")
+    report = sync.run()
+    assert report.repaired == ["Rank"] and report.updated == len(ws.ideas)
+    ranks = {e.idea.id: e.item.rank for e in services.roadmap(TEAM)}
+    for idea_id, (page,) in rows_by_id(notion, sync).items():
+        assert page["properties"]["Rank"]["number"] == ranks[idea_id]
 
 
 def test_a_leader_status_edit_in_notion_flows_back_and_slack_hears_of_it(
@@ -438,15 +476,19 @@ def test_two_syncs_of_one_workspace_never_run_at_once(
     assert later.run().created == 3
 
 
+def a_pid_that_is_gone() -> int:
+    """Return the id of a process of this host that has exited (and been reaped)."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    return gone.pid
+
+
 def test_a_lease_left_by_a_process_that_is_gone_is_taken_over_at_once(
     services: Services, sync: RoadmapSync
 ) -> None:
     seed(services, ideas=1, pains=0)
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    here = socket.gethostname()
+    owner = {"host": socket.gethostname(), "pid": a_pid_that_is_gone()}
     now = datetime.now(UTC)
-    owner = {"host": here, "pid": gone.pid}
     assert sync.state.acquire_lease(TEAM, "killed-sync", now=now, ttl=180, owner=owner)
     assert sync.run().created == 1
 
@@ -455,13 +497,11 @@ def test_a_lease_of_a_live_process_or_of_another_host_is_respected(
     services: Services, sync: RoadmapSync
 ) -> None:
     seed(services, ideas=1, pains=0)
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         for owner in (
             {"host": socket.gethostname(), "pid": alive.pid},
-            {"host": "another-host", "pid": gone.pid},
+            {"host": "another-host", "pid": a_pid_that_is_gone()},
         ):
             now = datetime.now(UTC)
             sync.state.release_lease(TEAM, "other")
