@@ -399,7 +399,12 @@ class Provisioner:
             candidates = [v for v in ctx.client.list_views(roadmap.database_id) if v not in known]
             ctx.save_object(key, notion_id=None, state=CREATING, data={"candidates": candidates})
         while candidates:
-            view = ctx.client.retrieve_view(candidates[0])
+            try:
+                view = ctx.client.retrieve_view(candidates[0])
+            except NotionError as e:
+                if e.status != 404:
+                    raise
+                view = {}  # deleted since it was listed: not the one
             if view.get("name") == name:
                 return view
             candidates = candidates[1:]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from notion_client import Client
-from notion_helpers import TEAM, make_client, rows_by_id, seed
+from notion_helpers import TEAM, a_person, make_client, rows_by_id, seed
 
 from bot.notion.client import NotionClient
 from bot.notion.schema import PAINS_TITLE, ROADMAP_TITLE, SUMMARY_TITLE
@@ -76,7 +75,7 @@ def test_a_rehome_takes_over_databases_a_person_moved_to_the_new_page(
     sync.run()
     pages_before = {i: p[0]["id"] for i, p in rows_by_id(notion, sync).items()}
     new_home = notion.add_page("New roadmap home")
-    person = Client(auth=notion.token, base_url=notion.base_url)
+    person = a_person(notion)
     for key in ("pains", "roadmap"):
         person.databases.update(
             database_id(sync, key), parent={"type": "page_id", "page_id": new_home}
@@ -106,9 +105,7 @@ def test_a_deleted_roadmap_database_is_said_in_one_line_and_a_rehome_rebuilds_it
 ) -> None:
     ws = seed(services)
     sync.run()
-    Client(auth=notion.token, base_url=notion.base_url).databases.update(
-        database_id(sync, "roadmap"), in_trash=True
-    )
+    a_person(notion).databases.update(database_id(sync, "roadmap"), in_trash=True)
     services.support(TEAM, ws.ideas[0].id or 0, "U_LATER")  # a write is due
     with pytest.raises(HomeLost) as caught:
         sync.run()

@@ -11,17 +11,20 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from notion_client import Client
 from notion_helpers import (
     CLIENT_RATE,
     TEAM,
+    a_person,
     data_source,
+    delete_property,
     make_client,
     make_sync,
     page_of,
     plain,
     rows_by_id,
     seed,
+    view_id,
+    views_named,
 )
 
 from bot.notion.client import NotionClient, NotionError
@@ -168,9 +171,7 @@ def test_a_roadmap_built_before_ranks_gets_its_rank_column_on_the_next_sync(
     ws = seed(services)
     sync.run()
     # As an older journeybot left it: no Rank property, nothing known of rank values.
-    Client(auth=notion.token, base_url=notion.base_url).data_sources.update(
-        data_source(sync), properties={"Rank": None}
-    )
+    delete_property(notion, sync, "Rank")
     sync.state.forget_property(TEAM, IDEA, "Rank")
     report = sync.run()
     assert report.repaired == ["Rank"] and report.updated == len(ws.ideas)
@@ -328,7 +329,7 @@ def test_a_schema_a_person_changed_is_repaired_without_losing_pages(
 ) -> None:
     ws = seed(services)
     sync.run()
-    person = Client(auth=notion.token, base_url=notion.base_url)
+    person = a_person(notion)
     person.data_sources.update(
         data_source(sync),
         properties={"Score": None, "Bucket": {"name": "Horizon"}, "Impact": {"rich_text": {}}},
@@ -358,9 +359,7 @@ def test_a_deleted_property_is_repaired_when_a_write_needs_it(
 ) -> None:
     ws = seed(services)
     sync.run()
-    Client(auth=notion.token, base_url=notion.base_url).data_sources.update(
-        data_source(sync), properties={"Supporters": None}
-    )
+    delete_property(notion, sync, "Supporters")
     services.support(TEAM, ws.ideas[0].id or 0, "U_NEW")
     report = sync.run()
     assert report.repaired == ["Supporters"]
@@ -374,9 +373,7 @@ def test_a_deleted_bucket_comes_back_and_the_board_groups_by_it_again(
 ) -> None:
     seed(services)
     sync.run()
-    Client(auth=notion.token, base_url=notion.base_url).data_sources.update(
-        data_source(sync), properties={"Bucket": None}
-    )
+    delete_property(notion, sync, "Bucket")
     sync.run(check_schema=True)
     bucket = notion.data_source(data_source(sync))["properties"]["Bucket"]
     roadmap = sync.state.object(TEAM, "roadmap")
@@ -396,7 +393,7 @@ def test_a_summary_block_a_person_deleted_does_not_stop_every_later_sync(
     summary = sync.state.object(TEAM, "summary")
     assert summary is not None and summary.notion_id
     first_line = sync.state.blocks(TEAM)["Now:1"][0]
-    Client(auth=notion.token, base_url=notion.base_url).blocks.delete(first_line)
+    a_person(notion).blocks.delete(first_line)
     for voter in range(5):  # the last idea climbs to the top: the first line changes
         services.record_estimate(TEAM, ws.ideas[-1].id or 0, f"W{voter}", impact=5, complexity=1)
     sync.run()
@@ -411,14 +408,10 @@ def test_a_deleted_view_is_created_again(
 ) -> None:
     seed(services)
     sync.run()
-    board = sync.state.object(TEAM, "view_board")
-    assert board is not None and board.notion_id
-    Client(auth=notion.token, base_url=notion.base_url).views.delete(board.notion_id)
+    a_person(notion).views.delete(view_id(sync, "view_board"))
     report = sync.run()  # the next sync, not only a schema check
     assert report.repaired == [f"{BOARD_VIEW} view"]
-    roadmap = sync.state.object(TEAM, "roadmap")
-    names = [v["name"] for v in notion.views(roadmap.notion_id or "")] if roadmap else []
-    assert names.count(BOARD_VIEW) == 1
+    assert len(views_named(notion, sync, BOARD_VIEW)) == 1
 
 
 def test_a_deleted_board_and_a_deleted_property_never_stop_the_next_syncs(
@@ -426,20 +419,14 @@ def test_a_deleted_board_and_a_deleted_property_never_stop_the_next_syncs(
 ) -> None:
     seed(services)
     sync.run()
-    board = sync.state.object(TEAM, "view_board")
-    assert board is not None and board.notion_id
-    leader = Client(auth=notion.token, base_url=notion.base_url)
-    leader.views.delete(board.notion_id)
-    leader.data_sources.update(data_source(sync), properties={"Bucket": None})
+    a_person(notion).views.delete(view_id(sync, "view_board"))
+    delete_property(notion, sync, "Bucket")
     first = sync.run()
     assert "Bucket" in first.repaired and f"{BOARD_VIEW} view" in first.repaired
     sync.run()
     bucket = notion.data_source(data_source(sync))["properties"]["Bucket"]
-    roadmap = sync.state.object(TEAM, "roadmap")
-    views = [v for v in notion.views(roadmap.notion_id or "")] if roadmap else []
-    boards = [v for v in views if v["name"] == BOARD_VIEW]
-    assert len(boards) == 1
-    assert boards[0]["configuration"]["group_by"]["property_id"] == bucket["id"]
+    (board,) = views_named(notion, sync, BOARD_VIEW)
+    assert board["configuration"]["group_by"]["property_id"] == bucket["id"]
 
 
 def test_a_view_is_created_again_after_the_property_it_sorts_by_was_deleted(
@@ -447,16 +434,11 @@ def test_a_view_is_created_again_after_the_property_it_sorts_by_was_deleted(
 ) -> None:
     seed(services)
     sync.run()
-    table = sync.state.object(TEAM, "view_table")
-    assert table is not None and table.notion_id
-    leader = Client(auth=notion.token, base_url=notion.base_url)
-    leader.data_sources.update(data_source(sync), properties={"Score": None})
+    delete_property(notion, sync, "Score")
     sync.run()  # nothing to write: Score stays missing
-    leader.views.delete(table.notion_id)
+    a_person(notion).views.delete(view_id(sync, "view_table"))
     assert sync.run().repaired == [f"{TABLE_VIEW} view", "Score"]
-    roadmap = sync.state.object(TEAM, "roadmap")
-    names = [v["name"] for v in notion.views(roadmap.notion_id or "")] if roadmap else []
-    assert names.count(TABLE_VIEW) == 1
+    assert len(views_named(notion, sync, TABLE_VIEW)) == 1
 
 
 # ---------------------------------------------------------------- failures

@@ -115,10 +115,7 @@ class BlocksMixin(_Store):
                 parent=parent,
                 type=tree["type"],
                 payload=tree["payload"],
-                created_time=now,
-                last_edited_time=now,
-                created_by=self.bot_user_id,
-                last_edited_by=self.bot_user_id,
+                **self._stamp(now, self.bot_user_id),
             )
             self._blocks[block.id] = block
             self._insert_blocks(block, tree["children"])

@@ -246,10 +246,7 @@ class DatabasesMixin(_Store):
             title=title,
             description=[],
             schema=schema,
-            created_time=now,
-            last_edited_time=now,
-            created_by=self.bot_user_id,
-            last_edited_by=self.bot_user_id,
+            **self._stamp(now, self.bot_user_id),
             icon=icon,
         )
         self._data_sources[source.id] = source
@@ -264,10 +261,7 @@ class DatabasesMixin(_Store):
             sorts=None,
             quick_filters=None,
             configuration={"type": "table"},
-            created_time=now,
-            last_edited_time=now,
-            created_by=self.bot_user_id,
-            last_edited_by=self.bot_user_id,
+            **self._stamp(now, self.bot_user_id),
         )
         self._views[view.id] = view
         return source

@@ -207,10 +207,7 @@ class PagesMixin(_Store):
             id=str(uuid.uuid4()),
             parent=parent,
             values=values,
-            created_time=now,
-            last_edited_time=now,
-            created_by=self.bot_user_id,
-            last_edited_by=self.bot_user_id,
+            **self._stamp(now, self.bot_user_id),
             icon=icon,
             cover=cover,
         )

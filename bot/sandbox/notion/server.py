@@ -303,10 +303,7 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
                 id=str(uuid.uuid4()),
                 parent={"type": "workspace", "workspace": True},
                 values={"title": _rich_text([{"text": {"content": title}}], "title")},
-                created_time=now,
-                last_edited_time=now,
-                created_by=self.person_user_id,
-                last_edited_by=self.person_user_id,
+                **self._stamp(now, self.person_user_id),
                 shared=shared,
             )
             self._pages[page.id] = page

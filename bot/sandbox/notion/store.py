@@ -58,6 +58,16 @@ class _Store:
         self._last_time = moment
         return moment
 
+    @staticmethod
+    def _stamp(now: datetime, user_id: str) -> dict[str, Any]:
+        """Return the created and last-edited fields of an object `user_id` makes `now`."""
+        return {
+            "created_time": now,
+            "last_edited_time": now,
+            "created_by": user_id,
+            "last_edited_by": user_id,
+        }
+
     def _paginate(
         self,
         scope: str,

@@ -58,10 +58,7 @@ class ViewsMixin(_Store):
             sorts=None,
             quick_filters=None,
             configuration={"type": kind},
-            created_time=now,
-            last_edited_time=now,
-            created_by=self.bot_user_id,
-            last_edited_by=self.bot_user_id,
+            **self._stamp(now, self.bot_user_id),
         )
         self._apply_view_settings(view, source, body)
         self._views[view.id] = view
