@@ -29,7 +29,7 @@ from .chart import chart_points, impact_effort_png
 from .config import AppConfig, Settings
 from .digest import Digest, build_digest
 from .notion.client import NotionClient
-from .notion.sync import ROADMAP_URL_META, RoadmapSync, SyncReport
+from .notion.sync import ROADMAP_URL_META, HomeLost, RoadmapSync, SyncReport
 from .services import Change, Services, StatusChange
 
 __all__ = ["Jobs"]
@@ -171,6 +171,8 @@ class Jobs:
                     )
                     try:
                         reports[team_id] = sync.run()
+                    except HomeLost as e:  # waiting will not heal it: a person must act
+                        log.error("Notion sync of %s stopped: %s", team_id, e)
                     except Exception as e:
                         log.warning(
                             "Notion sync of %s failed (%s); Slack keeps working and the next"

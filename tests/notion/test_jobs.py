@@ -142,6 +142,22 @@ def test_a_failing_notion_is_logged_not_raised(
     assert jobs.sync_now()[TEAM].created == 2
 
 
+def test_a_roadmap_whose_parent_page_changed_is_logged_as_needing_a_rehome(
+    notion: NotionEmulator, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed(services, ideas=1, pains=1)
+    make_sync(services, make_client(notion), notion).run()
+    jobs = jobs_for(services, notion)
+    jobs.settings = jobs.settings.model_copy(
+        update={"notion_parent_page_id": notion.add_page("New roadmap home")}
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.jobs"):
+        assert jobs.sync_now() == {}
+    (line,) = [r for r in caplog.records if r.name == "bot.jobs"]
+    assert line.levelno == logging.ERROR and "journeybot sync --rehome" in line.message
+    assert "catches up" not in line.message
+
+
 # ---------------------------------------------------------------- the digest
 
 
