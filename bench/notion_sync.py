@@ -10,9 +10,10 @@ For 1,000 ideas (and their pain points) it measures, in one run:
 
 and the request rate achieved against the limit, with the 429s the emulator served.
 
-Targets: no-change sync <= 1 request, 10 changes <= 13 requests, sustained rate >= 2.7/s,
-zero unhandled 429s. At 3 requests a second the first sync of 1,000 ideas takes minutes,
-and the naive rewrite twice that; progress is printed as it goes.
+Targets: no-change sync <= 2 requests (the read-back query and the list of views),
+10 changes <= 13 requests, sustained rate >= 2.7/s, zero unhandled 429s. At 3 requests
+a second the first sync of 1,000 ideas takes minutes, and the naive rewrite twice that;
+progress is printed as it goes.
 
     .venv/bin/python bench/notion_sync.py              # the full run, about 20 minutes
     .venv/bin/python bench/notion_sync.py --ideas 100  # a quick look
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.notion import render
 from bot.notion.client import NotionClient
 from bot.notion.sync import IDEA, PAIN, RoadmapSync, SyncReport
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Services
 from prioritize.config import JourneyConfig
 from storage.store import Store
@@ -204,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             1 for r in notion.requests if r.method == "PATCH" and r.path.startswith("/v1/blocks/")
         )
         queries = sum(1 for r in notion.requests if r.path.endswith("/query"))
-        print(f"  = {pages} page updates + {blocks} summary blocks + {queries} read-back query")
+        views = sum(1 for r in notion.requests if r.method == "GET" and r.path == "/v1/views")
+        print(
+            f"  = {pages} page updates + {blocks} summary blocks + {queries} read-back query"
+            f" + {views} list of views"
+        )
 
         if args.quick_naive:
             notion.configure_rate_limit(None)
@@ -228,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         no_change = rows[1][1].split()[0]
         print(
-            f"  targets: no-change <= 1 ({no_change}),"
+            f"  targets: no-change <= 2 ({no_change}),"
             f" 10 changes <= 13 ({after.requests}), rate >= 2.7/s ({rate:.2f})"
         )
         print(f"  (finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")

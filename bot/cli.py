@@ -330,6 +330,14 @@ def sync_command(
     check_schema: Annotated[
         bool, typer.Option("--check-schema", help="also check and repair the Notion schema")
     ] = False,
+    rehome: Annotated[
+        bool,
+        typer.Option(
+            "--rehome",
+            help="build the roadmap again under NOTION_PARENT_PAGE_ID (after it changed,"
+            " or the databases were deleted), taking over what is already there",
+        ),
+    ] = False,
 ) -> None:
     """Sync the roadmap to Notion once, then print what changed and the requests it took."""
     from .notion.client import NotionClient, NotionError
@@ -353,6 +361,7 @@ def sync_command(
                 report = sync.run(
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
                     check_schema=check_schema,
+                    rehome=rehome,
                 )
             except NotionError as e:
                 raise fail(f"Notion sync failed: {e}") from None

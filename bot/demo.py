@@ -28,7 +28,7 @@ from .config import AppConfig, DigestConfig, Settings, SlackConfig, SyncConfig
 from .jobs import Jobs
 from .notion.client import NotionClient
 from .notion_html import property_text, render_page
-from .sandbox.notion_api import NotionEmulator
+from .sandbox.notion import NotionEmulator
 from .sandbox.slack_api import SlackEmulator
 from .sandbox.slack_requests import Workspace
 from .services import Services

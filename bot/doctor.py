@@ -5,6 +5,7 @@ Each check returns ok with what it found, or one line saying what to fix.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import tempfile
@@ -20,6 +21,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from .config import ConfigError, Settings, load_config
+from .notion.client import explain
+from .notion.provision import REHOME_HINT, gone_message
+from .notion.schema import PAINS_TITLE, ROADMAP_TITLE
 
 __all__ = ["Check", "manifest_scopes", "run_checks"]
 
@@ -173,16 +177,23 @@ def check_notion(settings: Settings) -> Iterator[Check]:
             "NOTION_TOKEN not set: the roadmap stays in Slack and SQLite (no Notion sync)",
         )
         return
-    client = Client(auth=token, base_url=settings.notion_api_url, timeout_ms=10_000, retry=False)
+    url = settings.notion_api_url
+    client = Client(
+        auth=token,
+        base_url=url,
+        timeout_ms=10_000,
+        retry=False,
+        # Failures are reported once, as a check line, not as notion-client's log lines.
+        logger=logging.getLogger("notion_client"),
+        log_level=logging.CRITICAL,
+    )
     try:
         me = client.users.me()
     except APIResponseError as e:
-        yield Check("Notion token", False, f"NOTION_TOKEN is rejected by Notion ({e.code})")
+        yield Check("Notion token", False, f"NOTION_TOKEN is rejected: {explain(e, url)}")
         return
     except (RequestTimeoutError, httpx.HTTPError, OSError) as e:
-        yield Check(
-            "Notion token", False, f"cannot reach NOTION_API_URL {settings.notion_api_url}: {e}"
-        )
+        yield Check("Notion token", False, f"{explain(e, url)} (NOTION_API_URL)")
         return
     yield Check("Notion token", True, f"users.me ok as {me.get('name') or me.get('id')}")
     page_id = settings.notion_parent_page_id
@@ -204,9 +215,73 @@ def check_notion(settings: Settings) -> Iterator[Check]:
                 " ••• → Connections → add your integration",
             )
         else:
-            yield Check("Notion parent page", False, f"cannot read the parent page ({e.code})")
+            yield Check("Notion parent page", False, f"cannot read it: {explain(e, url)}")
+        return
+    except (RequestTimeoutError, httpx.HTTPError, OSError) as e:
+        yield Check("Notion parent page", False, explain(e, url))
         return
     yield Check("Notion parent page", True, "shared with the integration")
+    yield check_notion_home(settings, client, page_id)
+
+
+def _stored_home(path: Path) -> dict[str, dict[str, str]]:
+    """Return, per workspace, the parent page and databases the last sync recorded.
+
+    Read-only: doctor never creates or migrates the database.
+    """
+    if not path.exists():
+        return {}
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            rows = conn.execute(
+                "select team_id, key, notion_id from notion_objects"
+                " where key in ('parent', 'pains', 'roadmap') and notion_id is not null"
+            ).fetchall()
+    except sqlite3.Error:
+        return {}  # no sync yet (or no usable file: the Database check says so)
+    found: dict[str, dict[str, str]] = {}
+    for team_id, key, notion_id in rows:
+        found.setdefault(team_id, {})[key] = notion_id
+    return found
+
+
+def check_notion_home(settings: Settings, client: Client, page_id: str) -> Check:
+    """Check that the roadmap the last sync built is still where NOTION_PARENT_PAGE_ID says."""
+    name = "Notion roadmap"
+    url = settings.notion_api_url
+    homes = _stored_home(settings.journeybot_db)
+    built = {team: objs for team, objs in homes.items() if "pains" in objs or "roadmap" in objs}
+    if not built:
+        return Check(name, True, "not synced yet: the first sync builds it under the parent page")
+    for objs in built.values():
+        parent = objs.get("parent")
+        if parent and parent.replace("-", "").lower() != page_id.replace("-", "").lower():
+            return Check(
+                name,
+                False,
+                f"NOTION_PARENT_PAGE_ID changed: the roadmap was built under page {parent};"
+                f" {REHOME_HINT}",
+            )
+        gone = []
+        for key, title in (("pains", PAINS_TITLE), ("roadmap", ROADMAP_TITLE)):
+            if key not in objs:
+                continue
+            try:
+                database = client.databases.retrieve(database_id=objs[key])
+            except APIResponseError as e:
+                if e.status != 404:
+                    return Check(
+                        name, False, f"cannot read the {title} database: {explain(e, url)}"
+                    )
+                gone.append(title)
+                continue
+            except (RequestTimeoutError, httpx.HTTPError, OSError) as e:
+                return Check(name, False, explain(e, url))
+            if database.get("in_trash") or database.get("archived"):
+                gone.append(title)
+        if gone:
+            return Check(name, False, gone_message(gone))
+    return Check(name, True, "the Roadmap and Pain points databases are under the parent page")
 
 
 def run_checks(settings: Settings) -> list[Check]:

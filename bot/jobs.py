@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from .config import AppConfig, Settings
 from .digest import Digest
 from .notion.client import NotionClient
-from .notion.sync import RoadmapSync, SyncReport
+from .notion.sync import HomeLost, RoadmapSync, SyncReport
 from .services import Change, Services, StatusChange
 
 __all__ = ["Jobs"]
@@ -168,6 +168,8 @@ class Jobs:
                     )
                     try:
                         reports[team_id] = sync.run()
+                    except HomeLost as e:  # waiting will not heal it: a person must act
+                        log.error("Notion sync of %s stopped: %s", team_id, e)
                     except Exception as e:
                         log.warning(
                             "Notion sync of %s failed (%s); Slack keeps working and the next"

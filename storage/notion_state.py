@@ -8,7 +8,7 @@ last one stopped. A row without a Notion id records a create whose outcome is no
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -134,12 +134,22 @@ class NotionState:
         )
         return {row["notion_id"] for row in rows}
 
-    def acquire_lease(self, team_id: str, holder: str, *, now: datetime, ttl: float) -> bool:
+    def acquire_lease(
+        self,
+        team_id: str,
+        holder: str,
+        *,
+        now: datetime,
+        ttl: float,
+        owner: Mapping[str, Any] | None = None,
+        stale: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> bool:
         """Take (or extend) the workspace's sync lease; False if another holder has it.
 
         One sync at a time per workspace, across processes: `journeybot sync` run by hand
         while the bot's scheduled sync is running must not create the same page twice.
-        A holder that died loses the lease `ttl` seconds after its last renewal.
+        A holder that died loses the lease `ttl` seconds after its last renewal, or at
+        once when `stale` says so of the `owner` it recorded (say, its process is gone).
         """
         with self.store.transaction() as db:
             rows = list(
@@ -149,17 +159,22 @@ class NotionState:
                 )
             )
             if rows and rows[0][0] != holder:
-                until = json.loads(rows[0][1] or "{}").get("until")
-                if until and datetime.fromisoformat(until) > now:
+                held = json.loads(rows[0][1] or "{}")
+                until = held.get("until")
+                alive = until and datetime.fromisoformat(until) > now
+                if alive and not (stale is not None and stale(held.get("owner") or {})):
                     return False
             until = now.timestamp() + ttl
-            self.save_object(
-                team_id,
-                "lease",
-                notion_id=holder,
-                data={"until": datetime.fromtimestamp(until, UTC).isoformat()},
-            )
+            data: dict[str, Any] = {"until": datetime.fromtimestamp(until, UTC).isoformat()}
+            if owner:
+                data["owner"] = dict(owner)
+            self.save_object(team_id, "lease", notion_id=holder, data=data)
         return True
+
+    def lease_owner(self, team_id: str) -> dict[str, Any] | None:
+        """Return what the current lease holder recorded of itself, or None if none."""
+        obj = self.object(team_id, "lease")
+        return None if obj is None else dict(obj.data.get("owner") or {})
 
     def release_lease(self, team_id: str, holder: str) -> None:
         with self.store.transaction() as db:

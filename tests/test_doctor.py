@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from notion_client import Client
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import Settings
 from bot.doctor import manifest_scopes, run_checks
-from bot.sandbox.notion_api import NotionEmulator
+from bot.notion.client import NotionClient
+from bot.notion.sync import RoadmapSync
+from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack_api import SlackEmulator
+from bot.services import Services
+from storage.store import Store
 
 SECRET = "0123456789abcdef0123456789abcdef"
 
@@ -73,7 +78,15 @@ def test_a_wrong_slack_token_and_an_unreachable_notion_are_told_apart(tmp_path, 
             )
         )
     assert problems["Slack token"] == "SLACK_BOT_TOKEN is rejected by Slack (invalid_auth)"
-    assert problems["Notion token"].startswith("cannot reach NOTION_API_URL http://127.0.0.1:9")
+    assert problems["Notion token"].startswith("cannot reach Notion at http://127.0.0.1:9")
+
+
+def test_a_rejected_notion_token_is_said_in_words(tmp_path, notion, capsys):
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        problems = failures(run_checks(settings(tmp_path, slack, notion, notion_token="wrong")))
+    assert "the Notion token is not valid" in problems["Notion token"]
+    assert "APIErrorCode" not in problems["Notion token"]
+    assert "APIErrorCode" not in capsys.readouterr().err  # nor in a log line beside it
 
 
 def test_a_parent_page_not_shared_with_the_integration_says_how_to_share_it(tmp_path, notion):
@@ -123,3 +136,43 @@ def test_the_command_exits_1_and_counts_what_to_fix(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "fix Slack token: SLACK_BOT_TOKEN is not set" in result.output
     assert "2 things to fix before going live." in result.output
+
+
+def synced(tmp_path: Path, notion: NotionEmulator) -> RoadmapSync:
+    """Sync a small roadmap under the emulator's root page, into the doctor's database."""
+    store = Store.open(tmp_path / "journeybot.db")
+    services = Services(store)
+    services.propose_idea("T0001", "U1", "Retry payments")
+    client = NotionClient(notion.token, base_url=notion.base_url, requests_per_second=100)
+    sync = RoadmapSync(services, client, team_id="T0001", parent_page_id=notion.root_page_id)
+    sync.run()
+    return sync
+
+
+def test_a_roadmap_in_place_passes_and_a_changed_parent_page_is_said_in_one_line(tmp_path, notion):
+    synced(tmp_path, notion)
+    elsewhere = notion.add_page("New roadmap home")
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        here = run_checks(settings(tmp_path, slack, notion))
+        moved = failures(
+            run_checks(settings(tmp_path, slack, notion, notion_parent_page_id=elsewhere))
+        )
+    assert failures(here) == {}
+    assert any(c.name == "Notion roadmap" and "databases are under" in c.detail for c in here)
+    assert moved["Notion roadmap"].startswith("NOTION_PARENT_PAGE_ID changed")
+    assert "journeybot sync --rehome" in moved["Notion roadmap"]
+
+
+def test_a_deleted_roadmap_database_is_said_in_one_line(tmp_path, notion):
+    sync = synced(tmp_path, notion)
+    roadmap = sync.state.object("T0001", "roadmap")
+    assert roadmap is not None and roadmap.notion_id
+    Client(auth=notion.token, base_url=notion.base_url).databases.update(
+        roadmap.notion_id, in_trash=True
+    )
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        problems = failures(run_checks(settings(tmp_path, slack, notion)))
+    assert problems["Notion roadmap"].startswith(
+        "the Roadmap database journeybot built in Notion is gone"
+    )
+    assert "--rehome" in problems["Notion roadmap"]

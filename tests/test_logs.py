@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.logs import setup_logging
 from bot.notion.client import NotionError
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack_api import SlackEmulator
 
 log = logging.getLogger("bot.test")

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import httpx
 import notion_client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
+from notion_client.helpers import iterate_paginated_api
 
 from ..config import Settings
 from .render import MAX_ARRAY, MAX_TEXT, split_text
@@ -37,6 +38,7 @@ __all__ = [
     "OutcomeUnknown",
     "RateLimiter",
     "RequestStats",
+    "explain",
     "fit_limits",
 ]
 
@@ -195,6 +197,7 @@ class NotionClient:
             logger=logging.getLogger("notion_client"),
             log_level=logging.ERROR,
         )
+        self.base_url = base_url
         self.limiter = RateLimiter(requests_per_second, sleep=sleep)
         self.stats = RequestStats()
         self.max_rate_limited = max_rate_limited
@@ -244,22 +247,25 @@ class NotionClient:
                     self.stats.retried += 1
                     continue
                 if error.status not in _RETRYABLE:
-                    raise NotionError(f"{what}: {error}", status=error.status, code=code) from error
+                    raise NotionError(
+                        f"{what}: {explain(error, self.base_url)}", status=error.status, code=code
+                    ) from error
                 cause: Exception = error
                 status: int | None = error.status
             except (httpx.TransportError, RequestTimeoutError) as error:
                 cause, status = error, None
             if not safe:
                 raise OutcomeUnknown(
-                    f"{what}: no reliable answer ({_describe(cause)})", status=status
+                    f"{what}: no reliable answer ({explain(cause, self.base_url)})", status=status
                 ) from cause
             failed += 1
             if failed > self.max_retries:
                 raise NotionError(
-                    f"{what}: failed {failed} times ({_describe(cause)})", status=status
+                    f"{what}: {explain(cause, self.base_url)} (tried {failed} times)",
+                    status=status,
                 ) from cause
             delay = min(8.0, self.backoff_seconds * 2 ** (failed - 1)) * (0.5 + random.random())
-            log.info("%s: %s, retrying in %.1f s", what, _describe(cause), delay)
+            log.info("%s: %s, retrying in %.1f s", what, explain(cause, self.base_url), delay)
             self.stats.retried += 1
             self._sleep(delay)
 
@@ -346,19 +352,18 @@ class NotionClient:
             body["sorts"] = list(sorts)
         yield from self._paginate(
             "data_sources.query",
-            lambda more: self._client.data_sources.query(data_source_id, **body, **more),
+            self._client.data_sources.query,
+            data_source_id=data_source_id,
+            **body,
         )
 
-    def _paginate(self, what: str, send: Callable[[Json], Json]) -> Iterator[Json]:
-        """Yield the results of a list endpoint, page after page; `send` takes the cursor."""
-        cursor: str | None = None
-        while True:
-            more: Json = {"start_cursor": cursor} if cursor else {}
-            answer = self._call(what, lambda more=more: send(more), safe=True)
-            yield from answer.get("results", [])
-            cursor = answer.get("next_cursor")
-            if not answer.get("has_more") or not cursor:
-                return
+    def _paginate(self, what: str, send: Callable[..., Json], **body: Any) -> Iterator[Json]:
+        """Yield the results of a list endpoint, page after page, each page one `_call`."""
+
+        def one_page(**kwargs: Any) -> Json:
+            return self._call(what, lambda: send(**kwargs), safe=True)
+
+        yield from iterate_paginated_api(one_page, **body)
 
     # ---------------------------------------------------------------- pages
 
@@ -431,9 +436,9 @@ class NotionClient:
         return list(
             self._paginate(
                 "blocks.children.list",
-                lambda more: self._client.blocks.children.list(
-                    block_id, page_size=MAX_ARRAY, **more
-                ),
+                self._client.blocks.children.list,
+                block_id=block_id,
+                page_size=MAX_ARRAY,
             )
         )
 
@@ -477,10 +482,7 @@ class NotionClient:
     def list_views(self, database_id: str) -> list[str]:
         """Return the ids of a database's views. https://developers.notion.com/reference/list-views"""
         views = self._paginate(
-            "views.list",
-            lambda more: self._client.views.list(
-                database_id=database_id, page_size=MAX_ARRAY, **more
-            ),
+            "views.list", self._client.views.list, database_id=database_id, page_size=MAX_ARRAY
         )
         return [view["id"] for view in views]
 
@@ -489,7 +491,36 @@ def _code(error: HTTPResponseError) -> str:
     return str(getattr(error.code, "value", error.code))
 
 
-def _describe(error: BaseException) -> str:
+_WORDS = {
+    "unauthorized": "the Notion token is not valid (check NOTION_TOKEN)",
+    "restricted_resource": "the integration may not do this (check its capabilities,"
+    " and that the page is shared with it)",
+    "object_not_found": "not found, or not shared with the integration",
+    "rate_limited": "Notion is rate limiting the integration",
+    "invalid_json": "Notion could not read the request",
+    "invalid_request_url": "Notion does not know this address (check NOTION_API_URL)",
+    "invalid_request": "Notion does not support this request",
+    "validation_error": "Notion refused the request as invalid",
+    "missing_version": "Notion wants a Notion-Version header",
+    "conflict_error": "another edit conflicted with this one",
+    "internal_server_error": "Notion had an internal error",
+    "service_unavailable": "Notion is unavailable for now",
+    "gateway_timeout": "Notion took too long to answer",
+}
+
+
+def explain(error: BaseException, base_url: str) -> str:
+    """Return what went wrong in words: Notion's refusal, or why it could not be reached."""
     if isinstance(error, HTTPResponseError):
-        return f"HTTP {error.status} {_code(error)}"
-    return type(error).__name__
+        code = _code(error)
+        words = _WORDS.get(code, f"Notion answered HTTP {error.status}")
+        detail = str(error).strip()
+        if not detail or detail.lower().startswith("request to notion api failed"):
+            return words  # a non-JSON error page says nothing more
+        return f"{words}: {detail}"
+    if isinstance(error, RequestTimeoutError | httpx.TimeoutException):
+        return f"Notion at {base_url} did not answer in time"
+    if isinstance(error, httpx.TransportError):
+        reason = str(error) or type(error).__name__
+        return f"cannot reach Notion at {base_url} ({reason})"
+    return f"{type(error).__name__}: {error}"

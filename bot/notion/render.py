@@ -178,6 +178,7 @@ def idea_page(
     properties = {
         IdeaProp.NAME: {"title": rich_text(idea.title)},
         IdeaProp.IDEA_ID: {"number": idea.id},
+        IdeaProp.RANK: {"number": entry.item.rank},
         IdeaProp.SCORE: _number(s.value),
         IdeaProp.BUCKET: _select(entry.item.bucket.value if entry.item.bucket else None),
         IdeaProp.STATUS: _select(idea.status.value),

@@ -18,6 +18,7 @@ __all__ = [
     "BOARD_VIEW",
     "EDITABLE",
     "PAINS_TITLE",
+    "ROADMAP_PROPS",
     "ROADMAP_TITLE",
     "SUMMARY_TITLE",
     "TABLE_VIEW",
@@ -35,7 +36,7 @@ ROADMAP_TITLE = "Roadmap"
 PAINS_TITLE = "Pain points"
 SUMMARY_TITLE = "Journey roadmap"
 BOARD_VIEW = "Now / Next / Later"
-TABLE_VIEW = "Ranked by score"
+TABLE_VIEW = "Ranked"
 
 
 class IdeaProp:
@@ -43,6 +44,7 @@ class IdeaProp:
 
     NAME = "Name"
     IDEA_ID = "Idea ID"
+    RANK = "Rank"
     SCORE = "Score"
     BUCKET = "Bucket"
     STATUS = "Status"
@@ -81,6 +83,10 @@ class PainProp:
     IDEAS = "Related ideas"
 
 
+ROADMAP_PROPS = frozenset(
+    value for name, value in vars(IdeaProp).items() if name.isupper() and isinstance(value, str)
+)
+"""Every property name of the Roadmap data source."""
 EDITABLE = frozenset({IdeaProp.STATUS, IdeaProp.BUCKET})
 """Roadmap properties a leader may change in Notion; journeybot reads them back."""
 
@@ -145,6 +151,7 @@ def roadmap_schema(journey: JourneyConfig, pains_data_source_id: str) -> dict[st
     return {
         IdeaProp.NAME: {"title": {}},
         IdeaProp.IDEA_ID: _NUMBER,
+        IdeaProp.RANK: _NUMBER,
         IdeaProp.SCORE: _NUMBER,
         IdeaProp.BUCKET: {"select": _options((b.value for b in Bucket), _BUCKET_COLORS)},
         IdeaProp.STATUS: {"select": _options((s.value for s in IdeaStatus), _STATUS_COLORS)},
@@ -179,8 +186,10 @@ def property_type(schema_entry: Mapping[str, Any]) -> str:
 
 _TABLE_COLUMNS = (
     IdeaProp.NAME,
-    IdeaProp.SCORE,
+    IdeaProp.RANK,
     IdeaProp.BUCKET,
+    IdeaProp.NEEDS_ESTIMATES,
+    IdeaProp.SCORE,
     IdeaProp.STATUS,
     IdeaProp.QUADRANT,
     IdeaProp.IMPACT,
@@ -188,16 +197,17 @@ _TABLE_COLUMNS = (
     IdeaProp.WEEKS,
     IdeaProp.SUPPORTERS,
     IdeaProp.ESTIMATES,
-    IdeaProp.NEEDS_ESTIMATES,
     IdeaProp.DISAGREE,
     IdeaProp.TEAMS,
     IdeaProp.BREAKDOWN,
 )
-_SCORE_SORT = [{"property": IdeaProp.SCORE, "direction": "descending"}]
+# The roadmap's own order: ideas that need estimates and ideas done come after the rest,
+# which a sort by score alone would not show.
+_RANK_SORT = [{"property": IdeaProp.RANK, "direction": "ascending"}]
 
 
 def board_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) -> dict[str, Any]:
-    """Return the views.create body of the Now / Next / Later board, sorted by Score.
+    """Return the views.create body of the Now / Next / Later board, sorted by Rank.
 
     `ids` maps property names to the property ids Notion assigned.
     """
@@ -206,7 +216,7 @@ def board_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) ->
         "data_source_id": data_source_id,
         "name": BOARD_VIEW,
         "type": "board",
-        "sorts": _SCORE_SORT,
+        "sorts": _RANK_SORT,
         "configuration": {
             "type": "board",
             "group_by": {
@@ -217,7 +227,7 @@ def board_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) ->
             },
             "properties": [
                 {"property_id": ids[name], "visible": True}
-                for name in (IdeaProp.SCORE, IdeaProp.STATUS, IdeaProp.QUADRANT)
+                for name in (IdeaProp.RANK, IdeaProp.SCORE, IdeaProp.STATUS, IdeaProp.QUADRANT)
                 if name in ids
             ],
         },
@@ -225,13 +235,13 @@ def board_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) ->
 
 
 def table_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) -> dict[str, Any]:
-    """Return the views.create body of the table sorted by Score with the scoring columns."""
+    """Return the views.create body of the table in rank order, with the scoring columns."""
     return {
         "database_id": database_id,
         "data_source_id": data_source_id,
         "name": TABLE_VIEW,
         "type": "table",
-        "sorts": _SCORE_SORT,
+        "sorts": _RANK_SORT,
         "configuration": {
             "type": "table",
             "properties": [

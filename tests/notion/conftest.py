@@ -15,7 +15,7 @@ from notion_helpers import EMULATOR_RATE, make_client, make_sync
 
 from bot.notion.client import NotionClient
 from bot.notion.sync import RoadmapSync
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Change, Services, StatusChange
 
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from notion_client import Client
 
 from bot.notion.client import NotionClient
 from bot.notion.sync import IDEA, PAIN, RoadmapSync
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.services import Services
 from prioritize.models import Idea, PainPoint
 
@@ -98,6 +99,30 @@ def page_of(sync: RoadmapSync, idea_id: int, kind: str = IDEA) -> str:
     return state.page_id
 
 
+def view_id(sync: RoadmapSync, key: str) -> str:
+    """Return the Notion id of the view journeybot keeps under `key` ("view_board", ...)."""
+    view = sync.state.object(TEAM, key)
+    assert view is not None and view.notion_id
+    return view.notion_id
+
+
+def views_named(notion: NotionEmulator, sync: RoadmapSync, name: str) -> list[Any]:
+    """Return the Roadmap database's views called `name`."""
+    roadmap = sync.state.object(TEAM, "roadmap")
+    assert roadmap is not None and roadmap.notion_id
+    return [v for v in notion.views(roadmap.notion_id) if v["name"] == name]
+
+
+def a_person(notion: NotionEmulator) -> Client:
+    """Return a plain notion-client, standing for a person editing in Notion."""
+    return Client(auth=notion.token, base_url=notion.base_url)
+
+
+def delete_property(notion: NotionEmulator, sync: RoadmapSync, name: str) -> None:
+    """Delete a property of the Roadmap data source, as a person would in Notion."""
+    a_person(notion).data_sources.update(data_source(sync), properties={name: None})
+
+
 def plain(value: dict[str, Any]) -> str:
     """Return the plain text of a title or rich_text property value, or of a text block."""
     kind = value["type"]
@@ -112,11 +137,15 @@ __all__ = [
     "PAIN",
     "TEAM",
     "Workspace",
+    "a_person",
     "data_source",
+    "delete_property",
     "make_client",
     "make_sync",
     "page_of",
     "plain",
     "rows_by_id",
     "seed",
+    "view_id",
+    "views_named",
 ]

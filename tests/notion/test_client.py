@@ -8,7 +8,7 @@ import pytest
 from notion_helpers import make_client
 
 from bot.notion.client import NotionClient, NotionError, OutcomeUnknown, RateLimiter
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 
 
 class FakeTime:

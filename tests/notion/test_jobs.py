@@ -15,7 +15,7 @@ from bot.chart import chart_points, impact_effort_png
 from bot.config import AppConfig, Settings
 from bot.digest import build_digest
 from bot.jobs import Jobs
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack_api import SlackEmulator
 from bot.services import Services
 from bot.slack.outbound import Outbound
@@ -140,6 +140,22 @@ def test_a_failing_notion_is_logged_not_raised(
         assert jobs.sync_now() == {}
     assert "Slack keeps working" in caplog.text
     assert jobs.sync_now()[TEAM].created == 2
+
+
+def test_a_roadmap_whose_parent_page_changed_is_logged_as_needing_a_rehome(
+    notion: NotionEmulator, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed(services, ideas=1, pains=1)
+    make_sync(services, make_client(notion), notion).run()
+    jobs = jobs_for(services, notion)
+    jobs.settings = jobs.settings.model_copy(
+        update={"notion_parent_page_id": notion.add_page("New roadmap home")}
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.jobs"):
+        assert jobs.sync_now() == {}
+    (line,) = [r for r in caplog.records if r.name == "bot.jobs"]
+    assert line.levelno == logging.ERROR and "journeybot sync --rehome" in line.message
+    assert "catches up" not in line.message
 
 
 # ---------------------------------------------------------------- the digest

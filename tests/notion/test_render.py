@@ -160,10 +160,12 @@ def test_idea_body_holds_the_description_and_quotes_the_pain_points_with_evidenc
     }
 
 
-def test_a_rank_change_alone_does_not_change_the_page() -> None:
+def test_a_rank_change_alone_changes_only_the_rank_property() -> None:
     first = render.idea_page(entry(rank=1), {7: pain()}, stages=STAGES, pain_pages={})
     later = render.idea_page(entry(rank=40), {7: pain()}, stages=STAGES, pain_pages={})
-    assert first.props_fp == later.props_fp and first.body_fp == later.body_fp
+    changed = {k for k, v in later.properties.items() if first.properties[k] != v}
+    assert changed == {IdeaProp.RANK} and first.body_fp == later.body_fp
+    assert later.properties[IdeaProp.RANK] == {"number": 40}
 
 
 def test_a_vote_changes_the_properties_but_not_the_body() -> None:

@@ -9,7 +9,7 @@ import pytest
 from notion_client import Client
 from notion_clients import client_for
 
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from notion_client import Client
 
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 
 
 def client_for(emulator: NotionEmulator, auth: str | None = None, **options: Any) -> Client:

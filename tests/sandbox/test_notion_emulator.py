@@ -13,7 +13,7 @@ from notion_client.client import RetryOptions
 from notion_client.helpers import collect_paginated_api
 from notion_clients import client_for
 
-from bot.sandbox.notion_api import NOTION_VERSION, NotionEmulator
+from bot.sandbox.notion import NOTION_VERSION, NotionEmulator
 
 # Retries that honour Retry-After but wait at most 20 ms, to keep the tests fast.
 FAST_RETRIES = RetryOptions(max_retries=3, max_retry_delay_ms=20)
@@ -473,24 +473,6 @@ def test_a_board_view_groups_by_a_select_property(
     assert [view["name"] for view in emulator.views(database_id)] == ["Default view", "Board"]
 
 
-def test_a_view_query_returns_rows_in_the_view_order(
-    client: Client, emulator: NotionEmulator, ideas: str
-) -> None:
-    view = client.views.create(
-        data_source_id=ideas,
-        name="Top",
-        type="table",
-        filter={"property": "Score", "number": {"greater_than": 2}},
-        sorts=[{"property": "Score", "direction": "ascending"}],
-    )
-
-    result = client.views.queries.create(view["id"], page_size=10)
-
-    expected = [page["id"] for page in emulator.pages(ideas)][:2][::-1]
-    assert result["total_count"] == 2
-    assert [row["id"] for row in result["results"]] == expected
-
-
 def test_a_view_grouping_by_an_unfit_property_is_rejected(client: Client, ideas: str) -> None:
     error = error_of(
         client.views.create,
@@ -501,6 +483,18 @@ def test_a_view_grouping_by_an_unfit_property_is_rejected(client: Client, ideas:
     )
 
     assert error.code == "validation_error"
+
+
+def test_a_deleted_view_is_gone_and_the_last_view_cannot_be_deleted(
+    client: Client, emulator: NotionEmulator, ideas: str
+) -> None:
+    database_id = emulator.data_source(ideas)["parent"]["database_id"]
+    board = client.views.create(data_source_id=ideas, name="Board", type="table")
+    client.views.delete(board["id"])
+    (default,) = [view["id"] for view in client.views.list(database_id=database_id)["results"]]
+
+    assert error_of(client.views.update, board["id"], name="Back").status == 404
+    assert error_of(client.views.delete, default).code == "validation_error"
 
 
 # -- access, headers and errors -----------------------------------------------------------

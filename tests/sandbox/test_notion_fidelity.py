@@ -37,7 +37,7 @@ import pytest
 import yaml
 from notion_client import APIResponseError, Client
 
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "data" / "notion-recordings"
 # Parent pages of the recorded workspaces; they stand for the emulator's root page.

@@ -16,7 +16,7 @@ import pytest
 from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory, wait_for
 from slack_sdk import WebClient
 
-from bot.sandbox.notion_api import NotionEmulator
+from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack_api import SlackEmulator
 from bot.services import Effects, Services
 from bot.slack.outbound import Outbound
