@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from prioritize.config import InvalidInput
 from prioritize.outcomes import Outcome
-from prioritize.questions import EffortRow, StageRow, answer
+from prioritize.questions import EffortRow, StageRow
 
 from .config import AppConfig, ConfigError, Settings, load_config, load_settings
 from .services import NotAllowed, NotFound, Services
@@ -163,8 +163,6 @@ def questions_command(
     top: Annotated[int, typer.Option(min=1, help="rows per table")] = 10,
 ) -> None:
     """Answer the five journey questions: impact, effort, obstacles, stages, say versus do."""
-    from storage.journey_facts import journey_facts
-
     try:
         settings = load_settings()
     except ConfigError as e:
@@ -175,9 +173,7 @@ def questions_command(
         raise fail(f"no database at {path}; set JOURNEYBOT_DB to the bot's database file")
     with context() as ctx:
         team_id = pick_workspace(ctx.services, workspace)
-        store = ctx.services.store
-        facts = journey_facts(store.db, team_id, facts=store.facts(team_id))
-        answers = answer(facts.pains, facts.ideas, ctx.config.journey, now=ctx.services.clock())
+        answers = ctx.services.questions(team_id).answers
     if format is AnswerFormat.JSON:
         sys.stdout.write(json.dumps(_plain(answers), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -358,6 +354,7 @@ IMPORT_COLUMNS = (
     "persona",
     "severity",
     "source",
+    "evidence",
     "link",
     "owning_team",
     "reporter",

@@ -1,4 +1,5 @@
-"""The App Home tab: my pain points and ideas, ideas waiting for my estimate, the top."""
+"""The App Home tab: my pain points and ideas, ideas waiting for my estimate, the top,
+and the journey questions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from prioritize.models import PainPoint
+from prioritize.questions import JourneyAnswers
 from prioritize.scoring import RoadmapEntry
 
 from ..ids import Action, Block
@@ -23,6 +25,7 @@ from .kit import (
     section,
     select,
 )
+from .questions import questions_home_blocks
 from .reports import roadmap_line
 
 __all__ = ["home_view"]
@@ -40,6 +43,7 @@ def home_view(
     ideas: Sequence[RoadmapEntry],
     waiting: Sequence[RoadmapEntry],
     top: Sequence[RoadmapEntry],
+    questions: JourneyAnswers | None = None,
 ) -> dict[str, Any]:
     """Return the App Home view of one person."""
     settings = [
@@ -85,6 +89,8 @@ def home_view(
         blocks.append(section("No ideas yet. Propose one with `/idea`."))
     for entry in top[:SHOWN]:
         blocks.append(section(roadmap_line(entry)))
+    if questions is not None:
+        blocks += questions_home_blocks(questions)
     blocks += [divider(), header("Your ideas")]
     if not ideas:
         blocks.append(section("You have not proposed an idea yet."))

@@ -21,5 +21,6 @@ def publish_home(services: Services, client: WebClient, team_id: str, user: str)
         ideas=home.ideas,
         waiting=home.waiting,
         top=home.top,
+        questions=home.questions.answers if home.questions else None,
     )
     client.views_publish(user_id=user, view=view)
