@@ -32,6 +32,7 @@ from .services import NotAllowed, NotFound, Services
 from .tables import heat_table, questions_tables, roadmap
 
 if TYPE_CHECKING:
+    from .demo import DemoResult
     from .slack.run import Started
 
 app = typer.Typer(
@@ -461,29 +462,37 @@ def demo_command(
         result = run_demo(out_dir, console=out)
     except DemoError as e:
         raise fail(f"the demo stopped: {e}") from None
-    services, team_id = result.services, result.team_id
     try:
-        out.print()
-        out.print(
-            roadmap(services.roadmap(team_id), width=out.width, title="The prioritized roadmap")
-        )
-        out.print()
-        out.print(heat_table(services.heat(team_id)))
-        out.print()
-        out.print(
-            f"Requests made: [bold]{result.slack_requests}[/] to Slack,"
-            f" [bold]{result.notion_requests}[/] to Notion, in {result.seconds:.0f} s."
-        )
-        out.print(f"Written to {out_dir}/:")
-        for name, what in (
-            ("journeybot.db", "the SQLite database"),
-            ("roadmap.html", "the Notion summary page and roadmap, as leaders see them"),
-            ("digest-chart.png", "the weekly digest's impact-versus-effort chart"),
-            ("slack-transcript.md", "everything the bot said in Slack"),
-        ):
-            out.print(f"  {name:<20} {what}")
+        show_demo(result, out, out_dir)
     finally:
-        services.store.close()
+        result.services.store.close()
+
+
+def show_demo(result: DemoResult, console: Console, out_dir: Path) -> None:
+    """Print what the demo's week left: the roadmap, the journey questions, the heat."""
+    services, team_id = result.services, result.team_id
+    console.print()
+    console.print(
+        roadmap(services.roadmap(team_id), width=console.width, title="The prioritized roadmap")
+    )
+    console.print()
+    console.print("[bold]The journey questions[/]")
+    console.print(questions_tables(services.questions(team_id).answers, top=5))
+    console.print()
+    console.print(heat_table(services.heat(team_id)))
+    console.print()
+    console.print(
+        f"Requests made: [bold]{result.slack_requests}[/] to Slack,"
+        f" [bold]{result.notion_requests}[/] to Notion, in {result.seconds:.0f} s."
+    )
+    console.print(f"Written to {out_dir}/:")
+    for name, what in (
+        ("journeybot.db", "the SQLite database"),
+        ("roadmap.html", "the Notion summary page and roadmap, as leaders see them"),
+        ("digest-chart.png", "the weekly digest's impact-versus-effort chart"),
+        ("slack-transcript.md", "everything the bot said in Slack"),
+    ):
+        console.print(f"  {name:<20} {what}")
 
 
 @app.command("doctor")
