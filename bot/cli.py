@@ -456,7 +456,7 @@ def demo_command(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     out.print(
         "[bold]journeybot demo[/]: local Slack and Notion emulators, the real bot over HTTP,"
-        " a week of people using Slack.\n"
+        " a month of people using Slack.\n"
     )
     try:
         result = run_demo(out_dir, console=out)
