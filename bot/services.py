@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -185,8 +186,11 @@ class Services:
     """Seconds a card waits for more changes before it is redrawn (one update per burst)."""
     workspace_admin: Callable[[str], bool] | None = None
     """Whether Slack says the person is a workspace admin or owner (set by the Slack app)."""
+    home_questions_ttl: float = 60.0
+    """Seconds App Home may show the same journey answers before reading them again."""
     _subscribers: list[Subscriber] = field(default_factory=list)
     _effect_listeners: list[Callable[[], None]] = field(default_factory=list)
+    _home_questions: dict[str, tuple[float, Questions]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store)
@@ -867,8 +871,19 @@ class Services:
             ideas=[e for e in reversed(entries) if e.idea.proposer == user],
             waiting=[e for e in active if e.idea.id not in estimated],
             top=active[:5],
-            questions=self.questions(team_id),
+            questions=self._questions_for_home(team_id),
         )
+
+    def _questions_for_home(self, team_id: str) -> Questions:
+        # Every click on App Home redraws it; the answers read the whole workspace (about
+        # two seconds for 100,000 pain points), so the summary may be a minute old.
+        now = time.monotonic()
+        cached = self._home_questions.get(team_id)
+        if cached is not None and now - cached[0] < self.home_questions_ttl:
+            return cached[1]
+        questions = self.questions(team_id)
+        self._home_questions[team_id] = (now, questions)
+        return questions
 
     # ---------------------------------------------------------------- reading
 

@@ -233,3 +233,14 @@ def test_the_digest_snapshot_is_written_with_the_rank_snapshot(services, clock):
     snapshot = services.surveys.snapshot_before(T1, clock.tick(days=1))
     assert snapshot is not None and snapshot["quick_wins"] == [1]
     assert EffortKind.QUICK_WIN.value == "quick win"
+
+
+def test_app_home_reuses_the_answers_for_a_while_then_reads_them_again(services):
+    services.log_pain_point(T1, "U1", "Ads are confusing", stage="Awareness")
+    first = services.home(T1, "U1").questions
+    services.log_pain_point(T1, "U1", "Renewal invoice wrong", stage="Retention", severity=5)
+    assert services.home(T1, "U1").questions is first
+    services.home_questions_ttl = 0
+    fresh = services.home(T1, "U1").questions
+    assert fresh is not first and fresh is not None
+    assert fresh.answers.stages.weakest == "Retention"
