@@ -57,9 +57,11 @@ def register(app: App, deps: Deps) -> None:
             deps.services.set_notify(team_id, user, rest.casefold() == "on")
             ack(
                 response_type="ephemeral",
-                text="Status-update DMs are on."
+                text="DMs about ideas you care about are on (status updates, and"
+                ' "Is this better now?" after one ships).'
                 if rest.casefold() == "on"
-                else "Status-update DMs are off. Turn them back on with `/journey notify on`.",
+                else "DMs about ideas you care about are off: no status updates, no"
+                ' "Is this better now?". Turn them back on with `/journey notify on`.',
             )
         else:
             ack(response_type="ephemeral", text=HELP)
