@@ -26,6 +26,7 @@ from .kit import (
 
 __all__ = [
     "SEVERITY_LABELS",
+    "SOURCE_BUTTONS",
     "pain_confirmation",
     "pain_details_block_id",
     "pain_modal",
