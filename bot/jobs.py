@@ -7,7 +7,8 @@ the weekly digest.
   with its impact-versus-effort chart, in the outbox, which the bot delivers).
 - "Is this better now?" every `SURVEY_EVERY_MINUTES`: the use case decides who is due a
   question about an idea Done `[journey.questions] survey_after_days` ago; the outbox
-  delivers the DMs.
+  delivers the DMs. The same job redraws the cards of Done ideas whose comparison weeks
+  have just passed (time alone turns *too early to tell* into a verdict).
 
 Sync and digest failures are logged, never raised into Slack's threads: votes keep being
 recorded while Notion is down, and the next sync catches up.
@@ -235,6 +236,7 @@ class Jobs:
         for team_id in self.services.store.workspaces():
             try:
                 asked[team_id] = self.services.ask_if_better(team_id, now=now)
+                self.services.show_settled_outcomes(team_id, now=now)
             except Exception:
                 log.exception("the did-it-work survey of %s could not be scheduled", team_id)
         return asked

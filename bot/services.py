@@ -1005,6 +1005,32 @@ class Services:
                     asked += 1
         return asked
 
+    def show_settled_outcomes(self, team_id: str, *, now: datetime | None = None) -> int:
+        """Redraw the card of each Done idea whose comparison weeks have passed; return how
+        many were recorded.
+
+        Time alone turns *too early to tell* into a verdict, with no change to tell a card
+        about. Each idea's redraw is recorded once (keyed by when it shipped); one whose
+        weeks ended more than SURVEY_WINDOW_DAYS ago is left as it is.
+        """
+        now = now or self.clock()
+        weeks = timedelta(weeks=self.journey.questions.outcome_weeks)
+        oldest = now - weeks - timedelta(days=SURVEY_WINDOW_DAYS)
+        recorded = 0
+        with self._unit():
+            for idea in journey_facts(self.store.db, team_id).ideas:
+                if idea.status is not IdeaStatus.DONE or not (oldest <= idea.since <= now - weeks):
+                    continue
+                recorded += self.outbox.add(
+                    team_id,
+                    Effects.CARD,
+                    {"idea_id": idea.id},
+                    key=f"outcome_card:{team_id}:{idea.id}:{_iso(idea.since)}",
+                    coalesce=f"card:{team_id}:{idea.id}",
+                    now=_wall(),
+                )
+        return recorded
+
     def answer_if_better(
         self,
         team_id: str,

@@ -244,3 +244,24 @@ def test_app_home_reuses_the_answers_for_a_while_then_reads_them_again(services)
     fresh = services.home(T1, "U1").questions
     assert fresh is not first and fresh is not None
     assert fresh.answers.stages.weakest == "Retention"
+
+
+def test_a_done_ideas_card_is_redrawn_once_when_its_weeks_have_passed(services, clock):
+    idea_id = shipped_idea(services, clock)
+
+    def outcome_cards() -> list[dict]:
+        rows = services.store.db.execute(
+            "select payload from outbox where key like 'outcome_card:%'"
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    clock.tick(days=27)
+    assert services.show_settled_outcomes(T1) == 0
+    clock.tick(days=1)
+    # The card may still be waiting to be redrawn from the Done itself: let it go out.
+    services.store.db.execute("update outbox set state = 'done'")
+    assert services.show_settled_outcomes(T1) == 1
+    assert outcome_cards() == [{"idea_id": idea_id}]
+    assert services.show_settled_outcomes(T1) == 0
+    clock.tick(days=60)
+    assert services.show_settled_outcomes(T1) == 0

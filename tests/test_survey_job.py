@@ -38,6 +38,15 @@ def test_the_survey_job_asks_in_every_workspace_where_it_is_due(services, clock)
         )
     ]
     assert len(kinds) == 2
+    clock.tick(days=14)
+    # No courier here: let the redraws waiting since the Done count as delivered.
+    services.store.db.execute("update outbox set state = 'done'")
+    jobs.ask_if_better()
+    # Four weeks after Done, the same job redraws each card with its verdict.
+    redraws = services.store.db.execute(
+        "select count(*) from outbox where key like 'outcome_card:%'"
+    ).fetchone()[0]
+    assert redraws == 2
 
 
 def test_starting_the_scheduler_schedules_the_survey_job(services) -> None:
