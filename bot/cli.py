@@ -23,13 +23,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from prioritize.config import InvalidInput
 from prioritize.outcomes import Outcome
-from prioritize.questions import EffortRow, StageRow, answer
+from prioritize.questions import EffortRow, StageRow
 
 from .config import AppConfig, ConfigError, Settings, load_config, load_settings
 from .services import NotAllowed, NotFound, NotSaved, Services
 from .tables import heat_table, questions_tables, roadmap
 
 if TYPE_CHECKING:
+    from .demo import DemoResult
     from .slack.run import Started
 
 app = typer.Typer(
@@ -279,8 +280,6 @@ def questions_command(
     top: Annotated[int, typer.Option(min=1, help="rows per table")] = 10,
 ) -> None:
     """Answer the five journey questions: impact, effort, obstacles, stages, say versus do."""
-    from storage.journey_facts import journey_facts
-
     try:
         settings = load_settings()
     except ConfigError as e:
@@ -291,9 +290,7 @@ def questions_command(
         raise fail(f"no database at {path}; set JOURNEYBOT_DB to the bot's database file")
     with context(readonly=True) as ctx:
         team_id = pick_workspace(ctx.services, workspace)
-        store = ctx.services.store
-        facts = journey_facts(store.db, team_id, facts=store.facts(team_id))
-        answers = answer(facts.pains, facts.ideas, ctx.config.journey, now=ctx.services.clock())
+        answers = ctx.services.questions(team_id).answers
     if format is AnswerFormat.JSON:
         sys.stdout.write(json.dumps(_plain(answers), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -518,7 +515,7 @@ def demo_command(
         raise fail(str(e)) from None
     out.print(
         "[bold]journeybot demo[/]: local Slack and Notion emulators, the real bot over HTTP,"
-        " a week of people using Slack.\n"
+        " a month of people using Slack.\n"
     )
     try:
         result = run_demo(out_dir, console=out)
@@ -526,29 +523,37 @@ def demo_command(
         raise fail(str(e)) from None
     except DemoError as e:
         raise fail(f"the demo stopped: {e}") from None
-    services, team_id = result.services, result.team_id
     try:
-        out.print()
-        out.print(
-            roadmap(services.roadmap(team_id), width=out.width, title="The prioritized roadmap")
-        )
-        out.print()
-        out.print(heat_table(services.heat(team_id)))
-        out.print()
-        out.print(
-            f"Requests made: [bold]{result.slack_requests}[/] to Slack,"
-            f" [bold]{result.notion_requests}[/] to Notion, in {result.seconds:.0f} s."
-        )
-        out.print(f"Written to {out_dir}/:")
-        for name, what in (
-            ("journeybot.db", "the SQLite database"),
-            ("roadmap.html", "the Notion summary page and roadmap, as leaders see them"),
-            ("digest-chart.png", "the weekly digest's impact-versus-effort chart"),
-            ("slack-transcript.md", "everything the bot said in Slack"),
-        ):
-            out.print(f"  {name:<20} {what}")
+        show_demo(result, out, out_dir)
     finally:
-        services.store.close()
+        result.services.store.close()
+
+
+def show_demo(result: DemoResult, console: Console, out_dir: Path) -> None:
+    """Print what the demo's week left: the roadmap, the journey questions, the heat."""
+    services, team_id = result.services, result.team_id
+    console.print()
+    console.print(
+        roadmap(services.roadmap(team_id), width=console.width, title="The prioritized roadmap")
+    )
+    console.print()
+    console.print("[bold]The journey questions[/]")
+    console.print(questions_tables(services.questions(team_id).answers, top=5))
+    console.print()
+    console.print(heat_table(services.heat(team_id)))
+    console.print()
+    console.print(
+        f"Requests made: [bold]{result.slack_requests}[/] to Slack,"
+        f" [bold]{result.notion_requests}[/] to Notion, in {result.seconds:.0f} s."
+    )
+    console.print(f"Written to {out_dir}/:")
+    for name, what in (
+        ("journeybot.db", "the SQLite database"),
+        ("roadmap.html", "the Notion summary page and roadmap, as leaders see them"),
+        ("digest-chart.png", "the weekly digest's impact-versus-effort chart"),
+        ("slack-transcript.md", "everything the bot said in Slack"),
+    ):
+        console.print(f"  {name:<20} {what}")
 
 
 @app.command("doctor")

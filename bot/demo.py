@@ -3,8 +3,10 @@
 It starts the Slack and Notion emulators of `bot/sandbox/`, the real bot in HTTP mode
 pointed at them, and plays people using Slack: signed slash commands, shortcuts, button
 clicks, modal submissions, thread replies and reactions, exactly as Slack would send them.
-A leader then edits the roadmap in the Notion emulator and the scheduled sync carries it
-back. Nothing here calls the use cases directly: every change goes through Slack or Notion.
+A leader ships an idea and edits the roadmap in the Notion emulator, the scheduled sync
+carries it back, and weeks later the people who hit its pain points are asked "Is this
+better now?". Nothing here calls the use cases directly: every change goes through Slack
+or Notion, and time moves through the scheduled jobs (`DemoClock` plays the weeks).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from prioritize.config import InvalidInput
+from prioritize.config import InvalidInput, JourneyConfig
 from prioritize.models import Idea as StoredIdea
 from storage.store import Store, open_database
 
@@ -41,6 +44,7 @@ from .transcript import transcript
 __all__ = [
     "MARKER",
     "OUTPUTS",
+    "DemoClock",
     "DemoError",
     "DemoResult",
     "FolderInUse",
@@ -63,6 +67,36 @@ DEMO_META = "demo"
 """The meta key that marks the demo's own database, so a real one is never replaced."""
 # SQLite's own files beside the database, written by the demo when it wrote the database.
 _SIDE_FILES = ("journeybot.db-wal", "journeybot.db-shm", "journeybot.db-journal")
+DEMO_DAYS = 33
+"""How long the scripted weeks last: long enough to tell whether the shipped idea worked."""
+SHIP_DAY = 3
+"""The day the leader marks the shipped idea Done."""
+SURVEY_AFTER_DAYS = 29
+"""The demo asks "Is this better now?" once the comparison weeks have passed, so the
+answers and the verdict arrive together."""
+
+
+class DemoClock:
+    """The demo's business clock: the weeks start DEMO_DAYS ago and end now.
+
+    Stored times (pain points logged, status changes) read it; the player moves it
+    forward between steps, as the days of the scripted weeks go by.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def to_day(self, start: datetime, day: float) -> datetime:
+        """Move to `day` days after `start` (never back)."""
+        self.now = max(self.now, start + timedelta(days=day))
+        return self.now
 
 
 class DemoError(RuntimeError):
@@ -131,13 +165,18 @@ def run_demo(
         journeybot_config=None,
     )
     config = AppConfig(
+        journey=JourneyConfig.model_validate(
+            {"questions": {"survey_after_days": SURVEY_AFTER_DAYS}}
+        ),
         slack=SlackConfig(roadmap_channel=ROADMAP, admins=["U03CHLOE"], card_update_delay=0.3),
         sync=SyncConfig(debounce_seconds=2),
         digest=DigestConfig(),
     )
     store = Store.open(settings.journeybot_db)
     store.set_meta(DEMO_META, "written by journeybot demo; replaced by the next demo run")
-    services = Services(store, config.journey, admins=frozenset(config.slack.admins))
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=DEMO_DAYS)
+    clock = DemoClock(start)
+    services = Services(store, config.journey, clock=clock, admins=frozenset(config.slack.admins))
     runtime = Runtime()
     app = build_app(settings, config, services, runtime=runtime)
     server, url = serve_http(app, signing_secret=SIGNING_SECRET)
@@ -151,7 +190,7 @@ def run_demo(
         slack,
         notion,
     )
-    player = _Player(ws, slack, services, runtime, people)
+    player = _Player(ws, slack, services, runtime, people, clock)
     steps: list[tuple[str, int, Callable[[Callable[[str], None]], None]]] = [
         ("People say which team they are in", len(people), player.join_teams),
         ("Pain points logged from Slack", len(pains), lambda say: player.log_pains(pains, say)),
@@ -166,11 +205,22 @@ def run_demo(
             lambda say: player.vote(votes, result.ideas, say),
         ),
         ("A duplicate idea merged", 1, lambda say: player.merge(result.ideas, say)),
+        ("Last week's digest", 1, lambda say: _digest(jobs, runtime, None, say)),
+        (
+            "A leader marks an idea Done",
+            1,
+            lambda say: player.ship(script.SHIPPED, result.ideas, start, say),
+        ),
         ("Sync to Notion", 1, lambda say: _sync(jobs, runtime, say)),
         (
             "A leader moves an idea in Notion",
             1,
             lambda say: player.leader_edit(notion, result.ideas, say),
+        ),
+        (
+            "Weeks later: did it work?",
+            len(script.SURVEY_ANSWERS),
+            lambda say: player.survey(jobs, script.SHIPPED, result.ideas, start, say),
         ),
         ("The scheduled sync runs", 1, lambda say: _sync(jobs, runtime, say)),
         ("The weekly digest", 1, lambda say: _digest(jobs, runtime, out_dir, say)),
@@ -273,10 +323,15 @@ def _sync(jobs: Jobs, runtime: Runtime, say: Callable[[str], None]) -> None:
         )
 
 
-def _digest(jobs: Jobs, runtime: Runtime, out_dir: Path, say: Callable[[str], None]) -> None:
+def _digest(jobs: Jobs, runtime: Runtime, out_dir: Path | None, say: Callable[[str], None]) -> None:
     from .chart import chart_points, impact_effort_png
 
-    jobs.post_digest()
+    runtime.drain(timeout=30)
+    jobs.post_digest(now=jobs.services.clock())
+    runtime.drain(timeout=30)
+    if out_dir is None:
+        say("posted to #roadmap; next week's digest says what changed since")
+        return
     for team_id in jobs.services.store.workspaces():
         png = impact_effort_png(chart_points(jobs.services.roadmap(team_id)))
         (out_dir / "digest-chart.png").write_bytes(png)
@@ -293,12 +348,14 @@ class _Player:
         services: Services,
         runtime: Runtime,
         people: Mapping[str, script.Person],
+        clock: DemoClock,
     ) -> None:
         self.ws = ws
         self.slack = slack
         self.services = services
         self.runtime = runtime
         self.people = people
+        self.clock = clock
 
     def _first(self, user: str) -> str:
         return self.people[user].name.split()[0]
@@ -330,6 +387,11 @@ class _Player:
 
     def log_pains(self, pains: Iterable[script.Pain], say: Callable[[str], None]) -> None:
         for pain in pains:
+            # Spread over the first days of the week, as people run into them.
+            self.clock.advance(hours=1)
+            if pain.quick:
+                self._quick_pain(pain, say)
+                continue
             answers = {
                 Block.STAGE: pain.stage,
                 Block.TOUCHPOINT: pain.touchpoint,
@@ -356,6 +418,39 @@ class _Player:
                 say(f"{self._first(pain.reporter)}: {pain.text}")
         self.runtime.drain(timeout=30)
 
+    def _quick_pain(self, pain: script.Pain, say: Callable[[str], None]) -> None:
+        """`/pain <text>`, then the confirmation's pickers and, if any, one evidence click."""
+        before = self.slack.ephemerals(pain.reporter)
+        self._ok(self.ws.slash(pain.reporter, Command.PAIN, pain.text), "/pain with text")
+        self.runtime.drain(timeout=30)
+        confirmations = self.slack.ephemerals(pain.reporter)[len(before) :]
+        if not confirmations:
+            raise DemoError("/pain with text was not confirmed")
+        ts = confirmations[-1]["ts"]
+        pain_id = max(p.id or 0 for p in self.services.store.pain_points(self._team_id()))
+        clicks: list[tuple[str, str]] = [
+            (Action.PAIN_STAGE, pain.stage),
+            (Action.PAIN_TOUCHPOINT, pain.touchpoint),
+            (Action.PAIN_SEVERITY, str(pain.severity)),
+        ]
+        evidence = {
+            "customer said": Action.PAIN_SAID,
+            "observed behaviour": Action.PAIN_OBSERVED,
+            "internal": Action.PAIN_INTERNAL,
+        }
+        if pain.source:
+            clicks.append((evidence[pain.source], str(pain_id)))
+        for action_id, value in clicks:
+            self._ok(
+                self.ws.block_action(
+                    pain.reporter, action_id, value, channel=ROADMAP, message_ts=ts
+                ),
+                f"the {action_id} control of the /pain confirmation",
+            )
+            self.runtime.drain(timeout=30)
+        said = pain.source or "evidence unknown"
+        say(f"{self._first(pain.reporter)} (/pain, {said}): {pain.text}")
+
     def propose(
         self, ideas: Iterable[script.Idea], pains: Sequence[script.Pain], say: Callable[[str], None]
     ) -> dict[str, int]:
@@ -363,10 +458,11 @@ class _Player:
         by_text = {p.text: p.id for p in stored}
         keys: dict[str, int] = {}
         for idea in ideas:
+            # `idea.pains` index the whole script; a shorter week links those it played.
             pain_ids = [
-                str(by_text[pains[i].text])
+                str(by_text[script.PAINS[i].text])
                 for i in idea.pains
-                if i < len(pains) and pains[i].text in by_text
+                if script.PAINS[i].text in by_text
             ]
             self._ok(self.ws.slash(idea.proposer, Command.IDEA, idea.title), "/idea")
             self._submit(
@@ -458,7 +554,7 @@ class _Player:
         if "invites-dup" not in ideas or "invites" not in ideas:
             say("no duplicate in this week")
             return
-        leader = next(p.id for p in self.people.values() if p.admin)
+        leader = self._leader()
         card = self._card(ideas["invites-dup"])
         self._ok(
             self.ws.block_action(
@@ -473,6 +569,73 @@ class _Player:
         self._submit(leader, View.ADMIN, {Block.MERGE_INTO: str(ideas["invites"])})
         self.runtime.drain(timeout=30)
         say(f"{self._first(leader)} merges #{ideas['invites-dup']} into #{ideas['invites']}")
+
+    def _leader(self) -> str:
+        return next(p.id for p in self.people.values() if p.admin)
+
+    def ship(
+        self, key: str, ideas: Mapping[str, int], start: datetime, say: Callable[[str], None]
+    ) -> None:
+        if key not in ideas:
+            say("nothing ships in this week")
+            return
+        self.clock.to_day(start, SHIP_DAY)
+        leader = self._leader()
+        card = self._card(ideas[key])
+        self._ok(
+            self.ws.block_action(
+                leader,
+                Action.IDEA_ADMIN,
+                f"status:{card.id}",
+                channel=card.card_channel,
+                message_ts=card.card_ts,
+            ),
+            "the admin button",
+        )
+        self._submit(leader, View.ADMIN, {Block.STATUS: "Done"})
+        self.runtime.drain(timeout=30)
+        say(f"{self._first(leader)} marks #{card.id} {card.title} Done")
+
+    def survey(
+        self,
+        jobs: Jobs,
+        key: str,
+        ideas: Mapping[str, int],
+        start: datetime,
+        say: Callable[[str], None],
+    ) -> None:
+        """The survey job runs once it is due; the people asked answer in their DMs."""
+        if key not in ideas:
+            say("nothing shipped to ask about")
+            return
+        self.clock.to_day(start, SHIP_DAY + SURVEY_AFTER_DAYS)
+        jobs.ask_if_better(now=self.clock())
+        self.runtime.drain(timeout=30)
+        buttons = {
+            "yes": Action.SURVEY_YES,
+            "not yet": Action.SURVEY_NOT_YET,
+            "worse": Action.SURVEY_WORSE,
+        }
+        for user, answer in script.SURVEY_ANSWERS.items():
+            asked = [
+                m for m in self.slack.dms(user) if "Is this better now?" in (m.get("text") or "")
+            ]
+            if not asked:
+                raise DemoError(f"{user} was not asked whether #{ideas[key]} made it better")
+            dm = asked[-1]
+            self._ok(
+                self.ws.block_action(
+                    user,
+                    buttons[answer],
+                    str(ideas[key]),
+                    channel=dm["channel"],
+                    message_ts=dm["ts"],
+                ),
+                "an answer to Is this better now?",
+            )
+            self.runtime.drain(timeout=30)
+            say(f"{self._first(user)} answers {answer}")
+        self.clock.to_day(start, DEMO_DAYS)
 
     def leader_edit(
         self, notion: NotionEmulator, ideas: Mapping[str, int], say: Callable[[str], None]

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["IDEAS", "PAINS", "PEOPLE", "VOTES", "Idea", "Pain", "Person", "Vote"]
+__all__ = [
+    "IDEAS",
+    "PAINS",
+    "PEOPLE",
+    "SHIPPED",
+    "SURVEY_ANSWERS",
+    "VOTES",
+    "Idea",
+    "Pain",
+    "Person",
+    "Vote",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,9 @@ class Pain:
     source: str = "customer said"
     quote: bool = False
     """Logged with the message shortcut from a customer quote posted in Slack."""
+    quick: bool = False
+    """Logged with `/pain <text>`, then placed with the confirmation's pickers; its evidence
+    is one click on the confirmation, and an empty `source` leaves it unknown."""
 
 
 PAINS = (
@@ -316,6 +330,46 @@ PAINS = (
         "Checkout page takes 6 seconds to load on mobile",
         "observed behaviour",
     ),
+    Pain(
+        "U04DEV",
+        "Adoption",
+        "In-app",
+        "End user",
+        3,
+        "Dashboard charts take ten seconds to render",
+        "",
+        quick=True,
+    ),
+    Pain(
+        "U10JON",
+        "Advocacy",
+        "Community",
+        "Buyer",
+        2,
+        "Review sites still show our old logo and prices",
+        "",
+        quick=True,
+    ),
+    Pain(
+        "U07GINA",
+        "Retention",
+        "Support chat",
+        "Admin",
+        3,
+        "Admins open the cancel page and wait there for minutes before leaving",
+        "observed behaviour",
+        quick=True,
+    ),
+    Pain(
+        "U09IRIS",
+        "Adoption",
+        "In-app",
+        "Developer",
+        2,
+        "Rate limit errors give no retry-after hint",
+        "internal",
+        quick=True,
+    ),
 )
 
 
@@ -434,6 +488,17 @@ IDEAS = (
         2,
     ),
     Idea(
+        "webhooks",
+        "U09IRIS",
+        "Cap webhook retries with backoff",
+        "Retry with exponential backoff for a day, then pause the endpoint and tell its owner.",
+        "Engineering",
+        (19,),
+        3,
+        4,
+        1,
+    ),
+    Idea(
         "invites-dup",
         "U07GINA",
         "Invites should not go to spam",
@@ -489,4 +554,11 @@ VOTES = (
     Vote("U10JON", "roadmap", "reply", "i2 c2 t2w"),
     Vote("U07GINA", "invites-dup", "reply", "+1"),
     Vote("U10JON", "invites-dup", "reply", "i4 c2 t1w"),
+    # Complex, yet estimated at a week: the journey questions flag it for a second look.
+    Vote("U04DEV", "webhooks", "reply", "i3 c4 t1w"),
 )
+
+SHIPPED = "renewal"
+"""The idea a leader marks Done early in the week; weeks later, did it work?"""
+SURVEY_ANSWERS = {"U06FARID": "yes", "U11KAI": "not yet"}
+"""What the people asked "Is this better now?" about the shipped idea answer."""

@@ -1,6 +1,8 @@
 """The weekly roadmap digest: what leaders should look at this week. Pure: data in, text out.
 
-Top ideas, new pain points by journey stage, the biggest movers since the last digest,
+It leads with what changed in the journey answers since last week (a new weakest stage,
+ideas that became quick wins, new say-versus-do gaps, outcomes of ideas shipped), then
+top ideas, new pain points by journey stage, the biggest movers since the last digest,
 ideas still waiting for estimates, and the weakest stage of the journey.
 """
 
@@ -10,12 +12,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from prioritize.heat import Heat, StageHeat
 from prioritize.models import PainPoint
+from prioritize.outcomes import Verdict
+from prioritize.questions import JourneyAnswers
 from prioritize.scoring import RoadmapEntry
 
-__all__ = ["Digest", "Mover", "build_digest"]
+__all__ = ["Digest", "Mover", "answer_changes", "answers_snapshot", "build_digest"]
 
 Snapshot = Mapping[int, tuple[int, float, str | None]]
 """Idea id -> (rank, score, bucket) as of the previous digest."""
@@ -46,6 +51,8 @@ class Digest:
     weakest: StageHeat | None
     first: bool
     """No earlier snapshot: there is nothing to compare movers with yet."""
+    changes: tuple[str, ...] | None
+    """What changed in the journey answers since the last digest (None: nothing to compare)."""
     text: str
     """The digest as Slack mrkdwn."""
 
@@ -62,11 +69,13 @@ def build_digest(
     top: int = 5,
     movers: int = 3,
     needing: int = 5,
+    changes: Sequence[str] | None = None,
 ) -> Digest:
     """Return the digest of one workspace.
 
     `entries` is the current roadmap in rank order, `new_pains` the pain points logged since
-    the last digest, `previous` the snapshot taken then (None for the first digest).
+    the last digest, `previous` the snapshot taken then (None for the first digest),
+    `changes` what changed in the journey answers since then (see `answer_changes`).
     """
     active = [e for e in entries if e.idea.status.is_active]
     best = tuple(active[:top])
@@ -77,7 +86,13 @@ def build_digest(
     moved = _movers(active, previous or {}, movers)
     waiting = tuple(e for e in active if e.score.needs_estimates)
     weakest = heat.row(heat.weakest) if heat.weakest else None
-    lines = [f"*Weekly roadmap digest* · {now:%A %d %B %Y}", "", f"*Top {len(best)}*"]
+    lines = [f"*Weekly roadmap digest* · {now:%A %d %B %Y}", "", "*What changed in the journey*"]
+    if changes is None:
+        lines.append("The first digest with the journey answers: next week shows what changed.")
+    elif not changes:
+        lines.append("No change in the journey answers since last week.")
+    lines += [f"• {_escape(line)}" for line in changes or ()]
+    lines += ["", f"*Top {len(best)}*"]
     if not best:
         lines.append("No ideas on the roadmap yet. Propose one with /idea.")
     for i, entry in enumerate(best, start=1):
@@ -127,8 +142,62 @@ def build_digest(
         needing_estimates=waiting,
         weakest=weakest,
         first=previous is None,
+        changes=tuple(changes) if changes is not None else None,
         text="\n".join(lines),
     )
+
+
+def answers_snapshot(answers: JourneyAnswers) -> dict[str, Any]:
+    """Return what next week's digest compares the journey answers with (JSON-ready)."""
+    return {
+        "weakest": answers.stages.weakest,
+        "quick_wins": [r.idea_id for r in answers.effort.quick_wins],
+        "gaps": {r.stage: r.gap for r in answers.say_do.rows if r.gap},
+        "outcomes": {str(o.idea_id): o.verdict.value for o in answers.stages.outcomes},
+    }
+
+
+def answer_changes(
+    previous: Mapping[str, Any] | None,
+    answers: JourneyAnswers,
+    *,
+    titles: Mapping[int, str],
+) -> list[str] | None:
+    """Return, one line each, what changed in the answers since `previous` (None without)."""
+    if previous is None:
+        return None
+    lines = []
+    weakest = answers.stages.weakest
+    if weakest is not None and weakest != previous.get("weakest"):
+        row = next(r for r in answers.stages.rows if r.stage == weakest)
+        was = previous.get("weakest")
+        lines.append(
+            f"New weakest stage: {weakest} (open severity {row.open_load},"
+            f" {row.resolved_load} resolved lately)" + (f"; it was {was}" if was else "")
+        )
+    before = set(previous.get("quick_wins", ()))
+    for r in answers.effort.quick_wins:
+        if r.idea_id not in before:
+            lines.append(
+                f"#{r.idea_id} {r.title} became a quick win (complexity {r.complexity:g},"
+                f" {r.weeks:g} weeks)"
+            )
+    gaps = previous.get("gaps", {})
+    for r in answers.say_do.rows:
+        if r.gap and r.stage not in gaps:
+            lines.append(f"New say-versus-do gap: {r.gap}")
+    verdicts = previous.get("outcomes", {})
+    for o in answers.stages.outcomes:
+        was = verdicts.get(str(o.idea_id))
+        if was == o.verdict.value:
+            continue
+        title = titles.get(o.idea_id, "")
+        name = f"#{o.idea_id} {title}".rstrip()
+        if was is None:
+            lines.append(f"{name} shipped: {o.why}")
+        elif o.verdict is not Verdict.TOO_EARLY:
+            lines.append(f"{name}: {o.why}")
+    return lines
 
 
 def _idea_line(rank: int, entry: RoadmapEntry) -> str:

@@ -5,6 +5,10 @@ the weekly digest.
 - A sync `sync.debounce_seconds` after a change: a burst of votes becomes one sync.
 - The weekly digest on `digest.cron` in `digest.timezone` (a use case: it records the post,
   with its impact-versus-effort chart, in the outbox, which the bot delivers).
+- "Is this better now?" every `SURVEY_EVERY_MINUTES`: the use case decides who is due a
+  question about an idea Done `[journey.questions] survey_after_days` ago; the outbox
+  delivers the DMs. The same job redraws the cards of Done ideas whose comparison weeks
+  have just passed (time alone turns *too early to tell* into a verdict).
 
 Sync and digest failures are logged, never raised into Slack's threads: votes keep being
 recorded while Notion is down, and the next sync catches up.
@@ -35,6 +39,9 @@ log = logging.getLogger(__name__)
 SYNC_JOB = "notion-sync"
 DEBOUNCED_JOB = "notion-sync-soon"
 DIGEST_JOB = "weekly-digest"
+SURVEY_JOB = "did-it-work"
+SURVEY_EVERY_MINUTES = 60
+"""How often to look for Done ideas whose people are due "Is this better now?"."""
 MAX_DEBOUNCE_FACTOR = 6
 """A steady stream of changes still syncs at least every `debounce_seconds` times this."""
 
@@ -43,7 +50,8 @@ class Jobs:
     """The scheduler of one journeybot process.
 
     `Jobs(settings, config, services).start()` schedules everything; `.shutdown()` stops it.
-    `.sync_now()` and `.post_digest()` run a job at once (the CLI and the tests use them).
+    `.sync_now()`, `.post_digest()` and `.ask_if_better()` run a job at once (the CLI and
+    the tests use them).
     """
 
     def __init__(
@@ -102,6 +110,15 @@ class Jobs:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=3600,
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
+            self.ask_if_better,
+            IntervalTrigger(minutes=SURVEY_EVERY_MINUTES),
+            id=SURVEY_JOB,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
             replace_existing=True,
         )
         self.scheduler.start()
@@ -219,6 +236,20 @@ class Jobs:
             except Exception:
                 log.exception("the weekly digest of %s could not be written", team_id)
         return written
+
+    # ---------------------------------------------------------------- did it work?
+
+    def ask_if_better(self, *, now: datetime | None = None) -> dict[str, int]:
+        """Ask "Is this better now?" wherever it is due; return how many were asked per
+        workspace (failures are logged)."""
+        asked: dict[str, int] = {}
+        for team_id in self.services.store.workspaces():
+            try:
+                asked[team_id] = self.services.ask_if_better(team_id, now=now)
+                self.services.show_settled_outcomes(team_id, now=now)
+            except Exception:
+                log.exception("the did-it-work survey of %s could not be scheduled", team_id)
+        return asked
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         jobs: list[Any] = self.scheduler.get_jobs()

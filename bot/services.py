@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,15 +37,19 @@ from prioritize.models import (
     PainStatus,
     Support,
 )
+from prioritize.outcomes import Outcome, SurveyAnswer
 from prioritize.parsing import parse_id
+from prioritize.questions import JourneyAnswers, answer, outcomes
 from prioritize.scoring import RoadmapEntry, RoadmapItem, Score, explain, roadmap, score
+from storage.journey_facts import journey_facts
 from storage.notion_state import NotionState
 from storage.outbox import Outbox
 from storage.slack_state import SlackState
 from storage.store import Store
+from storage.surveys import Surveys
 
 from .chart import chart_points
-from .digest import Digest, build_digest
+from .digest import Digest, answer_changes, answers_snapshot, build_digest
 
 __all__ = [
     "AdminHome",
@@ -56,6 +61,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "NotSaved",
+    "Questions",
     "RoadmapEntry",
     "Services",
     "StatusChange",
@@ -135,6 +141,17 @@ class Effects:
     """Redraw a person's App Home: {"user"}. Coalesced per person."""
     DIGEST = "digest"
     """Post the weekly digest: {"text", "title", "points"}."""
+    SURVEY = "survey"
+    """Ask one person "Is this better now?" about a Done idea: {"idea_id", "user"}."""
+
+
+@dataclass(frozen=True, slots=True)
+class Questions:
+    """The answers to the five journey questions, and the titles of the ideas they name."""
+
+    answers: JourneyAnswers
+    titles: dict[int, str]
+    """Idea id -> title of every live idea (Done ones are named by their outcomes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +167,7 @@ class Home:
     top: list[RoadmapEntry]
     admin: AdminHome | None = None
     """What only admins see: the roadmap channel and ideas whose card is not posted."""
+    questions: Questions | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +177,9 @@ class AdminHome:
     roadmap_channel: str | None
     unposted: list[Idea]
 
+
+SURVEY_WINDOW_DAYS = 28
+"""Days past the due day in which an idea's survey may still go out (a bot down a while)."""
 
 HOME_DELAY = 0.1
 """Seconds to gather a person's clicks (team, DMs) into one redraw of their Home tab."""
@@ -178,12 +199,16 @@ class Services:
     """Whether Slack says the person is a workspace admin or owner (set by the Slack app)."""
     default_channel: str | None = None
     """The roadmap channel of the config file, until an admin picks one on App Home."""
+    home_questions_ttl: float = 60.0
+    """Seconds App Home may show the same journey answers before reading them again."""
     _subscribers: list[Subscriber] = field(default_factory=list)
     _effect_listeners: list[Callable[[], None]] = field(default_factory=list)
+    _home_questions: dict[str, tuple[float, Questions]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store)
         self.claims = SlackState(self.store)
+        self.surveys = Surveys(self.store)
 
     def on_effects(self, callback: Callable[[], None]) -> None:
         """Call `callback` after a transaction that recorded Slack effects commits."""
@@ -357,7 +382,7 @@ class Services:
                         touchpoint=row.get("touchpoint"),
                         persona=row.get("persona"),
                         severity=_int(severity, "severity") if severity else None,
-                        source=row.get("source"),
+                        source=row.get("source") or row.get("evidence"),
                         link=row.get("link"),
                         owning_team=row.get("owning_team") or row.get("team"),
                     )
@@ -871,7 +896,19 @@ class Services:
             )
             if self.is_admin(user)
             else None,
+            questions=self._questions_for_home(team_id),
         )
+
+    def _questions_for_home(self, team_id: str) -> Questions:
+        # Every click on App Home redraws it; the answers read the whole workspace (about
+        # two seconds for 100,000 pain points), so the summary may be a minute old.
+        now = time.monotonic()
+        cached = self._home_questions.get(team_id)
+        if cached is not None and now - cached[0] < self.home_questions_ttl:
+            return cached[1]
+        questions = self.questions(team_id)
+        self._home_questions[team_id] = (now, questions)
+        return questions
 
     # ---------------------------------------------------------------- settings
 
@@ -975,7 +1012,7 @@ class Services:
             touchpoint=row.get("touchpoint") or None,
             persona=row.get("persona") or None,
             severity=severity,
-            source=row.get("source") or None,
+            source=row.get("source") or row.get("evidence") or None,
             link=row.get("link") or None,
             owning_team=row.get("owning_team") or row.get("team") or None,
         )
@@ -1045,6 +1082,130 @@ class Services:
             )
         return stored_pains, stored_ideas
 
+    # ---------------------------------------------------------------- the journey questions
+
+    def questions(self, team_id: str, *, now: datetime | None = None) -> Questions:
+        """Return the answers to the five journey questions, outcomes of Done ideas included.
+
+        Survey answers ("Is this better now?") feed the outcomes.
+        """
+        with _gc_paused():
+            facts = journey_facts(self.store.db, team_id, facts=self.store.facts(team_id))
+            answers = answer(
+                facts.pains,
+                facts.ideas,
+                self.journey,
+                now=now or self.clock(),
+                answers=self.surveys.answers(team_id),
+            )
+            return Questions(answers, {i.id: i.title for i in facts.ideas})
+
+    def outcome(self, team_id: str, idea_id: int) -> Outcome | None:
+        """Return whether a Done idea worked, with the figures; None for any other idea."""
+        if self.store.idea(team_id, idea_id).status is not IdeaStatus.DONE:
+            return None
+        facts = journey_facts(self.store.db, team_id)
+        found = outcomes(
+            facts.pains,
+            [i for i in facts.ideas if i.id == idea_id],
+            self.journey,
+            now=self.clock(),
+            answers=self.surveys.answers(team_id, idea_ids=[idea_id]),
+        )
+        return found[0] if found else None
+
+    def wants_dms(self, team_id: str, user: str) -> bool:
+        """Whether `user` still wants DMs from journeybot (`/journey notify off` says no)."""
+        return self.store.wants_dms(team_id, user)
+
+    def ask_if_better(self, team_id: str, *, now: datetime | None = None) -> int:
+        """Ask "Is this better now?" about ideas Done `survey_after_days` ago; return how many.
+
+        The people asked are those who reported or said "me too" to the idea's linked pain
+        points, minus those who turned DMs off. Each person is asked once per idea (the DM
+        is an outbox effect keyed by idea and person); ideas Done longer ago than
+        SURVEY_WINDOW_DAYS past the due day are left alone, so turning the feature on does
+        not survey every idea ever shipped.
+        """
+        now = now or self.clock()
+        after = timedelta(days=self.journey.questions.survey_after_days)
+        oldest = now - after - timedelta(days=SURVEY_WINDOW_DAYS)
+        asked = 0
+        with self._unit():
+            for idea in journey_facts(self.store.db, team_id).ideas:
+                if idea.status is not IdeaStatus.DONE or not (oldest <= idea.since <= now - after):
+                    continue
+                for user in self.surveys.people(team_id, idea.pain_ids):
+                    if not (_USER_ID.match(user) and self.store.wants_dms(team_id, user)):
+                        continue
+                    if not self.surveys.ask(team_id, idea.id, user, now=now):
+                        continue
+                    self.outbox.add(
+                        team_id,
+                        Effects.SURVEY,
+                        {"idea_id": idea.id, "user": user},
+                        key=f"survey:{team_id}:{idea.id}:{user}",
+                        now=_wall(),
+                    )
+                    asked += 1
+        return asked
+
+    def show_settled_outcomes(self, team_id: str, *, now: datetime | None = None) -> int:
+        """Redraw the card of each Done idea whose comparison weeks have passed; return how
+        many were recorded.
+
+        Time alone turns *too early to tell* into a verdict, with no change to tell a card
+        about. Each idea's redraw is recorded once (keyed by when it shipped); one whose
+        weeks ended more than SURVEY_WINDOW_DAYS ago is left as it is.
+        """
+        now = now or self.clock()
+        weeks = timedelta(weeks=self.journey.questions.outcome_weeks)
+        oldest = now - weeks - timedelta(days=SURVEY_WINDOW_DAYS)
+        recorded = 0
+        with self._unit():
+            for idea in journey_facts(self.store.db, team_id).ideas:
+                if idea.status is not IdeaStatus.DONE or not (oldest <= idea.since <= now - weeks):
+                    continue
+                recorded += self.outbox.add(
+                    team_id,
+                    Effects.CARD,
+                    {"idea_id": idea.id},
+                    key=f"outcome_card:{team_id}:{idea.id}:{_iso(idea.since)}",
+                    coalesce=f"card:{team_id}:{idea.id}",
+                    now=_wall(),
+                )
+        return recorded
+
+    def answer_if_better(
+        self,
+        team_id: str,
+        user: str,
+        idea_id: int,
+        said: SurveyAnswer | str,
+        *,
+        once: str | None = None,
+    ) -> SurveyAnswer:
+        """Store `user`'s answer to "Is this better now?" about `idea_id` (a second replaces
+        the first); raises InvalidInput, NotAllowed when they were not asked, NotFound."""
+        try:
+            chosen = SurveyAnswer(said)
+        except ValueError:
+            choices = ", ".join(a.value for a in SurveyAnswer)
+            raise InvalidInput("answer", f"unknown answer {said!r}; choose {choices}") from None
+        with self._unit(once) as unit:
+            self.store.idea(team_id, idea_id)
+            if unit.replayed:
+                return chosen
+            try:
+                self.surveys.answer(team_id, idea_id, user, chosen, now=self.clock())
+            except LookupError:
+                raise NotAllowed(
+                    f"only the people asked about idea #{idea_id} can answer for it"
+                ) from None
+            self._card(team_id, [idea_id])
+        self._emit(Change(team_id, idea_ids=(idea_id,)))
+        return chosen
+
     # ---------------------------------------------------------------- the weekly digest
 
     def weekly_digest(self, team_id: str, *, now: datetime) -> Digest:
@@ -1057,6 +1218,11 @@ class Services:
         taken_at, previous = snapshots.snapshot_before(team_id, now)
         since = taken_at or now - timedelta(days=7)
         entries = self.roadmap(team_id)
+        questions = self.questions(team_id, now=now)
+        current = answers_snapshot(questions.answers)
+        changes = answer_changes(
+            self.surveys.snapshot_before(team_id, now), questions.answers, titles=questions.titles
+        )
         new_pains = [
             p
             for p in self.store.pain_points(team_id)
@@ -1070,9 +1236,11 @@ class Services:
             now=now,
             min_estimates=self.journey.scoring.min_estimates,
             roadmap_url=self.notion_url(),
+            changes=changes,
         )
         active = [e for e in entries if e.idea.status.is_active]
         with self._unit():
+            self.surveys.save_snapshot(team_id, now, current)
             snapshots.save_snapshot(
                 team_id,
                 now,
@@ -1171,9 +1339,10 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _source(value: object) -> EvidenceSource:
-    if value is None or value == "":
-        return EvidenceSource.INTERNAL
+def _source(value: object) -> EvidenceSource | None:
+    """Return the evidence source named by `value`; None (or blank) is unknown."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
     if isinstance(value, EvidenceSource):
         return value
     text = str(value).strip().casefold()

@@ -296,7 +296,7 @@ def _header(cells: list[str]) -> list[str]:
         raise InvalidInput("line 1", f"the column {twice!r} appears twice")
     if "text" not in header:
         raise InvalidInput("line 1", f"the header needs a `text` column (got {', '.join(header)})")
-    known = ("kind", "id", *PAIN_FIELDS, "team", *IDEA_FIELDS)
+    known = ("kind", "id", *PAIN_FIELDS, "team", "evidence", *IDEA_FIELDS)
     unknown = [h for h in header if h not in known]
     if unknown:
         raise InvalidInput(
@@ -674,7 +674,7 @@ def _file_id(value: object, where: str) -> int | None:
 
 
 def _as_text(row: dict[str, Any]) -> dict[str, object]:
-    return {k: v for k, v in row.items() if k in (*PAIN_FIELDS, "team")}
+    return {k: v for k, v in row.items() if k in (*PAIN_FIELDS, "team", "evidence")}
 
 
 def _invalid(where: str, error: ValidationError) -> InvalidInput:

@@ -126,6 +126,9 @@ class QuestionsConfig(BaseModel):
     short_weeks: float = Field(2.0, gt=0, le=520, description="this many weeks or fewer is short")
     long_weeks: float = Field(6.0, gt=0, le=520, description="this many weeks or more is long")
     outcome_weeks: int = Field(4, ge=1, le=52, description="weeks compared before and after Done")
+    survey_after_days: int = Field(
+        14, ge=0, le=365, description='days after Done to ask "Is this better now?"'
+    )
 
     @model_validator(mode="after")
     def _short_below_long(self) -> QuestionsConfig:

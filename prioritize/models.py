@@ -180,9 +180,8 @@ class PainPoint(_Model):
     touchpoint: str | None = None
     persona: str | None = None
     severity: Rating = 3
-    # None is "unknown": nobody said what backs it, and it never counts as internal. The
-    # default stays internal until every surface that shows a source can show "unknown".
-    source: EvidenceSource | None = EvidenceSource.INTERNAL
+    # None is "unknown": nobody said what backs it, and it never counts as internal.
+    source: EvidenceSource | None = None
     link: Annotated[OptionalText, AfterValidator(_at_most(2000)), Field(max_length=2000)] | None = (
         None
     )

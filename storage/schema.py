@@ -259,3 +259,27 @@ def m005_outbox(db: Database) -> None:
     )
     # What a use case returned the first time a key was claimed, so a replay returns it.
     db["slack_claims"].add_column("result", str)
+
+
+@migrations()
+def m006_surveys(db: Database) -> None:
+    # "Is this better now?": who was asked about which Done idea, and what they answered.
+    # One row per idea and person: asking again is a no-op, a second click replaces the answer.
+    db["surveys"].create(
+        {
+            "team_id": str,
+            "idea_id": int,
+            "user_id": str,
+            "asked_at": str,
+            "answer": str,
+            "answered_at": str,
+        },
+        pk=("team_id", "idea_id", "user_id"),
+        not_null={"asked_at"},
+    )
+    # The journey answers as of each weekly digest, for next week's "what changed".
+    db["answer_snapshots"].create(
+        {"team_id": str, "taken_at": str, "data": str},
+        pk=("team_id", "taken_at"),
+        not_null={"data"},
+    )

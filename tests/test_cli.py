@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.demo import MARKER
 from bot.services import Services
+from prioritize.models import EvidenceSource
 from storage.store import Store
 
 T1 = "T0001"
@@ -159,11 +160,23 @@ def test_import_loads_every_row_of_a_good_file(db, tmp_path):
     store = Store.open(db)
     pains = store.pain_points(T1)
     store.close()
-    assert [(p.stage, p.severity, p.source.value, p.owning_team) for p in pains] == [
-        ("Consideration", 3, "customer said", "Marketing"),
-        ("Onboarding", 5, "observed behaviour", "Engineering"),
-        ("Awareness", 3, "internal", None),
+    assert [(p.stage, p.severity, p.source, p.owning_team) for p in pains] == [
+        ("Consideration", 3, EvidenceSource.CUSTOMER_SAID, "Marketing"),
+        ("Onboarding", 5, EvidenceSource.OBSERVED, "Engineering"),
+        # No evidence given: unknown, never internal.
+        ("Awareness", 3, None, None),
     ]
+
+
+def test_import_reads_the_evidence_type_from_an_evidence_column(db, tmp_path):
+    path = tmp_path / "map.csv"
+    path.write_text("text,evidence\nExport is hidden,observed\nNo dark mode,\n", encoding="utf-8")
+    result = run("import", str(path), "--workspace", T1)
+    assert result.exit_code == 0, result.output
+    store = Store.open(db)
+    pains = store.pain_points(T1)
+    store.close()
+    assert [p.source for p in pains] == [EvidenceSource.OBSERVED, None]
 
 
 def test_import_reports_the_file_line_of_a_bad_row_and_imports_nothing(db, tmp_path):

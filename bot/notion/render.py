@@ -212,9 +212,10 @@ def _idea_body(idea: Idea, linked: list[PainPoint]) -> list[Block]:
 
 
 def _quoted(pain: PainPoint) -> list[dict[str, Any]]:
+    source = pain.source.value if pain.source else None
     where = " · ".join(
         part
-        for part in (pain.stage, pain.touchpoint, f"severity {pain.severity}/5", pain.source.value)
+        for part in (pain.stage, pain.touchpoint, f"severity {pain.severity}/5", source)
         if part
     )
     rich = rich_text(f"“{pain.text}”")
@@ -242,7 +243,7 @@ def pain_page(pain: PainPoint, *, me_too: int = 0) -> Rendered:
         PainProp.TOUCHPOINT: _select(pain.touchpoint),
         PainProp.PERSONA: _select(pain.persona),
         PainProp.SEVERITY: {"number": pain.severity},
-        PainProp.SOURCE: _select(pain.source.value),
+        PainProp.SOURCE: _select(pain.source.value if pain.source else None),
         PainProp.EVIDENCE: {"url": pain.link or None},
         PainProp.OWNING_TEAM: _select(pain.owning_team),
         PainProp.REPORTER: {"rich_text": rich_text(pain.reporter)},

@@ -57,11 +57,18 @@ class Action(StrEnum):
     PAIN_SEVERITY = "pain_severity"
     PAIN_DETAILS = "pain_details"
     PAIN_ME_TOO = "pain_me_too"
+    PAIN_SAID = "pain_source_said"
+    PAIN_OBSERVED = "pain_source_observed"
+    PAIN_INTERNAL = "pain_source_internal"
     # the idea card
     IDEA_SUPPORT = "idea_support"
     IDEA_ESTIMATE = "idea_estimate"
     IDEA_WHY = "idea_why"
     IDEA_ADMIN = "idea_admin"
+    # the "Is this better now?" DM about a Done idea
+    SURVEY_YES = "survey_yes"
+    SURVEY_NOT_YET = "survey_not_yet"
+    SURVEY_WORSE = "survey_worse"
     # App Home
     HOME_TEAM = "home_team"
     HOME_NOTIFY = "home_notify"
@@ -95,6 +102,8 @@ class Block(StrEnum):
     BUCKET = "bucket"
     MERGE_INTO = "merge_into"
     PAIN_DETAILS = "pain_details"
+    PAIN_SOURCE = "pain_source"
+    SURVEY = "survey"
     CARD_ACTIONS = "card_actions"
     HOME_SETTINGS = "home_settings"
 

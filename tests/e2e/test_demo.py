@@ -3,13 +3,17 @@
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from bot import demo_script as script
+from bot.cli import show_demo
 from bot.demo import MARKER, OUTPUTS, FolderInUse, fresh, run_demo
 from bot.notion_html import property_text
-from prioritize.models import IdeaStatus, PainStatus
+from prioritize.models import EvidenceSource, IdeaStatus, PainStatus
+from prioritize.outcomes import SurveyAnswer, Verdict
+from prioritize.questions import EffortKind
 
-KEYS = ("checkout", "invites", "sso", "first-run", "invites-dup")
+KEYS = ("checkout", "invites", "sso", "first-run", "renewal", "webhooks", "invites-dup")
 IDEAS = tuple(i for i in script.IDEAS if i.key in KEYS)
 NEEDED = sorted({p for i in IDEAS for p in i.pains})
 # Keep the pain points the ideas link to, plus one of every stage and every quote.
@@ -18,6 +22,7 @@ PAINS = tuple(
     for n, p in enumerate(script.PAINS)
     if n in NEEDED
     or p.quote
+    or p.quick
     or n == next(i for i, q in enumerate(script.PAINS) if q.stage == p.stage)
 )
 VOTES = tuple(v for v in script.VOTES if v.idea in KEYS)
@@ -108,9 +113,64 @@ def test_cards_were_posted_and_the_outputs_written(week):
     assert "Self-serve SSO" in html
 
 
-def test_pain_points_addressed_stay_open_until_done(week):
-    pains = week.services.store.pain_points(week.team_id)
-    assert all(p.status is PainStatus.OPEN for p in pains)
+def test_pain_points_stay_open_until_an_idea_addressing_them_is_done(week):
+    store, team = week.services.store, week.team_id
+    shipped = store.idea(team, week.ideas[script.SHIPPED])
+    assert shipped.status is IdeaStatus.DONE
+    for pain in store.pain_points(team):
+        done = pain.id in shipped.pain_point_ids
+        assert pain.status is (PainStatus.ADDRESSED if done else PainStatus.OPEN)
+
+
+def test_evidence_types_are_varied_and_a_quick_pain_without_one_is_unknown(week):
+    pains = {p.text: p for p in week.services.store.pain_points(week.team_id)}
+    for pain in PAINS:
+        assert pains[pain.text].source == (EvidenceSource(pain.source) if pain.source else None)
+    assert {p.source for p in pains.values()} == {*EvidenceSource, None}
+
+
+def test_every_journey_question_has_a_real_answer_and_the_shipped_idea_worked(week):
+    a = week.services.questions(week.team_id).answers
+    assert len(a.impact.rows) >= 3 and a.impact.rows[0].weighted > 0
+    kinds = {r.kind for r in a.effort.rows}
+    assert {EffortKind.QUICK_WIN, EffortKind.LONG_POLE, EffortKind.COMPLEX_YET_SHORT} <= kinds
+    assert any(row.obstacles for row in a.obstacles.rows)
+    assert a.stages.weakest and a.stages.strongest
+    [outcome] = a.stages.outcomes
+    assert outcome.idea_id == week.ideas[script.SHIPPED]
+    assert outcome.verdict is Verdict.WORKED
+    assert outcome.answers[SurveyAnswer.YES] == 1 and outcome.answers[SurveyAnswer.NOT_YET] == 1
+    assert a.say_do.gaps
+    assert any(r.evidence.unknown for r in a.say_do.rows)
+
+
+def test_the_people_of_the_shipped_idea_were_asked_and_its_card_says_it_worked(week):
+    store, team = week.services.store, week.team_id
+    idea = store.idea(team, week.ideas[script.SHIPPED])
+    for user, said in script.SURVEY_ANSWERS.items():
+        # The question, replaced by what they answered once they clicked.
+        texts = [m.get("text") or "" for m in week.slack.dms(user)]
+        assert f"You said {said} about idea #{idea.id}" in texts
+    card = week.slack.message(idea.card_channel, idea.card_ts)
+    assert "Did it work?" in str(card["blocks"]) and "worked:" in str(card["blocks"])
+
+
+def test_the_last_digest_leads_with_what_changed_in_the_journey(week):
+    roadmap = week.slack.messages("C0ROADMAP", include_replies=False)
+    digests = [m.get("text") or "" for m in roadmap if "Weekly roadmap digest" in str(m)]
+    assert len(digests) == 2
+    assert "next week shows what changed" in digests[0]
+    last = digests[-1]
+    assert "What changed in the journey" in last
+    assert "Renewal reminders" in last and "worked" in last
+
+
+def test_the_demo_prints_the_journey_questions_after_the_roadmap(week):
+    console = Console(record=True, width=100)
+    show_demo(week, console, week.out_dir)
+    text = console.export_text()
+    assert text.index("The prioritized roadmap") < text.index("The journey questions")
+    assert "worked" in text and "quick win" in text
 
 
 def test_a_second_run_replaces_only_what_the_demo_wrote(week):

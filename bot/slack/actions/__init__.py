@@ -1,16 +1,17 @@
-"""Interactive elements: the /pain confirmation, idea cards, App Home, select searches."""
+"""Interactive elements: the /pain confirmation, idea cards, App Home, select searches,
+the "Is this better now?" DM."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from ..deps import Deps
-from . import home, idea_card, pain, search
+from . import home, idea_card, pain, search, survey
 
 __all__ = ["register"]
 
 
 def register(app: App, deps: Deps) -> None:
     """Register every block action and options listener."""
-    for module in (pain, idea_card, home, search):
+    for module in (pain, idea_card, home, search, survey):
         module.register(app, deps)

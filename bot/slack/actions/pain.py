@@ -1,4 +1,5 @@
-"""The /pain confirmation's controls: detail pickers, "Evidence & more…", "+1 #7 instead"."""
+"""The /pain confirmation's controls: detail pickers, the one-click evidence buttons,
+"Evidence & more…", "+1 #7 instead"."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from prioritize.config import InvalidInput
-from prioritize.models import PainPoint
+from prioritize.models import EvidenceSource, PainPoint
 
 from ...services import NotAllowed, NotFound, NotSaved
 from ..blocks.kit import esc
 from ..blocks.notices import notice
-from ..blocks.pain import pain_confirmation, pain_modal
+from ..blocks.pain import SOURCE_BUTTONS, pain_confirmation, pain_modal
 from ..deps import Deps
 from ..ids import Action
 
@@ -75,6 +76,32 @@ def register(app: App, deps: Deps) -> None:
 
     for action_id, field in _FIELDS.items():
         app.action(action_id)(detail_listener(field))
+
+    def source_listener(source: EvidenceSource) -> Any:
+        def listener(
+            ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
+        ) -> None:
+            value = str(action.get("value") or "")
+            if not value.isdigit():
+                ack()
+                return
+            # Stored before the answer to Slack, like the pickers.
+            try:
+                pain = deps.services.update_pain_point(
+                    context.team_id, context.user_id, int(value), source=source
+                )
+            except (InvalidInput, NotAllowed, NotFound, NotSaved) as e:
+                ack()
+                deps.runtime.later(warn, respond, e)
+                return
+            ack()
+            deps.runtime.later(redraw, context.team_id, pain, respond)
+
+        listener.__name__ = f"pain_source_{source.name.lower()}"
+        return listener
+
+    for source, (action_id, _) in SOURCE_BUTTONS.items():
+        app.action(action_id)(source_listener(source))
 
     def open_details(team_id: str, trigger_id: str, pain_id: int, channel: str | None) -> None:
         try:

@@ -1,4 +1,5 @@
-"""The App Home tab: my pain points and ideas, ideas waiting for my estimate, the top."""
+"""The App Home tab: my pain points and ideas, ideas waiting for my estimate, the top,
+and the journey questions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from prioritize.models import PainPoint
+from prioritize.questions import JourneyAnswers
 from prioritize.scoring import RoadmapEntry
 
 from ..ids import Action, Block
@@ -24,6 +26,7 @@ from .kit import (
     section,
     select,
 )
+from .questions import questions_home_blocks
 from .reports import roadmap_line
 
 if TYPE_CHECKING:
@@ -45,6 +48,7 @@ def home_view(
     waiting: Sequence[RoadmapEntry],
     top: Sequence[RoadmapEntry],
     admin: AdminHome | None = None,
+    questions: JourneyAnswers | None = None,
 ) -> dict[str, Any]:
     """Return the App Home view of one person (with the settings, for an admin)."""
     settings = [
@@ -70,8 +74,8 @@ def home_view(
         ),
         actions(settings, block_id=Block.HOME_SETTINGS),
         context(
-            "Status updates on ideas you supported or whose pain points you reported "
-            + ("come as DMs." if notify else "are off.")
+            "Status updates on ideas you supported or whose pain points you reported, and"
+            ' "Is this better now?" after they ship, ' + ("come as DMs." if notify else "are off.")
         ),
         divider(),
         header("Waiting for your estimate"),
@@ -90,6 +94,8 @@ def home_view(
         blocks.append(section("No ideas yet. Propose one with `/idea`."))
     for entry in top[:SHOWN]:
         blocks.append(section(roadmap_line(entry)))
+    if questions is not None:
+        blocks += questions_home_blocks(questions)
     blocks += [divider(), header("Your ideas")]
     if not ideas:
         blocks.append(section("You have not proposed an idea yet."))

@@ -8,6 +8,7 @@ from typing import Any
 
 from prioritize.config import JourneyConfig
 from prioritize.models import MAX_TITLE, Bucket, Estimate, Idea, IdeaStatus, PainPoint
+from prioritize.outcomes import Outcome
 from prioritize.scoring import Score
 
 from ..ids import Action, Block, View
@@ -26,6 +27,7 @@ from .kit import (
     section,
     select,
 )
+from .questions import VERDICT_EMOJI
 
 __all__ = [
     "COMPLEXITY_LABELS",
@@ -248,9 +250,17 @@ def _card_fields(idea: Idea, score: Score, bucket: Bucket | None, min_estimates:
 
 
 def idea_card(
-    idea: Idea, score: Score, bucket: Bucket | None, *, min_estimates: int
+    idea: Idea,
+    score: Score,
+    bucket: Bucket | None,
+    *,
+    min_estimates: int,
+    outcome: Outcome | None = None,
 ) -> dict[str, Any]:
-    """Return the idea card (text and blocks) posted in the roadmap channel."""
+    """Return the idea card (text and blocks) posted in the roadmap channel.
+
+    A Done idea's card says whether it worked (`outcome`), with the figures behind it.
+    """
     assert idea.id is not None
     blocks: Blocks = [header(f"#{idea.id} {idea.title}")]
     if idea.description:
@@ -264,6 +274,9 @@ def idea_card(
             + (f" · relieves pain points {linked}{more}" if linked else "")
         )
     )
+    if outcome is not None:
+        emoji = VERDICT_EMOJI[outcome.verdict]
+        blocks.append(section(f"*Did it work?* {emoji} {esc(outcome.why)}"))
     value = str(idea.id)
     elements = [
         button(":+1: +1", Action.IDEA_SUPPORT, value, style="primary"),

@@ -26,9 +26,12 @@ from .kit import (
 
 __all__ = [
     "SEVERITY_LABELS",
+    "SOURCE_BUTTONS",
     "pain_confirmation",
     "pain_details_block_id",
     "pain_modal",
+    "pain_source_block_id",
+    "source_label",
 ]
 
 SEVERITY_LABELS = {
@@ -38,6 +41,12 @@ SEVERITY_LABELS = {
     4: "4 · costs us customers",
     5: "5 · blocks the journey",
 }
+SOURCE_BUTTONS = {
+    EvidenceSource.CUSTOMER_SAID: (Action.PAIN_SAID, "A customer said it"),
+    EvidenceSource.OBSERVED: (Action.PAIN_OBSERVED, "We saw customers do it"),
+    EvidenceSource.INTERNAL: (Action.PAIN_INTERNAL, "Internal"),
+}
+"""The one-click evidence buttons of the /pain confirmation, by the source each sets."""
 _SOURCE_LABELS = {
     EvidenceSource.CUSTOMER_SAID: "A customer said it",
     EvidenceSource.OBSERVED: "Observed behaviour (data, sessions)",
@@ -50,6 +59,16 @@ def pain_details_block_id(pain_id: int) -> str:
     return f"{Block.PAIN_DETAILS}:{pain_id}"
 
 
+def pain_source_block_id(pain_id: int) -> str:
+    """Return the block_id of the evidence buttons, which carries the pain point's id."""
+    return f"{Block.PAIN_SOURCE}:{pain_id}"
+
+
+def source_label(source: EvidenceSource | None) -> str:
+    """Return how a pain point's evidence reads: its source, or "unknown"."""
+    return source.value if source is not None else "unknown"
+
+
 def _names(names: Sequence[str]) -> list[tuple[str, str]]:
     return [(name, name) for name in names]
 
@@ -60,7 +79,7 @@ def _summary(pain: PainPoint) -> str:
         f"severity {pain.severity}",
         f"touchpoint {esc(pain.touchpoint or '–')}",
         f"persona {esc(pain.persona or '–')}",
-        f"source {esc(pain.source.value)}",
+        f"evidence {esc(source_label(pain.source))}",
     ]
     if pain.link:
         parts.append(f"<{esc(pain.link)}|evidence>")
@@ -110,6 +129,20 @@ def pain_confirmation(
         )
     pickers.append(button("Evidence & more…", Action.PAIN_DETAILS, str(pain.id)))
     blocks.append(actions(pickers, block_id=pain_details_block_id(pain.id)))
+    if pain.source is None:
+        blocks.append(context("What backs this? One click tells the say-versus-do question."))
+    evidence = []
+    for source, (action_id, label) in SOURCE_BUTTONS.items():
+        chosen = pain.source is source
+        evidence.append(
+            button(
+                f":white_check_mark: {label}" if chosen else label,
+                action_id,
+                str(pain.id),
+                style="primary" if chosen else None,
+            )
+        )
+    blocks.append(actions(evidence, block_id=pain_source_block_id(pain.id)))
     for other in similar[:3]:
         blocks.append(
             section(
@@ -188,7 +221,7 @@ def pain_modal(
                     optional=True,
                 )
             )
-    chosen_source = pain.source if pain else (source or EvidenceSource.INTERNAL)
+    chosen_source = pain.source if pain else source
     blocks += [
         input_block(
             Block.SOURCE,
@@ -197,8 +230,10 @@ def pain_modal(
                 Block.SOURCE,
                 [(_SOURCE_LABELS[s], s.value) for s in EvidenceSource],
                 placeholder="Where does this come from?",
-                initial=chosen_source.value,
+                initial=chosen_source.value if chosen_source else None,
             ),
+            optional=True,
+            hint="Left empty, it counts as unknown (never as internal).",
         ),
         input_block(
             Block.LINK,

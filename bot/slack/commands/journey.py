@@ -1,4 +1,5 @@
-"""`/journey`: the stage heat table; `/journey team <Team>`; `/journey notify on|off`."""
+"""`/journey`: the stage heat table; `/journey questions`; `/journey team <Team>`;
+`/journey notify on|off`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from prioritize.config import InvalidInput
 
 from ..blocks.kit import esc, unmarkup
+from ..blocks.questions import questions_message
 from ..blocks.reports import heat_message
 from ..deps import Deps
 from ..ids import Command
@@ -18,8 +20,11 @@ __all__ = ["HELP", "register"]
 HELP = (
     "*/journey* shows where on the customer journey it hurts most.\n"
     "• `/journey` or `/journey heat`: the stage heat table\n"
+    "• `/journey questions`: the five journey questions answered (impact, effort,"
+    " obstacles, weakest and strongest stage with outcomes, say versus do)\n"
     "• `/journey team <team>`: say which team you are in (estimates count per team)\n"
-    "• `/journey notify off` or `on`: status-update DMs about ideas you care about"
+    "• `/journey notify off` or `on`: DMs about ideas you care about (status updates,"
+    ' "Is this better now?")'
 )
 
 
@@ -28,6 +33,10 @@ def register(app: App, deps: Deps) -> None:
 
     def heat(team_id: str, respond: Respond) -> None:
         respond(response_type="ephemeral", **heat_message(deps.services.heat(team_id)))
+
+    def questions(team_id: str, respond: Respond) -> None:
+        q = deps.services.questions(team_id)
+        respond(response_type="ephemeral", **questions_message(q.answers, titles=q.titles))
 
     @app.command(Command.JOURNEY)
     def journey_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -38,6 +47,9 @@ def register(app: App, deps: Deps) -> None:
         if verb == "heat":
             ack()
             deps.runtime.later(heat, team_id, respond)
+        elif verb in ("questions", "question", "q"):
+            ack()
+            deps.runtime.later(questions, team_id, respond)
         elif verb == "team":
             # One small row: answered in the ack itself.
             ack(response_type="ephemeral", text=_team(deps, team_id, user, rest))
@@ -45,9 +57,11 @@ def register(app: App, deps: Deps) -> None:
             deps.services.set_notify(team_id, user, rest.casefold() == "on")
             ack(
                 response_type="ephemeral",
-                text="Status-update DMs are on."
+                text="DMs about ideas you care about are on (status updates, and"
+                ' "Is this better now?" after one ships).'
                 if rest.casefold() == "on"
-                else "Status-update DMs are off. Turn them back on with `/journey notify on`.",
+                else "DMs about ideas you care about are off: no status updates, no"
+                ' "Is this better now?". Turn them back on with `/journey notify on`.',
             )
         else:
             ack(response_type="ephemeral", text=HELP)

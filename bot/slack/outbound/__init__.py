@@ -21,6 +21,7 @@ from ...chart import ChartPoint, impact_effort_png
 from ...services import Effects, NotFound, Services
 from ..blocks.kit import esc
 from ..blocks.notices import notice
+from ..blocks.questions import survey_dm
 from .cards import Cards
 from .courier import Courier, Undeliverable
 from .home import publish_home
@@ -85,6 +86,7 @@ class Outbound:
                 Effects.RECEIPT: self._receipt,
                 Effects.HOME: self._home,
                 Effects.DIGEST: self._digest,
+                Effects.SURVEY: self._survey,
             },
             on_failure=self._failed,
             workers=workers,
@@ -172,6 +174,18 @@ class Outbound:
             initial_comment=p["text"],
         )
         log.info("posted the weekly digest of %s", effect.team_id)
+
+    def _survey(self, effect: Effect) -> None:
+        user = effect.payload["user"]
+        idea = self._idea(effect)
+        if idea is None or not self.services.wants_dms(effect.team_id, user):
+            return  # gone, or they turned DMs off since it was scheduled
+        outcome = self.services.outcome(effect.team_id, idea.id)
+        if outcome is None:
+            return  # reopened since: it is not shipped any more
+        message = survey_dm(idea, shipped_at=outcome.shipped_at, now=self.services.clock())
+        # Posting to a user id lands in the app's DM with them (chat:write is enough).
+        self.client.chat_postMessage(channel=user, **message)
 
     def _failed(self, effect: Effect, error: str) -> None:
         if effect.kind != Effects.POST_CARD or not effect.payload.get("user"):

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from prioritize.models import Idea
+from prioritize.models import Idea, IdeaStatus
 
 from ...services import Services
 from ..blocks.idea import idea_card, merged_card
@@ -38,11 +38,17 @@ class Cards:
             into = self.services.idea(idea.team_id, idea.merged_into)
             return merged_card(idea, into, link=self.permalink(into))
         entry = self.services.entry(idea.team_id, idea.id)
+        outcome = (
+            self.services.outcome(idea.team_id, idea.id)
+            if entry.idea.status is IdeaStatus.DONE
+            else None
+        )
         return idea_card(
             entry.idea,
             entry.score,
             entry.item.bucket,
             min_estimates=self.services.journey.scoring.min_estimates,
+            outcome=outcome,
         )
 
     def post(self, idea: Idea) -> Idea:

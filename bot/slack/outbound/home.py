@@ -22,5 +22,6 @@ def publish_home(services: Services, client: WebClient, team_id: str, user: str)
         waiting=home.waiting,
         top=home.top,
         admin=home.admin,
+        questions=home.questions.answers if home.questions else None,
     )
     client.views_publish(user_id=user, view=view)
