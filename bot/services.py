@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -206,6 +207,7 @@ class Services:
     _home_questions: dict[str, tuple[float, Questions]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._events = threading.local()
         self.outbox = Outbox(self.store)
         self.claims = SlackState(self.store)
         self.surveys = Surveys(self.store)
@@ -219,6 +221,19 @@ class Services:
         self._subscribers.append(subscriber)
 
     def _emit(self, event: Change | StatusChange) -> None:
+        if self.store.db.conn.in_transaction:
+            # Inside an enclosing unit: heard once it commits, never if it rolls back.
+            self._held().append(event)
+            return
+        self._tell(event)
+
+    def _held(self) -> list[Change | StatusChange]:
+        held = getattr(self._events, "held", None)
+        if held is None:
+            held = self._events.held = []
+        return held
+
+    def _tell(self, event: Change | StatusChange) -> None:
         for subscriber in self._subscribers:
             try:
                 subscriber(event)
@@ -232,17 +247,27 @@ class Services:
         """One transaction; with `once`, a key claimed in it (see `_Unit.replayed`)."""
         outermost = not self.store.db.conn.in_transaction
         before = self.outbox.added
-        with self.store.transaction():
-            unit = _Unit(self, once)
-            if once is not None:
-                first = self.claims.claim(once, now=self.clock())
-                unit.replayed = not first
-                if not first:
-                    unit.previous = self.claims.result_of(once)
-            yield unit
-            if once is not None and not unit.replayed and unit.result is not None:
-                self.claims.set_result(once, unit.result)
-        if outermost and self.outbox.added != before:
+        try:
+            with self.store.transaction():
+                unit = _Unit(self, once)
+                if once is not None:
+                    first = self.claims.claim(once, now=self.clock())
+                    unit.replayed = not first
+                    if not first:
+                        unit.previous = self.claims.result_of(once)
+                yield unit
+                if once is not None and not unit.replayed and unit.result is not None:
+                    self.claims.set_result(once, unit.result)
+        except BaseException:
+            if outermost:
+                self._held().clear()
+            raise
+        if not outermost:
+            return
+        held, self._events.held = self._held(), []
+        for event in held:
+            self._tell(event)
+        if self.outbox.added != before:
             for callback in self._effect_listeners:
                 try:
                     callback()
@@ -282,7 +307,12 @@ class Services:
         )
 
     def forget_claims(self, *, before: datetime) -> int:
-        """Drop do-once keys older than `before` (Slack stops redelivering within the hour)."""
+        """Drop do-once keys, and delivered outbox effects, older than `before`.
+
+        Slack stops redelivering within the hour; the outbox keeps what it delivered for
+        `journeybot doctor` to report until then.
+        """
+        self.outbox.forget(before=before)
         return self.claims.forget_claims(before=before)
 
     # ---------------------------------------------------------------- pain points
@@ -406,13 +436,17 @@ class Services:
         **changes: object,
     ) -> PainPoint:
         """Change a pain point's details; only its reporter or an admin may."""
+        # Who may is decided before the transaction: asking Slack whether someone is a
+        # workspace admin must not hold the write lock.
+        reporter = self.store.pain_point(team_id, pain_id).reporter
+        allowed = user == reporter or admin or self.is_admin(user)
         # Read and write in one transaction: two pickers changed at once (stage, then
         # severity) must not write each other's stale copy back.
         with self._unit(once) as unit:
             current = self.store.pain_point(team_id, pain_id)
             if unit.replayed:
                 return current
-            if user != current.reporter and not (admin or self.is_admin(user)):
+            if not allowed or current.reporter != reporter:
                 raise NotAllowed("only the person who logged it or an admin can change it")
             merged = {**current.model_dump(exclude={"id", "created_at", "status"}), **changes}
             pain = self._pain(**merged)

@@ -14,6 +14,9 @@ good). An effect taken by a process that died is given back by `recover`.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +24,26 @@ from typing import Any
 from .store import Store
 
 __all__ = ["Effect", "Outbox"]
+
+
+def _abandoned(
+    taken_by: str | None, taken_at: str | None, *, now: datetime, stale_after: float
+) -> bool:
+    """Whether an effect taken for delivery was left by a process that is gone."""
+    if not taken_by or not taken_at:
+        return True
+    host, _, pid = taken_by.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return (now - datetime.fromisoformat(taken_at)).total_seconds() >= stale_after
 
 
 def _iso(moment: datetime) -> str:
@@ -47,8 +70,14 @@ class Outbox:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.added = 0
-        """Effects recorded through this object (to wake the courier after a commit)."""
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        """Who takes effects for delivery: a process on a host."""
+        self._local = threading.local()
+
+    @property
+    def added(self) -> int:
+        """Effects this thread recorded (to wake the courier after its commit)."""
+        return getattr(self._local, "added", 0)
 
     def add(
         self,
@@ -81,7 +110,8 @@ class Outbox:
                     _iso(now),
                 ],
             )
-            self.added += 1
+            if cursor.rowcount == 1:
+                self._local.added = self.added + 1
             return cursor.rowcount == 1
 
     def take(self, *, now: datetime, limit: int = 50, kinds: tuple[str, ...] = ()) -> list[Effect]:
@@ -102,9 +132,9 @@ class Outbox:
                 return []
             ids = [r["id"] for r in rows]
             db.execute(
-                "update outbox set state = 'sending', attempts = attempts + 1"
-                f" where id in ({', '.join('?' for _ in ids)})",
-                ids,
+                "update outbox set state = 'sending', attempts = attempts + 1, taken_by = ?,"
+                f" taken_at = ? where id in ({', '.join('?' for _ in ids)})",
+                [self.owner, _iso(now), *ids],
             )
         return [
             Effect(
@@ -139,9 +169,9 @@ class Outbox:
                 ).fetchone()
                 if waiting:
                     db.execute(
-                        "update outbox set state = 'done', error = ?, coalesce_key = null"
-                        " where id = ?",
-                        [f"superseded after: {error}", effect_id],
+                        "update outbox set state = 'done', error = ?, coalesce_key = null,"
+                        " delivered_at = ? where id = ?",
+                        [f"superseded after: {error}", _iso(at), effect_id],
                     )
                     return
             db.execute(
@@ -158,8 +188,12 @@ class Outbox:
                 [error, _iso(now), effect_id],
             )
 
-    def recover(self) -> int:
-        """Give back the effects a stopped process had taken; return how many."""
+    def recover(self, *, now: datetime, stale_after: float = 600.0) -> int:
+        """Give back the effects a stopped process had taken; return how many.
+
+        Taken by a process of this host that is gone, or taken `stale_after` seconds ago
+        or more (a process elsewhere): a live process keeps what it is delivering.
+        """
         with self.store.transaction() as db:
             pending = {
                 r[0]
@@ -169,20 +203,33 @@ class Outbox:
                 ).fetchall()
             }
             taken = db.execute(
-                "select id, coalesce_key from outbox where state = 'sending'"
+                "select id, coalesce_key, taken_by, taken_at from outbox where state = 'sending'"
             ).fetchall()
-            for effect_id, coalesce in taken:
+            given = 0
+            for effect_id, coalesce, taken_by, taken_at in taken:
+                if not _abandoned(taken_by, taken_at, now=now, stale_after=stale_after):
+                    continue
+                given += 1
                 if coalesce is not None and coalesce in pending:
                     db.execute(
                         "update outbox set state = 'done', coalesce_key = null,"
-                        " error = 'superseded' where id = ?",
-                        [effect_id],
+                        " error = 'superseded', delivered_at = ? where id = ?",
+                        [_iso(now), effect_id],
                     )
                     continue
                 db.execute("update outbox set state = 'pending' where id = ?", [effect_id])
                 if coalesce is not None:
                     pending.add(coalesce)
-            return len(taken)
+            return given
+
+    def retry_now(self, *, now: datetime) -> int:
+        """Make every effect waiting after a failure due now; return how many."""
+        with self.store.transaction() as db:
+            return db.execute(
+                "update outbox set due_at = ? where state = 'pending' and attempts > 0"
+                " and due_at > ?",
+                [_iso(now), _iso(now)],
+            ).rowcount
 
     def backlog(self, team_id: str | None = None) -> int:
         """Return how many effects wait to be delivered."""

@@ -245,6 +245,8 @@ def m005_outbox(db: Database) -> None:
             "created_at": str,
             "delivered_at": str,
             "error": str,
+            "taken_by": str,
+            "taken_at": str,
         },
         pk="id",
         not_null={"team_id", "key", "kind", "payload", "state", "attempts", "due_at"},

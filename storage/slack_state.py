@@ -66,12 +66,22 @@ class SlackState:
             )
             return True
 
+    def count_dm(self, team_id: str, user: str, idea_id: int, *, now: datetime) -> None:
+        """Count a DM to `user` about `idea_id` that Slack took today."""
+        day = now.astimezone(UTC).date().isoformat()
+        with self.store.transaction() as db:
+            db.execute(
+                "insert into slack_dms (team_id, user_id, idea_id, day, sent)"
+                " values (?, ?, ?, ?, 1) on conflict (team_id, user_id, idea_id, day)"
+                " do update set sent = sent + 1",
+                [team_id, user, idea_id, day],
+            )
+
     def dms_sent(self, team_id: str, user: str, idea_id: int, *, day: str) -> int:
         """Return how many DMs `user` got about `idea_id` on `day` (YYYY-MM-DD, UTC)."""
-        with self.store.transaction() as db:
-            rows = db.execute(
-                "select sent from slack_dms where team_id = ? and user_id = ? and idea_id = ?"
-                " and day = ?",
-                [team_id, user, idea_id, day],
-            ).fetchall()
-            return rows[0][0] if rows else 0
+        rows = self.store.db.execute(
+            "select sent from slack_dms where team_id = ? and user_id = ? and idea_id = ?"
+            " and day = ?",
+            [team_id, user, idea_id, day],
+        ).fetchall()
+        return rows[0][0] if rows else 0

@@ -12,8 +12,9 @@ import re
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -187,6 +188,19 @@ def _keywords(text: str) -> list[str]:
     return list(seen)[:24]
 
 
+class _Connection:
+    """One thread's connection; closed when the thread is gone (and this with it)."""
+
+    __slots__ = ("__weakref__", "db")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __del__(self) -> None:
+        with suppress(Exception):
+            self.db.conn.close()
+
+
 class Store:
     """All of journeybot's records in one SQLite database.
 
@@ -210,7 +224,9 @@ class Store:
         self._first = db
         self._local = threading.local()
         self._local.db = db
-        self._opened: list[Database] = [db]
+        # Weakly: a thread's connection closes with the thread (a request thread of the
+        # HTTP server lives for one request); `close` closes those still open.
+        self._opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._opened_lock = threading.Lock()
 
     @classmethod
@@ -235,17 +251,22 @@ class Store:
             if self.path is None:
                 db = self._first  # an in-memory database exists on one connection only
             else:
-                db = _connect(self.path, self.busy_timeout_ms)
+                held = _Connection(_connect(self.path, self.busy_timeout_ms))
                 with self._opened_lock:
-                    self._opened.append(db)
+                    self._opened.add(held)
+                # The thread's local storage holds it: when the thread ends, it is freed
+                # and closes the connection at once.
+                self._local.held = held
+                db = held.db
             self._local.db = db
         return db
 
     def close(self) -> None:
         with self._opened_lock:
-            opened, self._opened = self._opened, []
-        for db in opened:
-            db.conn.close()
+            opened, self._opened = list(self._opened), weakref.WeakSet()
+        for held in opened:
+            held.db.conn.close()
+        self._first.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:

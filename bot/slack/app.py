@@ -103,7 +103,12 @@ def build_app(
     services.workspace_admin = admins.is_admin
     services.card_delay = config.slack.card_update_delay
     services.default_channel = config.slack.roadmap_channel
-    outbound = Outbound(services, client, per_day=config.slack.dm_per_idea_per_day).start()
+    # The courier retries on its own schedule (Retry-After included): its client must not
+    # sleep through a 429 on a worker that other effects are waiting for.
+    courier_client = WebClient(
+        token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
+    )
+    outbound = Outbound(services, courier_client, per_day=config.slack.dm_per_idea_per_day).start()
     runtime.on_close(outbound.close)
     runtime.watch(outbound.courier.idle)
     deps = Deps(

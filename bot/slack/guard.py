@@ -49,8 +49,7 @@ def only_installed_workspace(
 
     def guard(req: BoltRequest, context: BoltContext, next: Callable[[], Any]) -> Any:
         team_id, enterprise_id = context.team_id, context.enterprise_id
-        if team_id is None and enterprise_id is None:
-            return next()  # nothing to tell (Bolt answers url_verification itself)
+        # (Bolt answers url_verification and ssl_check before any middleware runs.)
         if installation.covers(team_id, enterprise_id):
             return next()
         log.warning(

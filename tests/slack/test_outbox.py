@@ -4,6 +4,7 @@ and delivered by whichever process runs the bot, whoever made the change."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -156,9 +157,15 @@ def test_effects_taken_by_a_process_that_died_are_given_back(store: Store) -> No
     outbox = Outbox(store)
     now = datetime.now(UTC)
     outbox.add(TEAM, "status_dm", {"idea_id": 1, "user": "U1"}, key="dm:1", now=now)
-    assert len(outbox.take(now=now)) == 1
+    outbox.add(TEAM, "status_dm", {"idea_id": 1, "user": "U2"}, key="dm:2", now=now)
+    assert len(outbox.take(now=now)) == 2
     assert outbox.take(now=now) == []
-    assert outbox.recover() == 1
+    # A live process keeps what it is delivering: a second one starting takes nothing back.
+    assert outbox.recover(now=now) == 0
+    gone = subprocess.run([PYTHON, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead = f"{socket.gethostname()}:{int(gone.stdout)}"
+    store.db.execute("update outbox set taken_by = ? where key = 'dm:1'", [dead])
+    assert outbox.recover(now=now) == 1
     assert [e.key for e in outbox.take(now=now)] == ["dm:1"]
 
 
@@ -242,3 +249,75 @@ def test_listeners_reach_the_database_only_through_the_use_cases() -> None:
         if "storage" in path.read_text() or ".store" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_a_thread_per_request_does_not_keep_a_connection_each(store: Store) -> None:
+    # The HTTP server runs every Slack request on a thread of its own.
+    fds = len(os.listdir("/proc/self/fd"))
+    for _ in range(200):
+        t = threading.Thread(target=lambda: store.db.execute("select 1").fetchone())
+        t.start()
+        t.join()
+    assert len(os.listdir("/proc/self/fd")) - fds < 20
+
+
+def test_an_effect_delivered_while_the_database_is_busy_is_recorded_once_it_is_free(
+    db_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.slack.outbound.courier import Courier
+
+    store = Store.open(db_path, busy_timeout_ms=50)
+    outbox = Outbox(store)
+    outbox.add(TEAM, "status_dm", {"user": "U1"}, key="dm:1", now=datetime.now(UTC))
+    sent: list[str] = []
+    courier = Courier(outbox, {"status_dm": lambda e: sent.append(e.key)})
+    [effect] = outbox.take(now=datetime.now(UTC))
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # `journeybot import` writing a batch
+    threading.Timer(0.5, lambda: other.execute("ROLLBACK")).start()
+    courier.deliver(effect)  # never raises; waits for the database to record it
+    other.close()
+    state = store.db.execute("select state from outbox where id = ?", [effect.id]).fetchone()
+    assert sent == ["dm:1"] and state[0] == "done"
+    store.close()
+
+
+def test_subscribers_hear_of_a_change_only_once_it_is_committed(
+    services: Services, store: Store
+) -> None:
+    services.admins = frozenset({BOSS})
+    idea = services.propose_idea(TEAM, "U0BEN", "Faster onboarding")
+    seen: list[str] = []
+
+    def subscriber(_change: object) -> None:
+        # The debounced Notion sync reads on another thread, with its own connection.
+        t = threading.Thread(
+            target=lambda: seen.append(store.idea(TEAM, idea.id or 0).status.value)
+        )
+        t.start()
+        t.join()
+
+    services.subscribe(subscriber)
+    services.manage(TEAM, idea.id or 0, BOSS, status="Planned", once="view:V1:h1")
+    assert seen and set(seen) == {"Planned"}
+
+
+def test_a_status_dm_that_failed_once_is_still_sent_when_retried(
+    slack: SlackEmulator, services: Services
+) -> None:
+    services.default_channel = CHANNEL
+    services.admins = frozenset({BOSS})
+    pain = services.log_pain_point(TEAM, "U0CHLOE", "Checkout times out").pain
+    idea = services.propose_idea(TEAM, "U0BEN", "Retry payments", pain_point_ids=[pain.id])
+    client = WebClient(token=slack.token, base_url=slack.api_url, retry_handlers=[])
+    outbound = Outbound(services, client, per_day=1, poll=0.05).start()
+    try:
+        wait_for(lambda: services.idea(TEAM, idea.id or 0).card_ts, timeout=10)
+        slack.fail_next("chat.postMessage", error="internal_error", status=500, times=2)
+        services.change_status(TEAM, idea.id or 0, "Planned", by=BOSS)
+        dms = wait_for(lambda: slack.dms("U0CHLOE"), timeout=15)
+    finally:
+        outbound.close()
+    assert len(dms) == 1 and "Planned" in str(dms[0])

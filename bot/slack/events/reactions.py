@@ -46,7 +46,10 @@ def register(app: App, deps: Deps) -> None:
         except NotFound:
             pass
         except NotSaved as e:
-            log.warning("a +1 by reaction on idea #%s was not stored: %s", idea.id, e)
+            # No ack: Slack hears an error and sends the event again (up to three times);
+            # the event id makes a later delivery count once.
+            log.warning("a +1 by reaction on idea #%s was not stored yet: %s", idea.id, e)
+            raise
         ack()
 
     @app.event(Event.REACTION_ADDED)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from prioritize.errors import NotSaved
 from prioritize.models import Idea, IdeaStatus
 
 from ...services import Services
@@ -62,9 +64,20 @@ class Cards:
         message = self.render(idea)
         response = self.client.chat_postMessage(channel=channel, **message)
         channel, ts = response["channel"], response["ts"]
-        self.services.card_posted(idea.team_id, idea.id, channel=channel, ts=ts)
+        self._remember_card(idea, channel, ts)
         self._remember((channel, ts), json.dumps(message, sort_keys=True))
         return idea.model_copy(update={"card_channel": channel, "card_ts": ts})
+
+    def _remember_card(self, idea: Idea, channel: str, ts: str) -> None:
+        # The card is in Slack now: forgetting where would post it a second time on the
+        # retry, so a busy database is waited for (a while) rather than given up on.
+        for attempt in range(30):
+            try:
+                self.services.card_posted(idea.team_id, idea.id, channel=channel, ts=ts)
+                return
+            except NotSaved:
+                time.sleep(min(2.0, 0.2 * (attempt + 1)))
+        self.services.card_posted(idea.team_id, idea.id, channel=channel, ts=ts)
 
     def _remember(self, key: tuple[str, str], shown: str) -> None:
         with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
 from slack_sdk import WebClient
 
@@ -56,9 +57,9 @@ class Notices:
         """
         if self.per_day <= 0:
             return False
-        if not self.state.claim_dm(
-            idea.team_id, user, idea.id, now=self.services.clock(), per_day=self.per_day
-        ):
+        now = self.services.clock()
+        day = now.astimezone(UTC).date().isoformat()
+        if self.state.dms_sent(idea.team_id, user, idea.id, day=day) >= self.per_day:
             log.info("DM cap reached for %s about idea #%s today", user, idea.id)
             return False
         # Posting to a user id lands in the app's DM with them (the Messages tab),
@@ -67,4 +68,6 @@ class Notices:
             channel=user,
             **status_dm(idea, old, new, why=_WHY.get(why, why), link=self.cards.permalink(idea)),
         )
+        # Counted once Slack took it: a send that failed and is retried is not a DM spent.
+        self.state.count_dm(idea.team_id, user, idea.id, now=now)
         return True
