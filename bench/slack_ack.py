@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.sandbox.slack_requests import signed_headers  # noqa: E402
+from bot.sandbox.slack import signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TEXTS = (
@@ -73,7 +73,7 @@ def serve_bare(port: int, api_url: str, token: str) -> None:
 
 def serve_emulator(urls: int) -> None:
     """Run the Slack emulator; print its API URL, token and fresh response_urls, then wait."""
-    from bot.sandbox.slack_api import SlackEmulator
+    from bot.sandbox.slack import SlackEmulator
 
     with SlackEmulator() as slack:
         hooks = [slack.new_response_url(channel="C0ROADMAP", user="U0BEN") for _ in range(urls)]

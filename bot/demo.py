@@ -29,8 +29,7 @@ from .jobs import Jobs
 from .notion.client import NotionClient
 from .notion_html import property_text, render_page
 from .sandbox.notion_api import NotionEmulator
-from .sandbox.slack_api import SlackEmulator
-from .sandbox.slack_requests import Workspace
+from .sandbox.slack import SlackEmulator, Workspace
 from .services import Services
 from .slack.app import build_app
 from .slack.ids import Action, Block, Command, Shortcut, View

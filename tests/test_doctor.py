@@ -11,7 +11,7 @@ from bot.cli import app
 from bot.config import Settings
 from bot.doctor import manifest_scopes, run_checks
 from bot.sandbox.notion_api import NotionEmulator
-from bot.sandbox.slack_api import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 
 SECRET = "0123456789abcdef0123456789abcdef"
 

@@ -14,8 +14,7 @@ import pytest
 from slack_helpers import BOSS, CHANNEL, PEOPLE, SECRET, Bot, BotFactory, manifest_scopes
 
 from bot.config import AppConfig, Settings, SlackConfig
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import Workspace
+from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
 from bot.slack.app import build_app
 from bot.slack.run import serve_http

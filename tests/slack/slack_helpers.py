@@ -11,8 +11,7 @@ from typing import Any
 import yaml
 
 from bot.config import AppConfig
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import Workspace, plain_text_value, static_select_value
+from bot.sandbox.slack import SlackEmulator, Workspace, plain_text_value, static_select_value
 from bot.services import Services
 from bot.slack.runtime import Runtime
 from prioritize.models import Idea

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bot import cli
 from bot.config import ConfigError, Settings
-from bot.sandbox.slack_requests import sign
+from bot.sandbox.slack import sign
 from bot.slack.app import build_app
 from bot.slack.run import bolt_request, run_bot
 

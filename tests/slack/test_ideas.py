@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_helpers import CHANNEL, SECRET, TEAM, Bot, BotFactory
 
-from bot.sandbox.slack_requests import Workspace, plain_text_value, static_select_value
+from bot.sandbox.slack import Workspace, plain_text_value, static_select_value
 from bot.slack.events.thread_replies import ACK_REACTION
 from bot.slack.ids import Action, Block, View
 from prioritize.config import Criterion, JourneyConfig

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from bot.sandbox.slack_api import SlackEmulator
+from .server import SlackEmulator
 
 __all__ = [
     "BotReply",

@@ -1,0 +1,183 @@
+"""The emulator itself: an HTTP server in a thread, routing each call to its method.
+
+Point the real ``slack_sdk.WebClient`` at it and inspect what the bot did::
+
+    with SlackEmulator() as slack:
+        client = WebClient(base_url=slack.api_url, token=slack.token)
+        client.chat_postMessage(channel="C0ROADMAP", text="Checkout is slow")
+        assert slack.messages("C0ROADMAP")[0]["text"] == "Checkout is slow"
+
+Responses, error codes and limits follow https://docs.slack.dev/reference/methods.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from .chat import ChatMethods
+from .directory import DirectoryMethods
+from .files import FileMethods
+from .limits import METHOD_SCOPES, RateLimits
+from .reactions import ReactionMethods
+from .views import ViewMethods
+from .wire import ApiError, Call, Reply, decode_params, json_reply, param, text_reply
+
+__all__ = ["SlackEmulator"]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], emulator: SlackEmulator) -> None:
+        super().__init__(address, _Handler)
+        self.emulator = emulator
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        reply = self.server.emulator._route(self.command, url.path, url.query, raw, self.headers)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests and the demo print what matters themselves."""
+
+
+class SlackEmulator(
+    ChatMethods, ViewMethods, ReactionMethods, FileMethods, DirectoryMethods, RateLimits
+):
+    """An HTTP server that answers like Slack's Web API and records every call it receives."""
+
+    _server: _Server | None = None
+    _thread: threading.Thread | None = None
+
+    # The Web API methods journeybot calls (and nothing else: an unknown method is refused).
+    _METHODS: ClassVar[dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]]] = {
+        "auth.test": DirectoryMethods._auth_test,
+        "users.info": DirectoryMethods._users_info,
+        "conversations.info": DirectoryMethods._conversations_info,
+        "chat.postMessage": ChatMethods._chat_post_message,
+        "chat.postEphemeral": ChatMethods._chat_post_ephemeral,
+        "chat.update": ChatMethods._chat_update,
+        "chat.getPermalink": ChatMethods._chat_get_permalink,
+        "views.open": ViewMethods._views_open,
+        "views.update": ViewMethods._views_update,
+        "views.publish": ViewMethods._views_publish,
+        "reactions.add": ReactionMethods._reactions_add,
+        "reactions.remove": ReactionMethods._reactions_remove,
+        "files.getUploadURLExternal": FileMethods._files_get_upload_url,
+        "files.completeUploadExternal": FileMethods._files_complete_upload,
+    }
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> SlackEmulator:
+        """Start serving in a background thread; return self."""
+        if self._server is None:
+            self._server = _Server((self.host, self.port), self)
+            self.port = self._server.server_address[1]
+            # A short poll interval keeps stop() (and so each test's teardown) quick.
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.01},
+                name="slack-emulator",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- HTTP routing --------------------------------------------------------------------
+
+    def _route(self, verb: str, path: str, query: str, raw: bytes, headers: Any) -> Reply:
+        content_type = headers.get("Content-Type") or ""
+        if path.startswith("/api/"):
+            return self._api(path.removeprefix("/api/"), query, raw, headers)
+        if path.startswith("/upload/v1/") and verb == "POST":
+            return self._upload(path.removeprefix("/upload/v1/"), raw, content_type)
+        if path.startswith(f"/actions/{self.workspace_id}/") and verb == "POST":
+            return self._respond(path, raw, content_type)
+        if path.startswith("/files/") and verb == "GET":
+            return self._download(path.removeprefix("/files/"), headers)
+        return text_reply(404, "not_found")
+
+    def _api(self, method: str, query: str, raw: bytes, headers: Any) -> Reply:
+        try:
+            params = decode_params(query, raw, headers.get("Content-Type") or "")
+            decode_error = None
+        except ApiError as exc:
+            params, decode_error = {}, exc.code
+        auth = headers.get("Authorization") or ""
+        token = auth[7:].strip() if auth.startswith("Bearer ") else param(params, "token")
+        params.pop("token", None)
+        with self._lock:
+            try:
+                reply = self._dispatch(method, params, token, decode_error)
+                error = None
+            except ApiError as exc:
+                reply = json_reply(200, {"ok": False, "error": exc.code, **exc.extra})
+                error = exc.code
+            if reply.status != 200:
+                error = json.loads(reply.body).get("error")
+            self._calls.append(Call(method, params, time.time(), error))
+        if token == self.token:
+            reply.headers["x-oauth-scopes"] = ",".join(self.scopes)
+            reply.headers["x-accepted-oauth-scopes"] = ",".join(METHOD_SCOPES.get(method, ()))
+        return reply
+
+    def _dispatch(
+        self, method: str, params: dict[str, Any], token: str | None, decode_error: str | None
+    ) -> Reply:
+        failure = self._take_failure(method)
+        if failure is not None:
+            return failure
+        if decode_error:
+            raise ApiError(decode_error)
+        handler = self._METHODS.get(method)
+        if handler is None:
+            raise ApiError("unknown_method", req_method=method)
+        if not token:
+            raise ApiError("not_authed")
+        if token != self.token:
+            raise ApiError("invalid_auth")
+        limited = self._rate_limited(method, params)
+        if limited is not None:
+            return limited
+        needed = METHOD_SCOPES.get(method)
+        if needed and not set(needed) & set(self.scopes):
+            raise ApiError("missing_scope", needed=needed[0], provided=",".join(self.scopes))
+        return json_reply(200, {"ok": True, **handler(self, params)})
