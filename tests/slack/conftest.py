@@ -1,16 +1,23 @@
-"""Fixtures for the Slack tests: the real Bolt app served over HTTP, the Slack emulator.
+"""Fixtures for the Slack tests: the real Bolt app, over HTTP and over Socket Mode.
 
-Each `bot` is the app `journeybot run` would build, on a free local port, its WebClient
-pointed at a `SlackEmulator` that grants exactly the scopes in manifest.yml.
+Each `bot` is the app `journeybot run` would build, its WebClient pointed at a
+`SlackEmulator` that grants exactly the scopes in manifest.yml. Every test that uses it
+runs twice: once served over HTTP on a free local port, once connected to the emulator
+through the real `SocketModeHandler`. Tests of the HTTP endpoint itself run once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_helpers import BOSS, CHANNEL, PEOPLE, SECRET, Bot, BotFactory, manifest_scopes
 
 from bot.config import AppConfig, Settings, SlackConfig
@@ -21,6 +28,16 @@ from bot.slack.run import serve_http
 from bot.slack.runtime import Runtime
 from prioritize.config import JourneyConfig
 from storage.store import Store
+
+TRANSPORTS = ("http", "socket_mode")
+HTTP_ONLY = frozenset({"test_http", "test_manifest"})
+"""Modules about the HTTP endpoint (signatures, url_verification, sizes): HTTP only."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "transport" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rpartition(".")[2]
+        metafunc.parametrize("transport", ["http"] if module in HTTP_ONLY else TRANSPORTS)
 
 
 @pytest.fixture
@@ -36,9 +53,11 @@ def slack() -> Iterator[SlackEmulator]:
 
 
 @pytest.fixture
-def make_bot(slack: SlackEmulator, tmp_path: Path, clock: Any) -> Iterator[BotFactory]:
+def make_bot(
+    slack: SlackEmulator, tmp_path: Path, clock: Any, transport: str
+) -> Iterator[BotFactory]:
     """Return a factory: make_bot(journey=..., **slack_config) starts a bot."""
-    started: list[tuple[Any, Runtime, Store]] = []
+    started: list[tuple[Callable[[], None], Runtime, Store]] = []
 
     def make(journey: JourneyConfig | None = None, **slack_config: Any) -> Bot:
         slack_config = {
@@ -52,25 +71,61 @@ def make_bot(slack: SlackEmulator, tmp_path: Path, clock: Any) -> Iterator[BotFa
         services = Services(
             store, config.journey, clock=clock, admins=frozenset(config.slack.admins)
         )
+        socket_mode = transport == "socket_mode"
         settings = Settings(
             slack_bot_token=slack.token,
-            slack_signing_secret=SECRET,
+            slack_signing_secret=None if socket_mode else SECRET,
+            slack_app_token=slack.app_token if socket_mode else None,
             slack_api_url=slack.api_url,
             journeybot_db=tmp_path / "unused.db",
         )
         runtime = Runtime()
-        app = build_app(settings, config, services, runtime=runtime)
-        server, url = serve_http(app)
-        started.append((server, runtime, store))
-        people = Workspace(slack, url, SECRET)
+        app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
+        if socket_mode:
+            stop, people, url = (
+                connect_socket_mode(slack, app),
+                Workspace.over_socket_mode(slack),
+                "",
+            )
+        else:
+            server, url = serve_http(app)
+            stop, people = partial(stop_http, server), Workspace(slack, url, SECRET)
+        started.append((stop, runtime, store))
         return Bot(slack, people, services, store, runtime, url, config)
 
     yield make
-    for server, runtime, store in started:
-        server.shutdown()
-        server.server_close()
+    for stop, runtime, store in started:
+        stop()
         runtime.close(timeout=5)
         store.close()
+
+
+def stop_http(server: Any) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+def connect_socket_mode(slack: SlackEmulator, app: App) -> Callable[[], None]:
+    """Connect `app` to the emulator with the real SocketModeHandler; return its stop."""
+    opened = slack.socket_mode.connections_opened
+    # A short ping interval: a link Slack closed is noticed (and reopened) within a second.
+    handler = SocketModeHandler(app, slack.app_token, ping_interval=1)
+    handler.connect()
+    assert slack.socket_mode.wait_for_connections(opened + 1), "Socket Mode did not connect"
+
+    def stop() -> None:
+        # The client's close() takes a second or more: it joins a reader that wakes when
+        # data comes (or after 3 s) and a queue poller that wakes each second. Once it
+        # has marked itself closed it neither reconnects nor dispatches, so the rest of
+        # it finishes in the background while the test moves on; closing the link from
+        # Slack's side wakes the reader at once.
+        closing = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
+        closing.start()
+        while closing.is_alive() and not handler.client.closed:
+            time.sleep(0.001)
+        slack.socket_mode.close()
+
+    return stop
 
 
 @pytest.fixture

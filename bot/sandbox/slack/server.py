@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from .chat import ChatMethods
 from .directory import DirectoryMethods
@@ -26,9 +26,13 @@ from .files import FileMethods
 from .limits import METHOD_SCOPES, RateLimits
 from .reactions import ReactionMethods
 from .views import ViewMethods
+from .websocket import WebSocket, accept_key
 from .wire import ApiError, Call, Reply, decode_params, json_reply, param, text_reply
 
 __all__ = ["SlackEmulator"]
+
+_LINK_PATH = "/link/"
+"""Where Socket Mode links connect, as on Slack (``wss://wss-primary.slack.com/link/``)."""
 
 
 class _Server(ThreadingHTTPServer):
@@ -56,7 +60,34 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply.body)
 
-    do_GET = do_POST
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == _LINK_PATH and "websocket" in (self.headers.get("Upgrade") or "").lower():
+            self._open_link(url.query)
+        else:
+            self.do_POST()
+
+    def _open_link(self, query: str) -> None:
+        """Accept a Socket Mode link: check the ticket, switch protocols, serve the link."""
+        hub = self.server.emulator.socket_mode
+        ticket = dict(parse_qsl(query)).get("ticket", "")
+        key = self.headers.get("Sec-WebSocket-Key")
+        if not key or not hub.take_ticket(ticket):
+            self.send_response(401 if key else 400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.wfile.write(
+            (
+                "HTTP/1.1 101 Switching Protocols\r\n"
+                "Upgrade: websocket\r\n"
+                "Connection: Upgrade\r\n"
+                f"Sec-WebSocket-Accept: {accept_key(key)}\r\n\r\n"
+            ).encode("ascii")
+        )
+        self.wfile.flush()
+        self.close_connection = True
+        hub.serve(WebSocket(self.connection, self.rfile))
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the demo print what matters themselves."""
@@ -87,6 +118,18 @@ class SlackEmulator(
         "files.getUploadURLExternal": FileMethods._files_get_upload_url,
         "files.completeUploadExternal": FileMethods._files_complete_upload,
     }
+    # Methods that take the app-level token rather than the bot token.
+    _APP_LEVEL_METHODS: ClassVar[frozenset[str]] = frozenset({"apps.connections.open"})
+
+    def revoke_app_token(self) -> None:
+        """Revoke the app-level token: new Socket Mode links are refused with invalid_auth."""
+        with self._lock:
+            self.app_token_revoked = True
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        ticket = self.socket_mode.new_ticket()
+        host = f"{self.host}:{self.port}"
+        return {"url": f"ws://{host}{_LINK_PATH}?ticket={ticket}&app_id={self.app_id}"}
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -106,7 +149,8 @@ class SlackEmulator(
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop serving, close Socket Mode links and release the port."""
+        self.socket_mode.close()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -167,13 +211,16 @@ class SlackEmulator(
             return failure
         if decode_error:
             raise ApiError(decode_error)
-        handler = self._METHODS.get(method)
+        app_level = method in self._APP_LEVEL_METHODS
+        handler = SlackEmulator._apps_connections_open if app_level else self._METHODS.get(method)
         if handler is None:
             raise ApiError("unknown_method", req_method=method)
         if not token:
             raise ApiError("not_authed")
-        if token != self.token:
-            raise ApiError("invalid_auth")
+        valid = self.app_token if app_level else self.token
+        if token != valid or (app_level and self.app_token_revoked):
+            other = self.token if app_level else self.app_token
+            raise ApiError("not_allowed_token_type" if token == other else "invalid_auth")
         limited = self._rate_limited(method, params)
         if limited is not None:
             return limited

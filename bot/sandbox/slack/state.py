@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .blocks import validate_message_blocks
+from .socket_mode import SocketModeHub
 from .wire import TS_RE, ApiError, Call, param, tz_offset
 
 __all__ = ["DEFAULT_CHANNELS", "DEFAULT_SCOPES", "DEFAULT_USERS", "WorkspaceState"]
@@ -81,6 +82,7 @@ class WorkspaceState:
         host: str = "127.0.0.1",
         port: int = 0,
         token: str = "xoxb-test",
+        app_token: str = "xapp-1-A0001-1-test",
         workspace_id: str = "T0001",
         team_domain: str = "sandbox",
         team_name: str = "Sandbox",
@@ -97,6 +99,9 @@ class WorkspaceState:
         self.host = host
         self.port = port
         self.token = token
+        self.app_token = app_token
+        """The app-level token that may open Socket Mode links (``apps.connections.open``)."""
+        self.app_token_revoked = False
         self.workspace_id = workspace_id
         self.team_domain = team_domain
         self.team_name = team_name
@@ -110,6 +115,8 @@ class WorkspaceState:
         """How many ts were issued; each new ts is ``ts_epoch`` plus 100µs per issue."""
         self._ts_epoch = ts_epoch
         self._lock = threading.RLock()
+        self.socket_mode = SocketModeHub(app_id=app_id)
+        """Slack's side of Socket Mode: deliver envelopes, ask for reconnects, drop links."""
         self._ids = 0
         self._calls: list[Call] = []
         self._users: dict[str, dict[str, Any]] = {}
