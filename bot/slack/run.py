@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from urllib.error import URLError
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 
 from storage.slack_state import SlackState
@@ -29,7 +31,14 @@ from ..services import Services
 from .app import build_app
 from .runtime import Runtime
 
-__all__ = ["EVENTS_PATH", "Started", "bolt_request", "run_bot", "serve_http"]
+__all__ = [
+    "EVENTS_PATH",
+    "Started",
+    "bolt_request",
+    "connect_socket_mode",
+    "run_bot",
+    "serve_http",
+]
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +153,63 @@ def serve_http(app: App, *, host: str = "127.0.0.1", port: int = 0) -> tuple[_Se
     return server, f"http://{bound_host}:{bound_port}{EVENTS_PATH}"
 
 
+class _HeldBack(logging.Filter):
+    """Holds back the Socket Mode client's own log lines while it first connects.
+
+    A failed first connection is reported once, as a ConfigError naming the cause; later
+    reconnects are logged as usual.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.messages.append(record.getMessage())
+        return False
+
+    def cause(self) -> str:
+        """Why the WebSocket did not open, in a few words."""
+        for message in reversed(self.messages):
+            if found := re.search(r"status: (\d+)", message):
+                return f"the handshake was answered with HTTP {found[1]}"
+            if found := re.search(r"error: ([^)]*)\)", message):
+                return found[1]
+        return "the handshake failed"
+
+
+def connect_socket_mode(
+    app: App, app_token: str, *, ping_interval: float = 10
+) -> SocketModeHandler:
+    """Open the app's Socket Mode connection with Bolt's built-in handler; return it.
+
+    Raises ConfigError in one line when Slack refuses SLACK_APP_TOKEN, cannot be reached,
+    or the WebSocket it names cannot be opened. Close the handler to disconnect.
+    """
+    socket_log = logging.getLogger("journeybot.socket_mode")
+    handler = SocketModeHandler(app, app_token, logger=socket_log, ping_interval=ping_interval)
+    held = _HeldBack()
+    socket_log.addFilter(held)
+    problem = None
+    try:
+        try:
+            handler.connect()
+            if not handler.client.is_connected():
+                problem = f"Socket Mode: cannot open the WebSocket to Slack ({held.cause()})"
+        except SlackApiError as e:
+            problem = f"SLACK_APP_TOKEN is rejected by Slack ({e.response['error']})"
+        except (URLError, OSError) as e:
+            problem = f"Socket Mode: cannot reach Slack ({getattr(e, 'reason', e)})"
+        if problem is not None:
+            # Closed while still held back: the client retries in the background until then.
+            handler.close()
+    finally:
+        socket_log.removeFilter(held)
+    if problem is not None:
+        raise ConfigError(problem)
+    return handler
+
+
 @dataclass(frozen=True)
 class Started:
     """What an `on_start` hook gets: the running bot's parts."""
@@ -193,10 +259,12 @@ def run_bot(
     stops = [stop for hook in on_start if (stop := hook(started)) is not None]
     try:
         if socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("journeybot: Socket Mode")
-            SocketModeHandler(app, settings.secret("SLACK_APP_TOKEN")).start()
+            handler = connect_socket_mode(app, settings.secret("SLACK_APP_TOKEN"))
+            log.info("journeybot: Socket Mode, connected")
+            try:
+                threading.Event().wait()
+            finally:
+                handler.close()
         else:
             server = _Server((host, port), app)
             log.info("journeybot: HTTP on %s:%s%s", host, port, EVENTS_PATH)

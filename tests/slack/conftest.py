@@ -32,12 +32,19 @@ from storage.store import Store
 TRANSPORTS = ("http", "socket_mode")
 HTTP_ONLY = frozenset({"test_http", "test_manifest"})
 """Modules about the HTTP endpoint (signatures, url_verification, sizes): HTTP only."""
+SOCKET_MODE_ONLY = frozenset({"test_socket_mode"})
+"""Modules about the Socket Mode connection itself."""
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "transport" in metafunc.fixturenames:
         module = metafunc.module.__name__.rpartition(".")[2]
-        metafunc.parametrize("transport", ["http"] if module in HTTP_ONLY else TRANSPORTS)
+        if module in HTTP_ONLY:
+            metafunc.parametrize("transport", ["http"])
+        elif module in SOCKET_MODE_ONLY:
+            metafunc.parametrize("transport", ["socket_mode"])
+        else:
+            metafunc.parametrize("transport", TRANSPORTS)
 
 
 @pytest.fixture

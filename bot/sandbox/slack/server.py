@@ -72,8 +72,11 @@ class _Handler(BaseHTTPRequestHandler):
         hub = self.server.emulator.socket_mode
         ticket = dict(parse_qsl(query)).get("ticket", "")
         key = self.headers.get("Sec-WebSocket-Key")
-        if not key or not hub.take_ticket(ticket):
-            self.send_response(401 if key else 400)
+        refused = 400 if not key else 401 if not hub.take_ticket(ticket) else None
+        if refused is None and not hub.accepting:
+            refused = 503
+        if refused is not None:
+            self.send_response(refused)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

@@ -50,6 +50,9 @@ class _Envelope:
     retry_reason: str | None
     envelope_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     link: _Link | None = None
+    sent_at: float = 0.0
+    due: float = 0.0
+    """When it may be sent (again): at once at first, after the ack window once orphaned."""
     ack: dict[str, Any] | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -71,6 +74,8 @@ class _Envelope:
 class _Link:
     socket: WebSocket
     opened_at: float = field(default_factory=time.monotonic)
+    retiring: bool = False
+    """Asked to reconnect: closed once the app's next link is open."""
 
 
 class SocketModeHub:
@@ -81,6 +86,10 @@ class SocketModeHub:
         self.host = host
         self.connections_opened = 0
         """How many links were opened since the start, reconnects included."""
+        self.ack_window = 3.0
+        """Seconds Slack waits for an ack before it sends an envelope again."""
+        self.accepting = True
+        """False to refuse new links (503), as when Slack's WebSocket host is unreachable."""
         self._lock = threading.Lock()
         self._opened = threading.Condition(self._lock)
         self._tickets: set[str] = set()
@@ -109,10 +118,13 @@ class SocketModeHub:
         """Run one accepted link until it closes: hello, envelopes out, acks in."""
         link = _Link(socket)
         with self._lock:
+            retired = [old for old in self._links if old.retiring]
             self._links.append(link)
             self.connections_opened += 1
             count = len(self._links)
             self._opened.notify_all()
+        for old in retired:
+            old.socket.close()
         hello = {
             "type": "hello",
             "num_connections": count,
@@ -161,6 +173,7 @@ class SocketModeHub:
             {"type": "disconnect", "reason": reason, "debug_info": {"host": self.host}}
         )
         for link in self._snapshot():
+            link.retiring = True
             with contextlib.suppress(ClosedError):
                 link.socket.send_text(message)
 
@@ -196,12 +209,17 @@ class SocketModeHub:
         envelope = _Envelope(type, payload, accepts_response_payload, retry_attempt, retry_reason)
         with self._lock:
             self._pending[envelope.envelope_id] = envelope
-        self._send_waiting()
-        if envelope.done.wait(timeout):
-            return envelope.ack
-        with self._lock:
-            self._pending.pop(envelope.envelope_id, None)
-        return None
+        deadline = time.monotonic() + timeout
+        # The waiting person's thread also sends again what a closed link left unacked.
+        while not envelope.done.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                with self._lock:
+                    self._pending.pop(envelope.envelope_id, None)
+                return None
+            self._send_waiting()
+            envelope.done.wait(min(left, 0.05))
+        return envelope.ack
 
     @property
     def acks(self) -> list[Ack]:
@@ -222,14 +240,16 @@ class SocketModeHub:
             return list(self._links)
 
     def _send_waiting(self) -> None:
-        """Send every envelope not on a live link over the newest link, if any."""
+        """Send every envelope due and not on a live link over the newest link, if any."""
+        now = time.monotonic()
         with self._lock:
             if not self._links:
                 return
             link = self._links[-1]
-            waiting = [e for e in self._pending.values() if e.link is None]
+            waiting = [e for e in self._pending.values() if e.link is None and e.due <= now]
             for envelope in waiting:
                 envelope.link = link
+                envelope.sent_at = now
         # When the link is gone mid-way, _forget() puts its envelopes back in line.
         with contextlib.suppress(ClosedError):
             for envelope in waiting:
@@ -259,13 +279,15 @@ class SocketModeHub:
         envelope.done.set()
 
     def _forget(self, link: _Link) -> None:
-        """Drop a closed link; what it carried without an ack is sent again, as a retry."""
+        """Drop a closed link; what it carried is sent again, as a retry, if still unacked
+        once the ack window is over (the ack may yet come on the app's new link)."""
         with self._lock:
             if link in self._links:
                 self._links.remove(link)
             for envelope in self._pending.values():
                 if envelope.link is link:
                     envelope.link = None
+                    envelope.due = envelope.sent_at + self.ack_window
                     envelope.retry_attempt += 1
                     envelope.retry_reason = "timeout"
         self._send_waiting()

@@ -1,0 +1,125 @@
+"""Socket Mode itself: startup failures in one line, reconnects that lose nothing."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from slack_helpers import SECRET, TEAM, Bot
+from typer.testing import CliRunner
+
+from bot import cli
+from bot.config import ConfigError, Settings
+from bot.sandbox.slack import SlackEmulator
+from bot.slack.run import run_bot
+
+
+def socket_settings(slack: SlackEmulator, app_token: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        slack_bot_token=slack.token,
+        slack_app_token=app_token,
+        slack_api_url=slack.api_url,
+    )
+
+
+def run_error(bot: Bot, settings: Settings) -> str:
+    with pytest.raises(ConfigError) as error:
+        run_bot(settings, bot.config, bot.services)
+    return str(error.value)
+
+
+def test_a_bad_app_token_stops_run_with_one_line(bot: Bot) -> None:
+    settings = socket_settings(bot.slack, "xapp-1-not-the-token")
+    assert run_error(bot, settings) == "SLACK_APP_TOKEN is rejected by Slack (invalid_auth)"
+
+
+def test_the_bot_token_in_place_of_the_app_token_is_named(bot: Bot) -> None:
+    settings = socket_settings(bot.slack, bot.slack.token)
+    assert run_error(bot, settings) == (
+        "SLACK_APP_TOKEN is rejected by Slack (not_allowed_token_type)"
+    )
+
+
+def test_a_revoked_app_token_stops_run_with_one_line(bot: Bot) -> None:
+    bot.slack.revoke_app_token()
+    settings = socket_settings(bot.slack, bot.slack.app_token)
+    assert run_error(bot, settings) == "SLACK_APP_TOKEN is rejected by Slack (invalid_auth)"
+
+
+def test_a_websocket_that_cannot_open_stops_run_with_one_line(bot: Bot) -> None:
+    bot.slack.socket_mode.accepting = False
+    settings = socket_settings(bot.slack, bot.slack.app_token)
+    assert run_error(bot, settings) == (
+        "Socket Mode: cannot open the WebSocket to Slack (the handshake was answered with HTTP 503)"
+    )
+
+
+def test_journeybot_run_with_a_bad_app_token_prints_one_line_and_exits_2(
+    bot: Bot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", bot.slack.token)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-revoked")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_API_URL", bot.slack.api_url)
+    monkeypatch.setenv("JOURNEYBOT_DB", str(tmp_path / "j.db"))
+    monkeypatch.delenv("JOURNEYBOT_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    result = CliRunner().invoke(cli.app, ["run"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: SLACK_APP_TOKEN is rejected by Slack (invalid_auth)"
+    ]
+
+
+def test_a_dropped_link_and_a_refresh_mid_stream_lose_no_command(bot: Bot) -> None:
+    hub = bot.slack.socket_mode
+    texts = [f"Step {i} of the signup form forgets the answers" for i in range(12)]
+    for i, text in enumerate(texts):
+        if i == 4:
+            hub.drop()  # Slack goes away: close frame 1001, then the TCP connection
+        if i == 8:
+            hub.disconnect("refresh_requested")
+        reply = bot.slash("U0BEN", "/pain", text)
+        assert reply.status == 200, (i, reply)
+
+    assert hub.connections_opened == 3
+    stored = [p.text for p in bot.store.pain_points(TEAM)]
+    assert sorted(stored) == sorted(texts)
+    acked = [a.payload["text"] for a in hub.acks if a.type == "slash_commands"]
+    assert sorted(acked) == sorted(texts)
+
+
+def test_commands_sent_while_the_link_drops_all_arrive_once_acked(bot: Bot) -> None:
+    hub = bot.slack.socket_mode
+    hub.ack_window = 1.0  # Slack's 3 s, shortened: envelopes the drop orphaned come sooner
+    texts = [f"Export {i} to CSV times out" for i in range(16)]
+    replies: dict[str, int] = {}
+
+    def send(batch: list[str]) -> None:
+        for text in batch:
+            replies[text] = bot.people.slash("U0CHLOE", "/pain", text).status
+
+    senders = [threading.Thread(target=send, args=(texts[i::4],)) for i in range(4)]
+    for sender in senders:
+        sender.start()
+    hub.drop()
+    hub.disconnect("warning")
+    for sender in senders:
+        sender.join(timeout=30)
+    bot.settle()
+
+    assert replies == dict.fromkeys(texts, 200)
+    stored = {p.text for p in bot.store.pain_points(TEAM)}
+    # Every acked envelope was handled; one whose ack the drop swallowed may come twice.
+    assert stored == set(texts)
+    assert hub.unacked == 0
+
+
+def test_a_warning_disconnect_gets_a_new_link_and_work_goes_on(bot: Bot) -> None:
+    hub = bot.slack.socket_mode
+    hub.disconnect("warning")
+    assert hub.wait_for_connections(2)
+    bot.slash("U0BEN", "/pain", "The invoice PDF is blank")
+    assert [p.text for p in bot.store.pain_points(TEAM)] == ["The invoice PDF is blank"]
