@@ -1,8 +1,9 @@
 """`journeybot demo`: a scripted week, end to end, on this machine.
 
-It starts the Slack and Notion emulators of `bot/sandbox/`, the real bot in HTTP mode
-pointed at them, and plays people using Slack: signed slash commands, shortcuts, button
-clicks, modal submissions, thread replies and reactions, exactly as Slack would send them.
+It starts the Slack and Notion emulators of `bot/sandbox/`, the real bot pointed at them
+(over HTTP, or with `socket_mode` connected over Socket Mode), and plays people using
+Slack: slash commands, shortcuts, button clicks, modal submissions, thread replies and
+reactions, exactly as Slack would send them (signed POSTs, or envelopes on the socket).
 A leader then edits the roadmap in the Notion emulator and the scheduled sync carries it
 back. Nothing here calls the use cases directly: every change goes through Slack or Notion.
 """
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ from .sandbox.slack import SlackEmulator, Workspace
 from .services import Services
 from .slack.app import build_app
 from .slack.ids import Action, Block, Command, Shortcut, View
-from .slack.run import serve_http
+from .slack.run import connect_socket_mode, serve_http
 from .slack.runtime import Runtime
 from .transcript import transcript
 
@@ -75,8 +78,12 @@ def run_demo(
     votes: Sequence[script.Vote] = script.VOTES,
     notion_rate: float = 3.0,
     keep_running: bool = False,
+    socket_mode: bool = False,
 ) -> DemoResult:
     """Play the scripted week and write the database, HTML, chart and transcript to `out_dir`.
+
+    With `socket_mode` the bot connects with an app-level token and every action reaches
+    it over the Socket Mode link instead of HTTP.
 
     Returns the result with the emulators already stopped (unless `keep_running`).
     """
@@ -100,8 +107,8 @@ def run_demo(
     settings = Settings(
         _env_file=None,
         slack_bot_token=slack.token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
+        slack_signing_secret=None if socket_mode else SIGNING_SECRET,
+        slack_app_token=slack.app_token if socket_mode else None,
         slack_api_url=slack.api_url,
         notion_token=notion.token,
         notion_parent_page_id=notion.root_page_id,
@@ -117,11 +124,16 @@ def run_demo(
     store = Store.open(settings.journeybot_db)
     services = Services(store, config.journey, admins=frozenset(config.slack.admins))
     runtime = Runtime()
-    app = build_app(settings, config, services, runtime=runtime)
-    server, url = serve_http(app)
+    app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
+    if socket_mode:
+        stop_bot = _serve_socket_mode(app, slack)
+        ws = Workspace.over_socket_mode(slack)
+    else:
+        server, url = serve_http(app)
+        stop_bot = partial(_stop_http, server)
+        ws = Workspace(slack, url, SIGNING_SECRET)
     notion_client = NotionClient.from_settings(settings, requests_per_second=notion_rate)
     jobs = Jobs(settings, config, services, slack_client=app.client, notion_client=notion_client)
-    ws = Workspace(slack, url, SIGNING_SECRET)
     result = DemoResult(
         out_dir,
         services,
@@ -177,14 +189,35 @@ def run_demo(
         result.notion_requests = notion.request_count
     finally:
         jobs.shutdown()
-        server.shutdown()
-        server.server_close()
+        stop_bot()
         runtime.close()
         if not keep_running:
             slack.stop()
             notion.stop()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _stop_http(server: Any) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+def _serve_socket_mode(app: Any, slack: SlackEmulator) -> Callable[[], None]:
+    """Connect the bot to the emulator over Socket Mode; return how to disconnect it."""
+    handler = connect_socket_mode(app, slack.app_token)
+
+    def stop() -> None:
+        # The client's close() waits on its reader; closing the link from Slack's side as
+        # well wakes it at once, and the rest finishes in the background.
+        closing = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
+        closing.start()
+        deadline = time.monotonic() + 5
+        while closing.is_alive() and not handler.client.closed and time.monotonic() < deadline:
+            time.sleep(0.001)
+        slack.socket_mode.close()
+
+    return stop
 
 
 def fresh(out_dir: Path) -> None:
