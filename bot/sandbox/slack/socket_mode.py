@@ -73,7 +73,6 @@ class _Envelope:
 @dataclass(eq=False)
 class _Link:
     socket: WebSocket
-    opened_at: float = field(default_factory=time.monotonic)
     retiring: bool = False
     """Asked to reconnect: closed once the app's next link is open."""
 
@@ -193,7 +192,7 @@ class SocketModeHub:
 
     def deliver(
         self,
-        type: str,
+        kind: str,
         payload: dict[str, Any],
         *,
         accepts_response_payload: bool = False,
@@ -206,7 +205,7 @@ class SocketModeHub:
         Without an open link the envelope waits for one. Returns None when no ack came
         within ``timeout`` seconds (Slack then tells the person the app did not answer).
         """
-        envelope = _Envelope(type, payload, accepts_response_payload, retry_attempt, retry_reason)
+        envelope = _Envelope(kind, payload, accepts_response_payload, retry_attempt, retry_reason)
         with self._lock:
             self._pending[envelope.envelope_id] = envelope
         deadline = time.monotonic() + timeout
