@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -206,18 +205,7 @@ def _stop_http(server: Any) -> None:
 def _serve_socket_mode(app: Any, slack: SlackEmulator) -> Callable[[], None]:
     """Connect the bot to the emulator over Socket Mode; return how to disconnect it."""
     handler = connect_socket_mode(app, slack.app_token)
-
-    def stop() -> None:
-        # The client's close() waits on its reader; closing the link from Slack's side as
-        # well wakes it at once, and the rest finishes in the background.
-        closing = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
-        closing.start()
-        deadline = time.monotonic() + 5
-        while closing.is_alive() and not handler.client.closed and time.monotonic() < deadline:
-            time.sleep(0.001)
-        slack.socket_mode.close()
-
-    return stop
+    return partial(slack.socket_mode.hang_up, handler.client)
 
 
 def fresh(out_dir: Path) -> None:

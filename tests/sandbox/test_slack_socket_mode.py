@@ -66,11 +66,7 @@ class Recorder:
         return [m for m in self.messages if "envelope_id" in m]
 
     def close(self) -> None:
-        # See tests/slack/conftest.py: closing from Slack's side too wakes the reader.
-        closing = threading.Thread(target=self.client.close, daemon=True)
-        closing.start()
-        wait_for(lambda: self.client.closed)
-        self.slack.socket_mode.close()
+        self.slack.socket_mode.hang_up(self.client)
 
 
 @pytest.fixture
@@ -276,7 +272,4 @@ def test_people_submitting_a_modal_over_socket_mode_see_the_response_action(slac
         assert envelope.type == "interactive"
         assert json.dumps(envelope.payload["view"]["state"]).count("slow") == 1
     finally:
-        closing = threading.Thread(target=handler.close, daemon=True)
-        closing.start()
-        wait_for(lambda: handler.client.closed)
-        slack.socket_mode.close()
+        slack.socket_mode.hang_up(handler.client)

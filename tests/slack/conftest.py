@@ -8,8 +8,6 @@ through the real `SocketModeHandler`. Tests of the HTTP endpoint itself run once
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -17,14 +15,13 @@ from typing import Any
 
 import pytest
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_helpers import BOSS, CHANNEL, PEOPLE, SECRET, Bot, BotFactory, manifest_scopes
 
 from bot.config import AppConfig, Settings, SlackConfig
 from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
 from bot.slack.app import build_app
-from bot.slack.run import serve_http
+from bot.slack.run import connect_socket_mode, serve_http
 from bot.slack.runtime import Runtime
 from prioritize.config import JourneyConfig
 from storage.store import Store
@@ -89,11 +86,8 @@ def make_bot(
         runtime = Runtime()
         app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
         if socket_mode:
-            stop, people, url = (
-                connect_socket_mode(slack, app),
-                Workspace.over_socket_mode(slack),
-                "",
-            )
+            stop, url = start_socket_mode(slack, app), ""
+            people = Workspace.over_socket_mode(slack)
         else:
             server, url = serve_http(app)
             stop, people = partial(stop_http, server), Workspace(slack, url, SECRET)
@@ -112,27 +106,13 @@ def stop_http(server: Any) -> None:
     server.server_close()
 
 
-def connect_socket_mode(slack: SlackEmulator, app: App) -> Callable[[], None]:
-    """Connect `app` to the emulator with the real SocketModeHandler; return its stop."""
+def start_socket_mode(slack: SlackEmulator, app: App) -> Callable[[], None]:
+    """Connect `app` as `journeybot run` does (the real SocketModeHandler); return its stop."""
     opened = slack.socket_mode.connections_opened
     # A short ping interval: a link Slack closed is noticed (and reopened) within a second.
-    handler = SocketModeHandler(app, slack.app_token, ping_interval=1)
-    handler.connect()
+    handler = connect_socket_mode(app, slack.app_token, ping_interval=1)
     assert slack.socket_mode.wait_for_connections(opened + 1), "Socket Mode did not connect"
-
-    def stop() -> None:
-        # The client's close() takes a second or more: it joins a reader that wakes when
-        # data comes (or after 3 s) and a queue poller that wakes each second. Once it
-        # has marked itself closed it neither reconnects nor dispatches, so the rest of
-        # it finishes in the background while the test moves on; closing the link from
-        # Slack's side wakes the reader at once.
-        closing = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
-        closing.start()
-        while closing.is_alive() and not handler.client.closed:
-            time.sleep(0.001)
-        slack.socket_mode.close()
-
-    return stop
+    return partial(slack.socket_mode.hang_up, handler.client)
 
 
 @pytest.fixture

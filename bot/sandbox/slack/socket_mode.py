@@ -20,14 +20,22 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .websocket import TEXT, ClosedError, WebSocket
 
-__all__ = ["Ack", "SocketModeHub"]
+__all__ = ["Ack", "SocketModeClientLike", "SocketModeHub"]
 
 DISCONNECT_REASONS = ("warning", "refresh_requested", "link_disabled")
 """Reasons Slack gives in a ``disconnect`` message."""
+
+
+class SocketModeClientLike(Protocol):
+    """What ``hang_up`` needs of a client, such as slack_sdk's SocketModeClient."""
+
+    closed: bool
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,22 @@ class SocketModeHub:
         """Close every link at once, for the emulator's shutdown."""
         for link in self._snapshot():
             link.socket.close()
+
+    def hang_up(self, client: SocketModeClientLike, timeout: float = 5.0) -> None:
+        """Close an app's Socket Mode client connected here, without waiting seconds.
+
+        slack_sdk's close() joins a reader that wakes only when data comes (or after
+        3 s) and a queue poller that wakes each second. Once the client has marked
+        itself closed it neither reconnects nor dispatches, so the rest of close()
+        may finish in the background; closing the links from Slack's side wakes the
+        reader at once.
+        """
+        closing = threading.Thread(target=client.close, name="socket-mode-close", daemon=True)
+        closing.start()
+        deadline = time.monotonic() + timeout
+        while closing.is_alive() and not client.closed and time.monotonic() < deadline:
+            time.sleep(0.001)
+        self.close()
 
     # -- envelopes ----------------------------------------------------------------------
 
