@@ -203,6 +203,31 @@ def test_an_envelope_unacked_when_its_link_closes_is_sent_again_as_a_retry(slack
     assert ack.retry_attempt == 1
 
 
+def test_an_event_not_acked_in_time_comes_again_but_a_command_does_not(slack, recorder):
+    seen: list[SocketModeRequest] = []
+
+    def ack_events_the_second_time(request: SocketModeRequest) -> Any:
+        if request.type != "events_api":
+            return False
+        seen.append(request)
+        return None if len(seen) > 1 else False
+
+    client = recorder(ack_events_the_second_time)
+    hub = slack.socket_mode
+    hub.ack_window = 0.2
+    assert hub.deliver("slash_commands", {"command": "/pain"}, timeout=0.5) is None
+    assert len(client.envelopes()) == 1
+    assert hub.deliver("events_api", {"type": "event_callback", "event_id": "Ev1"}) == {}
+
+    first, again = client.envelopes()[1:]
+    assert first["envelope_id"] == again["envelope_id"]
+    assert [(e["retry_attempt"], e["retry_reason"]) for e in (first, again)] == [
+        (0, ""),
+        (1, "timeout"),
+    ]
+    assert hub.connections_opened == 1
+
+
 @pytest.mark.parametrize("reason", ["warning", "refresh_requested"])
 def test_a_disconnect_message_makes_the_client_open_a_new_link(slack, recorder, reason):
     client = recorder()

@@ -28,6 +28,8 @@ __all__ = ["Ack", "SocketModeClientLike", "SocketModeHub"]
 
 DISCONNECT_REASONS = ("warning", "refresh_requested", "link_disabled")
 """Reasons Slack gives in a ``disconnect`` message."""
+EVENT_RETRIES = 3
+"""Times Slack sends an events_api envelope again when its ack does not come in time."""
 
 
 class SocketModeClientLike(Protocol):
@@ -94,7 +96,8 @@ class SocketModeHub:
         self.connections_opened = 0
         """How many links were opened since the start, reconnects included."""
         self.ack_window = 3.0
-        """Seconds Slack waits for an ack before it sends an envelope again."""
+        """Seconds Slack waits for an ack before it sends an event again, or an envelope
+        a closed link left unacked."""
         self.accepting = True
         """False to refuse new links (503), as when Slack's WebSocket host is unreachable."""
         self._lock = threading.Lock()
@@ -263,12 +266,26 @@ class SocketModeHub:
             return list(self._links)
 
     def _send_waiting(self) -> None:
-        """Send every envelope due and not on a live link over the newest link, if any."""
+        """Send every envelope due and not on a live link over the newest link, if any.
+
+        An event not acked within the ack window is due again, as a retry, like the
+        Events API's retries (Slack spaces them out over minutes; here, one window).
+        """
         now = time.monotonic()
         with self._lock:
             if not self._links:
                 return
             link = self._links[-1]
+            for envelope in self._pending.values():
+                if (
+                    envelope.type == "events_api"
+                    and envelope.link is not None
+                    and envelope.retry_attempt < EVENT_RETRIES
+                    and now - envelope.sent_at >= self.ack_window
+                ):
+                    envelope.link = None
+                    envelope.retry_attempt += 1
+                    envelope.retry_reason = "timeout"
             waiting = [e for e in self._pending.values() if e.link is None and e.due <= now]
             for envelope in waiting:
                 envelope.link = link
