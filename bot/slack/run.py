@@ -154,28 +154,52 @@ def serve_http(app: App, *, host: str = "127.0.0.1", port: int = 0) -> tuple[_Se
 
 
 class _HeldBack(logging.Filter):
-    """Holds back the Socket Mode client's own log lines while it first connects.
+    """Holds back the Socket Mode client's own log lines while a first connection is tried.
 
-    A failed first connection is reported once, as a ConfigError naming the cause; later
-    reconnects are logged as usual.
+    A failed first connection is reported once, as a ConfigError naming the cause; lines
+    logged after a successful start pass. The lines held are kept per thread, since the
+    client reports a failed handshake from the thread that called connect().
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.messages: list[str] = []
+        self._lock = threading.Lock()
+        self._holds = 0
+        self._messages: dict[int | None, list[str]] = {}
+
+    def hold(self) -> None:
+        with self._lock:
+            self._holds += 1
+            self._messages[threading.get_ident()] = []
+
+    def release(self) -> None:
+        with self._lock:
+            self._holds -= 1
+            if not self._holds:
+                self._messages.clear()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        self.messages.append(record.getMessage())
-        return False
+        with self._lock:
+            if not self._holds:
+                return True
+            self._messages.setdefault(record.thread, []).append(record.getMessage())
+            return False
 
     def cause(self) -> str:
-        """Why the WebSocket did not open, in a few words."""
-        for message in reversed(self.messages):
+        """Why the WebSocket did not open, in a few words, from this thread's lines."""
+        with self._lock:
+            messages = list(self._messages.get(threading.get_ident(), []))
+        for message in reversed(messages):
             if found := re.search(r"status: (\d+)", message):
                 return f"the handshake was answered with HTTP {found[1]}"
             if found := re.search(r"error: ([^)]*)\)", message):
                 return found[1]
         return "the handshake failed"
+
+
+_SOCKET_LOG = logging.getLogger("journeybot.socket_mode")
+_HELD_BACK = _HeldBack()
+_SOCKET_LOG.addFilter(_HELD_BACK)
 
 
 def connect_socket_mode(
@@ -186,28 +210,31 @@ def connect_socket_mode(
     Raises ConfigError in one line when Slack refuses SLACK_APP_TOKEN, cannot be reached,
     or the WebSocket it names cannot be opened. Close the handler to disconnect.
     """
-    socket_log = logging.getLogger("journeybot.socket_mode")
-    handler = SocketModeHandler(app, app_token, logger=socket_log, ping_interval=ping_interval)
-    held = _HeldBack()
-    socket_log.addFilter(held)
+    handler = SocketModeHandler(app, app_token, logger=_SOCKET_LOG, ping_interval=ping_interval)
+    _HELD_BACK.hold()
     problem = None
     try:
+        handler.connect()
+        if not handler.client.is_connected():
+            problem = f"Socket Mode: cannot open the WebSocket to Slack ({_HELD_BACK.cause()})"
+    except SlackApiError as e:
+        problem = f"SLACK_APP_TOKEN is rejected by Slack ({e.response['error']})"
+    except (URLError, OSError) as e:
+        problem = f"Socket Mode: cannot reach Slack ({getattr(e, 'reason', e)})"
+    if problem is None:
+        _HELD_BACK.release()
+        return handler
+
+    def close_quietly() -> None:
+        # The client retries in the background until closed, and its close() takes a
+        # second (a queue poll): hold its lines back till then, without making run wait.
         try:
-            handler.connect()
-            if not handler.client.is_connected():
-                problem = f"Socket Mode: cannot open the WebSocket to Slack ({held.cause()})"
-        except SlackApiError as e:
-            problem = f"SLACK_APP_TOKEN is rejected by Slack ({e.response['error']})"
-        except (URLError, OSError) as e:
-            problem = f"Socket Mode: cannot reach Slack ({getattr(e, 'reason', e)})"
-        if problem is not None:
-            # Closed while still held back: the client retries in the background until then.
             handler.close()
-    finally:
-        socket_log.removeFilter(held)
-    if problem is not None:
-        raise ConfigError(problem)
-    return handler
+        finally:
+            _HELD_BACK.release()
+
+    threading.Thread(target=close_quietly, name="socket-mode-close", daemon=True).start()
+    raise ConfigError(problem)
 
 
 @dataclass(frozen=True)
