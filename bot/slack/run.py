@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -289,9 +290,16 @@ def run_bot(
             handler = connect_socket_mode(app, settings.secret("SLACK_APP_TOKEN"))
             log.info("journeybot: Socket Mode, connected")
             try:
-                threading.Event().wait()
+                # Wake now and then: Ctrl-C may be delivered to one of the client's threads,
+                # and Python raises KeyboardInterrupt only once the main thread runs again.
+                while True:
+                    time.sleep(0.5)
             finally:
-                handler.close()
+                # close() waits up to 3 s for its reader to wake; the process is ending,
+                # and the socket closes with it, so give it a second at most.
+                closing = threading.Thread(target=handler.close, daemon=True)
+                closing.start()
+                closing.join(timeout=1)
         else:
             server = _Server((host, port), app)
             log.info("journeybot: HTTP on %s:%s%s", host, port, EVENTS_PATH)

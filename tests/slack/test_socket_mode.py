@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
-from slack_helpers import SECRET, TEAM, Bot
+from slack_helpers import SECRET, TEAM, Bot, wait_for
 from typer.testing import CliRunner
 
 from bot import cli
 from bot.config import ConfigError, Settings
-from bot.sandbox.slack import SlackEmulator
+from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.slack.run import run_bot
 
 
@@ -123,3 +128,47 @@ def test_a_warning_disconnect_gets_a_new_link_and_work_goes_on(bot: Bot) -> None
     assert hub.wait_for_connections(2)
     bot.slash("U0BEN", "/pain", "The invoice PDF is blank")
     assert [p.text for p in bot.store.pain_points(TEAM)] == ["The invoice PDF is blank"]
+
+
+def test_journeybot_run_answers_over_socket_mode_and_stops_on_ctrl_c(
+    bot: Bot, tmp_path: Path
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "JOURNEYBOT_"))},
+        "SLACK_BOT_TOKEN": bot.slack.token,
+        "SLACK_APP_TOKEN": bot.slack.app_token,
+        "SLACK_API_URL": bot.slack.api_url,
+        "JOURNEYBOT_DB": str(tmp_path / "run.db"),
+    }
+    code = "import sys; from bot.cli import main; sys.argv[0] = 'journeybot'; main()"
+    hub = bot.slack.socket_mode
+    opened = hub.connections_opened
+    # The fixture's bot is connected too; only the new link (the newest) gets envelopes.
+    run = subprocess.Popen(
+        [sys.executable, "-c", code, "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert hub.wait_for_connections(opened + 1, timeout=30), "journeybot did not connect"
+        reply = Workspace.over_socket_mode(bot.slack).slash("U0BEN", "/pain", "Refunds take weeks")
+        assert reply.status == 200
+        wait_for(lambda: pain_texts(tmp_path / "run.db") == ["Refunds take weeks"], timeout=10)
+    finally:
+        run.send_signal(signal.SIGINT)
+        try:
+            output, _ = run.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            output, _ = run.communicate()
+            raise AssertionError(output) from None
+    assert run.returncode == 0, output
+    assert "Traceback" not in output
+
+
+def pain_texts(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("select text from pain_points")]
