@@ -29,16 +29,7 @@ from urllib.parse import urlencode
 
 from .server import SlackEmulator
 
-__all__ = [
-    "BotReply",
-    "Workspace",
-    "multi_static_select_value",
-    "plain_text_value",
-    "sign",
-    "signed_headers",
-    "static_select_value",
-    "users_select_value",
-]
+__all__ = ["BotReply", "Workspace", "sign", "signed_headers"]
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

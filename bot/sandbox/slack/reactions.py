@@ -22,27 +22,28 @@ class ReactionMethods(WorkspaceState):
         self, user: str, channel: str, ts: str, name: str = "+1"
     ) -> dict[str, Any]:
         """Store ``user``'s reaction; return the ``reaction_added`` event Slack would send."""
-        with self._lock:
-            channel_id = self._channel_or_raise(channel)
-            message = self._find(channel_id, ts)
-            if message is None:
-                raise LookupError(f"no message {ts} in {channel_id}")
-            if not self._react(message, user, name):
-                raise ValueError(f"{user} already reacted with :{name}:")
-            return self._reaction_event("reaction_added", user, channel_id, message, name)
+        return self._person_reacts(user, channel, ts, name, added=True)
 
     def remove_reaction_as_user(
         self, user: str, channel: str, ts: str, name: str = "+1"
     ) -> dict[str, Any]:
         """Remove ``user``'s reaction; return the ``reaction_removed`` event Slack would send."""
+        return self._person_reacts(user, channel, ts, name, added=False)
+
+    def _person_reacts(
+        self, user: str, channel: str, ts: str, name: str, *, added: bool
+    ) -> dict[str, Any]:
         with self._lock:
             channel_id = self._channel_or_raise(channel)
             message = self._find(channel_id, ts)
             if message is None:
                 raise LookupError(f"no message {ts} in {channel_id}")
-            if not self._unreact(message, user, name):
+            if added and not self._react(message, user, name):
+                raise ValueError(f"{user} already reacted with :{name}:")
+            if not added and not self._unreact(message, user, name):
                 raise ValueError(f"{user} has no :{name}: reaction there")
-            return self._reaction_event("reaction_removed", user, channel_id, message, name)
+            kind = "reaction_added" if added else "reaction_removed"
+            return self._reaction_event(kind, user, channel_id, message, name)
 
     # -- helpers ---------------------------------------------------------------------------
 
