@@ -99,7 +99,11 @@ class _Handler(BaseHTTPRequestHandler):
 class SlackEmulator(
     ChatMethods, ViewMethods, ReactionMethods, FileMethods, DirectoryMethods, RateLimits
 ):
-    """An HTTP server that answers like Slack's Web API and records every call it receives."""
+    """An HTTP server that answers like Slack's Web API and records every call it receives.
+
+    It also serves the Socket Mode links that ``apps.connections.open`` hands out; see
+    ``socket_mode`` for delivering envelopes over them.
+    """
 
     _server: _Server | None = None
     _thread: threading.Thread | None = None
