@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_sdk import WebClient
 
-from bot.sandbox.slack_api import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 from bot.services import Services
 from bot.slack.outbound import Outbound
 from bot.slack.outbound.cards import Cards

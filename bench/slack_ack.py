@@ -1,19 +1,24 @@
-"""Benchmark: how fast `journeybot run` acks `/pain`, next to a bare Bolt app that only acks.
+"""Benchmark: how fast `journeybot run` acks `/pain`, over HTTP and over Socket Mode.
 
     .venv/bin/python bench/slack_ack.py                  # 500 requests, 20 in flight
     .venv/bin/python bench/slack_ack.py --requests 2000 --concurrency 50
 
-Starts three processes: a local Slack Web API emulator (where the bot's Web API calls and
-ephemeral answers go, kept out of the measuring process so its work does not slow the
-clock), and two servers: `journeybot run` in HTTP mode (real config, real SQLite file,
-every listener), and a bare Bolt app with one `/pain` listener that only acks, served by
-the same HTTP server and with the same Bolt options. Both get the same signed `/pain`
-requests, in interleaved rounds, from a pool of `--concurrency` threads; time-to-ack is
-measured at the client, from sending the request to reading the response. journeybot's
+Starts four processes: a local Slack emulator (the Web API the bots call, and Slack's end
+of the Socket Mode link), `journeybot run` in HTTP mode (real config, real SQLite file,
+every listener), `journeybot run` in Socket Mode (the same, connected with an app-level
+token through Bolt's built-in SocketModeHandler), and a bare Bolt app with one `/pain`
+listener that only acks, served by the same HTTP server and with the same Bolt options.
+All three get the same `/pain` commands, in interleaved rounds, `--concurrency` at a
+time; in each round the Socket Mode bot goes first and finishes its after-the-ack work
+before the two HTTP apps take their turns, so the HTTP comparison runs as it would without
+it. Over HTTP, time-to-ack is measured by this process, from sending the signed request
+to reading the response; over Socket Mode, by the emulator, from sending the envelope to
+reading the ack (the emulator is Slack there, and only Slack sees both ends). Each bot's
 after-the-ack work (storing the pain point, the similarity search, the ephemeral answer)
 runs meanwhile, as it would in production.
 
-Target: journeybot's p99 within 1.5x of the bare app's and under 300 ms.
+Target: journeybot's HTTP p99 within 1.5x of the bare app's and under 300 ms; Socket Mode
+is printed beside it (same commands, same machine, same run).
 This is not a test: it prints figures and exits 0 whatever they are.
 """
 
@@ -34,14 +39,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.sandbox.slack_requests import signed_headers  # noqa: E402
+from bot.sandbox.slack import signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
+HTTP, SOCKET, BARE = "journeybot HTTP", "journeybot Socket Mode", "bare Bolt HTTP"
 TEXTS = (
     "Checkout page times out when paying by card",
     "Invoices are emailed as blurry scans",
@@ -71,15 +78,73 @@ def serve_bare(port: int, api_url: str, token: str) -> None:
         time.sleep(3600)
 
 
+def command_fields(user: str, text: str, response_url: str) -> dict[str, str]:
+    """The fields Slack sends with a `/pain` command, over HTTP as over Socket Mode."""
+    return {
+        "token": "verification-token",
+        "team_id": "T0001",
+        "team_domain": "sandbox",
+        "channel_id": "C0ROADMAP",
+        "channel_name": "roadmap",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/pain",
+        "text": text,
+        "api_app_id": "A0001",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{time.time_ns()}.bench",
+    }
+
+
 def serve_emulator(urls: int) -> None:
-    """Run the Slack emulator; print its API URL, token and fresh response_urls, then wait."""
-    from bot.sandbox.slack_api import SlackEmulator
+    """Run the Slack emulator: print its URLs, tokens and response_urls, then obey stdin.
+
+    Each stdin line is a JSON order: `{"op": "wait_connected"}` answers once a Socket Mode
+    link is open; `{"op": "send", "n", "concurrency", "offset", "hook"}` sends that many
+    `/pain` envelopes over the link and answers each one's time-to-ack. EOF stops it.
+    """
+    from bot.sandbox.slack import SlackEmulator
 
     with SlackEmulator() as slack:
         hooks = [slack.new_response_url(channel="C0ROADMAP", user="U0BEN") for _ in range(urls)]
-        print(json.dumps({"api_url": slack.api_url, "token": slack.token, "hooks": hooks}))
-        sys.stdout.flush()
-        sys.stdin.read()  # until the bench closes our stdin
+        info = {
+            "api_url": slack.api_url,
+            "token": slack.token,
+            "app_token": slack.app_token,
+            "hooks": hooks,
+        }
+        print(json.dumps(info), flush=True)
+        for line in sys.stdin:
+            order = json.loads(line)
+            if order["op"] == "wait_connected":
+                answer: Any = slack.socket_mode.wait_for_connections(1, timeout=30)
+            else:
+                answer = send_over_socket(slack, hooks, **order)
+            print(json.dumps(answer), flush=True)
+
+
+def send_over_socket(
+    slack: Any, hooks: list[str], *, op: str, n: int, concurrency: int, offset: int, hook: int
+) -> list[float]:
+    """Send `n` /pain envelopes, `concurrency` at a time; return each time-to-ack (s)."""
+
+    def one(i: int) -> float:
+        user, text = user_and_text(offset, i)
+        fields = command_fields(user, text, hooks[hook + i])
+        start = time.perf_counter()
+        ack = slack.socket_mode.deliver("slash_commands", fields, accepts_response_payload=True)
+        elapsed = time.perf_counter() - start
+        if ack is None:
+            raise SystemExit("/pain was not acked over Socket Mode")
+        return elapsed
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def user_and_text(offset: int, i: int) -> tuple[str, str]:
+    return f"U{(offset + i) % 97:04d}", f"{TEXTS[i % len(TEXTS)]} (report {offset + i})"
 
 
 @dataclass
@@ -87,7 +152,15 @@ class Emulator:
     process: subprocess.Popen[str]
     api_url: str
     token: str
+    app_token: str
     hooks: list[str]
+
+    def ask(self, **order: Any) -> Any:
+        """Send the emulator process an order; return its answer."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(order) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
 
 
 def start_emulator(urls: int) -> Emulator:
@@ -101,7 +174,7 @@ def start_emulator(urls: int) -> Emulator:
     )
     assert process.stdout is not None
     info = json.loads(process.stdout.readline())
-    return Emulator(process, info["api_url"], info["token"], info["hooks"])
+    return Emulator(process, info["api_url"], info["token"], info["app_token"], info["hooks"])
 
 
 def free_port() -> int:
@@ -126,7 +199,11 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30) 
     raise SystemExit(f"{url} did not come up")
 
 
-def start_journeybot(slack: Emulator, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_journeybot(
+    slack: Emulator, workdir: Path, *, socket_mode: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `journeybot run` with its own database in `workdir`; return it and its URL."""
+    workdir.mkdir(exist_ok=True)
     port = free_port()
     env = {
         **os.environ,
@@ -135,7 +212,9 @@ def start_journeybot(slack: Emulator, workdir: Path) -> tuple[subprocess.Popen[b
         "SLACK_API_URL": slack.api_url,
         "JOURNEYBOT_DB": str(workdir / "journeybot.db"),
     }
-    env.pop("SLACK_APP_TOKEN", None)  # HTTP mode
+    env.pop("SLACK_APP_TOKEN", None)
+    if socket_mode:
+        env["SLACK_APP_TOKEN"] = slack.app_token
     code = "import sys; from bot.cli import main; sys.argv[0] = 'journeybot'; main()"
     log = (workdir / "journeybot.log").open("wb")
     process = subprocess.Popen(
@@ -145,6 +224,10 @@ def start_journeybot(slack: Emulator, workdir: Path) -> tuple[subprocess.Popen[b
         stdout=log,
         stderr=log,
     )
+    if socket_mode:
+        if not slack.ask(op="wait_connected"):
+            raise SystemExit("journeybot did not connect over Socket Mode; see its log")
+        return process, ""
     url = f"http://127.0.0.1:{port}/slack/events"
     wait_ready(url, process)
     return process, url
@@ -177,23 +260,7 @@ class Client:
         """POST one /pain; return the seconds until the ack arrived."""
         with self._lock:
             response_url = next(self.hooks)
-        body = urlencode(
-            {
-                "token": "verification-token",
-                "team_id": "T0001",
-                "team_domain": "sandbox",
-                "channel_id": "C0ROADMAP",
-                "channel_name": "roadmap",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/pain",
-                "text": text,
-                "api_app_id": "A0001",
-                "is_enterprise_install": "false",
-                "response_url": response_url,
-                "trigger_id": f"{time.time_ns()}.bench",
-            }
-        ).encode()
+        body = urlencode(command_fields(user, text, response_url)).encode()
         headers = signed_headers(SECRET, body)
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         start = time.perf_counter()
@@ -205,12 +272,28 @@ class Client:
         return elapsed
 
 
-def send(client: Client, n: int, concurrency: int, offset: int) -> list[float]:
-    """Send `n` signed /pain commands, `concurrency` at a time; return each time-to-ack (s)."""
+class SocketClient:
+    """Has the emulator send /pain envelopes to the Socket Mode bot, each with its hook."""
+
+    def __init__(self, slack: Emulator, first_hook: int) -> None:
+        self.slack = slack
+        self.next_hook = first_hook
+
+    def send(self, n: int, concurrency: int, offset: int) -> list[float]:
+        times = self.slack.ask(
+            op="send", n=n, concurrency=concurrency, offset=offset, hook=self.next_hook
+        )
+        self.next_hook += n
+        return list(times)
+
+
+def send(client: Client | SocketClient, n: int, concurrency: int, offset: int) -> list[float]:
+    """Send `n` /pain commands, `concurrency` at a time; return each time-to-ack (s)."""
+    if isinstance(client, SocketClient):
+        return client.send(n, concurrency, offset)
 
     def one(i: int) -> float:
-        user = f"U{(offset + i) % 97:04d}"
-        return client.pain(user, f"{TEXTS[i % len(TEXTS)]} (report {offset + i})")
+        return client.pain(*user_and_text(offset, i))
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return list(pool.map(one, range(n)))
@@ -241,52 +324,65 @@ def main() -> None:
     warmup = 2 * args.concurrency
     per_round = max(1, args.requests // args.rounds)
     sent = warmup + per_round * args.rounds
-    slack = start_emulator(2 * sent)
+    slack = start_emulator(3 * sent)
     with tempfile.TemporaryDirectory(prefix="journeybot-bench-") as tmp:
         workdir = Path(tmp)
-        bot, bot_url = start_journeybot(slack, workdir)
+        bot, bot_url = start_journeybot(slack, workdir / "http")
+        socket_bot, _ = start_journeybot(slack, workdir / "socket", socket_mode=True)
         bare, bare_url = start_bare(slack, workdir)
         try:
-            targets = {
-                "journeybot": Client(bot_url, slack.hooks[:sent]),
-                "bare Bolt": Client(bare_url, slack.hooks[sent:]),
+            targets: dict[str, Client | SocketClient] = {
+                HTTP: Client(bot_url, slack.hooks[:sent]),
+                SOCKET: SocketClient(slack, 2 * sent),
+                BARE: Client(bare_url, slack.hooks[sent : 2 * sent]),
             }
+            socket_db = workdir / "socket" / "journeybot.db"
             for client in targets.values():  # warm-up: imports, first connections
                 send(client, warmup, args.concurrency, 10_000)
+            wait_stored(socket_db, warmup)
             times: dict[str, list[float]] = {name: [] for name in targets}
+            http_targets = [(n, c) for n, c in targets.items() if n != SOCKET]
             for r in range(args.rounds):
+                # Socket Mode first, and its after-the-ack work done before the HTTP round,
+                # so that the HTTP comparison runs as it would without this extra process.
+                times[SOCKET] += send(targets[SOCKET], per_round, args.concurrency, r * per_round)
+                wait_stored(socket_db, warmup + (r + 1) * per_round)
                 # Alternate who goes first so neither always meets a busier machine.
-                order = list(targets.items())
-                for name, client in order if r % 2 == 0 else reversed(order):
+                for name, client in http_targets if r % 2 == 0 else reversed(http_targets):
                     times[name] += send(client, per_round, args.concurrency, r * per_round)
             last_ack = time.perf_counter()
-            stored = wait_stored(workdir / "journeybot.db", sent)
+            stored = wait_stored(workdir / "http" / "journeybot.db", sent)
             backlog = time.perf_counter() - last_ack
+            stored_socket = wait_stored(socket_db, sent)
         finally:
-            for process in (bot, bare):
+            for process in (bot, socket_bot, bare):
                 process.terminate()
                 process.wait(timeout=10)
             slack.process.communicate("", timeout=10)
 
-    report(args, times, stored, sent, backlog)
+    report(args, times, stored, stored_socket, sent, backlog)
 
 
 def report(
     args: argparse.Namespace,
     times: dict[str, list[float]],
     stored: int,
+    stored_socket: int,
     sent: int,
     backlog: float,
 ) -> None:
-    print(f"time-to-ack of signed /pain over HTTP, {args.concurrency} in flight")
+    print(
+        f"time-to-ack of /pain, {args.concurrency} in flight:"
+        " signed HTTP requests, and envelopes over Socket Mode"
+    )
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
-    print(f"{'':12} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"{'':22} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, values in times.items():
         print(
-            f"{name:12} {len(values):>8} {1000 * statistics.median(values):>8.1f}"
+            f"{name:22} {len(values):>8} {1000 * statistics.median(values):>8.1f}"
             f" {1000 * percentile(values, 99):>8.1f} {1000 * max(values):>8.1f}"
         )
-    bot, bare = times["journeybot"], times["bare Bolt"]
+    bot, bare = times[HTTP], times[BARE]
     p50_ratio = statistics.median(bot) / statistics.median(bare)
     ratio = percentile(bot, 99) / percentile(bare, 99)
     print(f"p50 ratio journeybot/bare: {p50_ratio:.2f}")
@@ -296,6 +392,11 @@ def report(
         f"pain points stored: {stored} of {sent} (warm-up included),"
         f" the last {backlog:.1f} s after the last ack"
     )
+    socket = times[SOCKET]
+    p50_socket = statistics.median(socket) / statistics.median(bot)
+    p99_socket = percentile(socket, 99) / percentile(bot, 99)
+    print(f"journeybot Socket Mode/HTTP: p50 {p50_socket:.2f}, p99 {p99_socket:.2f}")
+    print(f"pain points stored over Socket Mode: {stored_socket} of {sent}")
     met = ratio <= 1.5 and percentile(bot, 99) < 0.3
     print(f"target {'met' if met else 'NOT met'}")
 

@@ -502,6 +502,9 @@ def demo_command(
     out_dir: Annotated[
         Path, typer.Option("--out", help="folder for the database, HTML, chart and transcript")
     ] = Path("journeybot-demo"),
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="connect the bot over Socket Mode, not HTTP")
+    ] = False,
 ) -> None:
     """Play a scripted week against local Slack and Notion emulators and show the roadmap."""
     import logging
@@ -514,11 +517,11 @@ def demo_command(
     except FolderInUse as e:
         raise fail(str(e)) from None
     out.print(
-        "[bold]journeybot demo[/]: local Slack and Notion emulators, the real bot over HTTP,"
-        " a month of people using Slack.\n"
+        "[bold]journeybot demo[/]: local Slack and Notion emulators, the real bot over"
+        f" {'Socket Mode' if socket_mode else 'HTTP'}, a month of people using Slack.\n"
     )
     try:
-        result = run_demo(out_dir, console=out)
+        result = run_demo(out_dir, console=out, socket_mode=socket_mode)
     except FolderInUse as e:
         raise fail(str(e)) from None
     except DemoError as e:

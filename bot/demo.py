@@ -1,8 +1,9 @@
 """`journeybot demo`: a scripted week, end to end, on this machine.
 
-It starts the Slack and Notion emulators of `bot/sandbox/`, the real bot in HTTP mode
-pointed at them, and plays people using Slack: signed slash commands, shortcuts, button
-clicks, modal submissions, thread replies and reactions, exactly as Slack would send them.
+It starts the Slack and Notion emulators of `bot/sandbox/`, the real bot pointed at them
+(over HTTP, or with `socket_mode` connected over Socket Mode), and plays people using
+Slack: slash commands, shortcuts, button clicks, modal submissions, thread replies and
+reactions, exactly as Slack would send them (signed POSTs, or envelopes on the socket).
 A leader ships an idea and edits the roadmap in the Notion emulator, the scheduled sync
 carries it back, and weeks later the people who hit its pain points are asked "Is this
 better now?". Nothing here calls the use cases directly: every change goes through Slack
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +34,11 @@ from .jobs import Jobs
 from .notion.client import NotionClient
 from .notion_html import property_text, render_page
 from .sandbox.notion import NotionEmulator
-from .sandbox.slack_api import SlackEmulator
-from .sandbox.slack_requests import Workspace
+from .sandbox.slack import SlackEmulator, Workspace
 from .services import Services
 from .slack.app import build_app
 from .slack.ids import Action, Block, Command, Shortcut, View
-from .slack.run import serve_http
+from .slack.run import connect_socket_mode, serve_http
 from .slack.runtime import Runtime
 from .transcript import transcript
 
@@ -130,8 +131,12 @@ def run_demo(
     votes: Sequence[script.Vote] = script.VOTES,
     notion_rate: float = 3.0,
     keep_running: bool = False,
+    socket_mode: bool = False,
 ) -> DemoResult:
     """Play the scripted week and write the database, HTML, chart and transcript to `out_dir`.
+
+    With `socket_mode` the bot connects with an app-level token and every action reaches
+    it over the Socket Mode link instead of HTTP.
 
     Returns the result with the emulators already stopped (unless `keep_running`).
     """
@@ -155,8 +160,8 @@ def run_demo(
     settings = Settings(
         _env_file=None,
         slack_bot_token=slack.token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
+        slack_signing_secret=None if socket_mode else SIGNING_SECRET,
+        slack_app_token=slack.app_token if socket_mode else None,
         slack_api_url=slack.api_url,
         notion_token=notion.token,
         notion_parent_page_id=notion.root_page_id,
@@ -178,11 +183,16 @@ def run_demo(
     clock = DemoClock(start)
     services = Services(store, config.journey, clock=clock, admins=frozenset(config.slack.admins))
     runtime = Runtime()
-    app = build_app(settings, config, services, runtime=runtime)
-    server, url = serve_http(app, signing_secret=SIGNING_SECRET)
+    app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
+    if socket_mode:
+        stop_bot = _serve_socket_mode(app, slack)
+        ws = Workspace.over_socket_mode(slack)
+    else:
+        server, url = serve_http(app, signing_secret=SIGNING_SECRET)
+        stop_bot = partial(_stop_http, server)
+        ws = Workspace(slack, url, SIGNING_SECRET)
     notion_client = NotionClient.from_settings(settings, requests_per_second=notion_rate)
     jobs = Jobs(settings, config, services, notion_client=notion_client)
-    ws = Workspace(slack, url, SIGNING_SECRET)
     result = DemoResult(
         out_dir,
         services,
@@ -249,14 +259,24 @@ def run_demo(
         result.notion_requests = notion.request_count
     finally:
         jobs.shutdown()
-        server.shutdown()
-        server.server_close()
+        stop_bot()
         runtime.close()
         if not keep_running:
             slack.stop()
             notion.stop()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _stop_http(server: Any) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+def _serve_socket_mode(app: Any, slack: SlackEmulator) -> Callable[[], None]:
+    """Connect the bot to the emulator over Socket Mode; return how to disconnect it."""
+    handler = connect_socket_mode(app, slack.app_token)
+    return partial(slack.socket_mode.hang_up, handler.client)
 
 
 def fresh(out_dir: Path) -> None:

@@ -150,10 +150,20 @@ def setup_logging(
     return handler
 
 
+QUIET_LOGGERS = ("journeybot.socket_mode",)
+"""Our loggers that libraries write through (Socket Mode's client): quiet below WARNING."""
+
+NOISE = ("As you gave `client` as well, `token` will be unused.",)
+"""Library warnings about how journeybot builds them, which say nothing to whoever runs it
+(Bolt reads SLACK_BOT_TOKEN from the environment itself, beside the client we give it)."""
+
+
 def _quiet_libraries(record: logging.LogRecord) -> bool:
     # Levels on the libraries' top loggers are not enough: Bolt gives its app logger a
     # level of its own, which wins over its parent's.
+    if record.getMessage() in NOISE:
+        return False
     if record.levelno >= logging.WARNING:
         return True
     top = record.name.partition(".")[0]
-    return top not in LOUD_LIBRARIES
+    return top not in LOUD_LIBRARIES and not record.name.startswith(QUIET_LOGGERS)

@@ -14,7 +14,7 @@ from bot.doctor import manifest_scopes, run_checks
 from bot.notion.client import NotionClient
 from bot.notion.sync import RoadmapSync
 from bot.sandbox.notion import NotionEmulator
-from bot.sandbox.slack_api import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 from bot.services import Services
 from storage.store import Store
 

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.logs import setup_logging
 from bot.notion.client import NotionError
 from bot.sandbox.notion import NotionEmulator
-from bot.sandbox.slack_api import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 
 log = logging.getLogger("bot.test")
 

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import Workspace
+from bot.sandbox.slack import SlackEmulator, Workspace
 from storage.store import Store
 
 SECRET = "run-test-signing-secret-4f1d"

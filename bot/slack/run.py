@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import math
+import re
 import signal
 import socket
 import sys
@@ -36,6 +37,7 @@ from urllib.error import URLError
 from urllib.parse import parse_qs, parse_qsl
 
 from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
@@ -46,7 +48,15 @@ from ..services import Services
 from .app import JourneyApp, build_app
 from .runtime import Runtime
 
-__all__ = ["EVENTS_PATH", "HEALTH_PATH", "Started", "bolt_request", "run_bot", "serve_http"]
+__all__ = [
+    "EVENTS_PATH",
+    "HEALTH_PATH",
+    "Started",
+    "bolt_request",
+    "connect_socket_mode",
+    "run_bot",
+    "serve_http",
+]
 
 log = logging.getLogger(__name__)
 
@@ -393,6 +403,90 @@ def serve_http(
     return server, f"http://{bound_host}:{bound_port}{EVENTS_PATH}"
 
 
+class _HeldBack(logging.Filter):
+    """Holds back the Socket Mode client's own log lines while a first connection is tried.
+
+    A failed first connection is reported once, as a ConfigError naming the cause; lines
+    logged after a successful start pass. The lines held are kept per thread, since the
+    client reports a failed handshake from the thread that called connect().
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._holds = 0
+        self._messages: dict[int | None, list[str]] = {}
+
+    def hold(self) -> None:
+        with self._lock:
+            self._holds += 1
+            self._messages[threading.get_ident()] = []
+
+    def release(self) -> None:
+        with self._lock:
+            self._holds -= 1
+            if not self._holds:
+                self._messages.clear()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            if not self._holds:
+                return True
+            self._messages.setdefault(record.thread, []).append(record.getMessage())
+            return False
+
+    def cause(self) -> str:
+        """Why the WebSocket did not open, in a few words, from this thread's lines."""
+        with self._lock:
+            messages = list(self._messages.get(threading.get_ident(), []))
+        for message in reversed(messages):
+            if found := re.search(r"status: (\d+)", message):
+                return f"the handshake was answered with HTTP {found[1]}"
+            if found := re.search(r"error: ([^)]*)\)", message):
+                return found[1]
+        return "the handshake failed"
+
+
+_SOCKET_LOG = logging.getLogger("journeybot.socket_mode")
+_HELD_BACK = _HeldBack()
+_SOCKET_LOG.addFilter(_HELD_BACK)
+
+
+def connect_socket_mode(
+    app: App, app_token: str, *, ping_interval: float = 10
+) -> SocketModeHandler:
+    """Open the app's Socket Mode connection with Bolt's built-in handler; return it.
+
+    Raises ConfigError in one line when Slack refuses SLACK_APP_TOKEN, cannot be reached,
+    or the WebSocket it names cannot be opened. Close the handler to disconnect.
+    """
+    handler = SocketModeHandler(app, app_token, logger=_SOCKET_LOG, ping_interval=ping_interval)
+    _HELD_BACK.hold()
+    problem = None
+    try:
+        handler.connect()
+        if not handler.client.is_connected():
+            problem = f"Socket Mode: cannot open the WebSocket to Slack ({_HELD_BACK.cause()})"
+    except SlackApiError as e:
+        problem = f"SLACK_APP_TOKEN is rejected by Slack ({e.response['error']})"
+    except (URLError, OSError) as e:
+        problem = f"Socket Mode: cannot reach Slack ({getattr(e, 'reason', e)})"
+    if problem is None:
+        _HELD_BACK.release()
+        return handler
+
+    def close_quietly() -> None:
+        # The client retries in the background until closed, and its close() takes a
+        # second (a queue poll): hold its lines back till then, without making run wait.
+        try:
+            handler.close()
+        finally:
+            _HELD_BACK.release()
+
+    threading.Thread(target=close_quietly, name="socket-mode-close", daemon=True).start()
+    raise ConfigError(problem)
+
+
 @dataclass(frozen=True)
 class Started:
     """What an `on_start` hook gets: the running bot's parts."""
@@ -454,8 +548,14 @@ def run_bot(
             if health_port is not None:
                 listeners.append(_bind(host, health_port, "--health-port", health=report))
             runtime = Runtime()
+            handler = None
             try:
                 app = _build(settings, config, services, runtime, socket_mode=socket_mode)
+                if socket_mode:
+                    # Connected before anything else starts: a refused app token is one
+                    # line, with nothing started to stop.
+                    handler = connect_socket_mode(app, settings.secret("SLACK_APP_TOKEN"))
+                    checks["slack"] = slack_connection(handler.client.is_connected)
             except BaseException:
                 runtime.close(timeout=0)
                 raise
@@ -477,13 +577,20 @@ def run_bot(
                     in_threads.append(server)
                     bound_host, bound_port = server.server_address[:2]
                     log.info("journeybot: %s on %s:%s", HEALTH_PATH, bound_host, bound_port)
-            if socket_mode:
-                from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-                log.info("journeybot: Socket Mode")
-                handler = SocketModeHandler(app, settings.secret("SLACK_APP_TOKEN"))
-                checks["slack"] = slack_connection(handler.client.is_connected)
-                handler.start()
+            if handler is not None:
+                log.info("journeybot: Socket Mode, connected")
+                try:
+                    # Wake now and then: Ctrl-C may be delivered to one of the client's
+                    # threads, and Python raises KeyboardInterrupt only once the main
+                    # thread runs again.
+                    while True:
+                        time.sleep(0.5)
+                finally:
+                    # close() waits up to 3 s for its reader to wake; the process is
+                    # ending, and the socket closes with it, so give it a second at most.
+                    closing = threading.Thread(target=handler.close, daemon=True)
+                    closing.start()
+                    closing.join(timeout=1)
             elif events is not None:
                 bound_host, bound_port = events.server_address[:2]
                 log.info("journeybot: HTTP on %s:%s%s", bound_host, bound_port, EVENTS_PATH)

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import Workspace
+from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
 from storage.store import Store
 

@@ -16,7 +16,7 @@ from bot.config import AppConfig, Settings
 from bot.digest import build_digest
 from bot.jobs import Jobs
 from bot.sandbox.notion import NotionEmulator
-from bot.sandbox.slack_api import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 from bot.services import Services
 from bot.slack.outbound import Outbound
 from prioritize.config import JourneyConfig

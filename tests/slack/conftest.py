@@ -1,27 +1,47 @@
-"""Fixtures for the Slack tests: the real Bolt app served over HTTP, the Slack emulator.
+"""Fixtures for the Slack tests: the real Bolt app, over HTTP and over Socket Mode.
 
-Each `bot` is the app `journeybot run` would build, on a free local port, its WebClient
-pointed at a `SlackEmulator` that grants exactly the scopes in manifest.yml.
+Each `bot` is the app `journeybot run` would build, its WebClient pointed at a
+`SlackEmulator` that grants exactly the scopes in manifest.yml. Every test that uses it
+runs twice: once served over HTTP on a free local port, once connected to the emulator
+through the real `SocketModeHandler`. Tests of the HTTP endpoint itself run once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_bolt import App
 from slack_helpers import BOSS, CHANNEL, PEOPLE, SECRET, Bot, BotFactory, manifest_scopes
 
 from bot.config import AppConfig, Settings, SlackConfig
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import Workspace
+from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
 from bot.slack.app import build_app
-from bot.slack.run import serve_http
+from bot.slack.run import connect_socket_mode, serve_http
 from bot.slack.runtime import Runtime
 from prioritize.config import JourneyConfig
 from storage.store import Store
+
+TRANSPORTS = ("http", "socket_mode")
+HTTP_ONLY = frozenset({"test_http", "test_manifest"})
+"""Modules about the HTTP endpoint (signatures, url_verification, sizes): HTTP only."""
+SOCKET_MODE_ONLY = frozenset({"test_socket_mode"})
+"""Modules about the Socket Mode connection itself."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "transport" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rpartition(".")[2]
+        if module in HTTP_ONLY:
+            metafunc.parametrize("transport", ["http"])
+        elif module in SOCKET_MODE_ONLY:
+            metafunc.parametrize("transport", ["socket_mode"])
+        else:
+            metafunc.parametrize("transport", TRANSPORTS)
 
 
 @pytest.fixture
@@ -37,9 +57,11 @@ def slack() -> Iterator[SlackEmulator]:
 
 
 @pytest.fixture
-def make_bot(slack: SlackEmulator, tmp_path: Path, clock: Any) -> Iterator[BotFactory]:
+def make_bot(
+    slack: SlackEmulator, tmp_path: Path, clock: Any, transport: str
+) -> Iterator[BotFactory]:
     """Return a factory: make_bot(journey=..., **slack_config) starts a bot."""
-    started: list[tuple[Any, Runtime, Store]] = []
+    started: list[tuple[Callable[[], None], Runtime, Store]] = []
 
     def make(journey: JourneyConfig | None = None, **slack_config: Any) -> Bot:
         slack_config = {
@@ -53,25 +75,44 @@ def make_bot(slack: SlackEmulator, tmp_path: Path, clock: Any) -> Iterator[BotFa
         services = Services(
             store, config.journey, clock=clock, admins=frozenset(config.slack.admins)
         )
+        socket_mode = transport == "socket_mode"
         settings = Settings(
             slack_bot_token=slack.token,
-            slack_signing_secret=SECRET,
+            slack_signing_secret=None if socket_mode else SECRET,
+            slack_app_token=slack.app_token if socket_mode else None,
             slack_api_url=slack.api_url,
             journeybot_db=tmp_path / "unused.db",
         )
         runtime = Runtime()
-        app = build_app(settings, config, services, runtime=runtime)
-        server, url = serve_http(app, signing_secret=SECRET)
-        started.append((server, runtime, store))
-        people = Workspace(slack, url, SECRET)
+        app = build_app(settings, config, services, runtime=runtime, socket_mode=socket_mode)
+        if socket_mode:
+            stop, url = start_socket_mode(slack, app), ""
+            people = Workspace.over_socket_mode(slack)
+        else:
+            server, url = serve_http(app, signing_secret=SECRET)
+            stop, people = partial(stop_http, server), Workspace(slack, url, SECRET)
+        started.append((stop, runtime, store))
         return Bot(slack, people, services, store, runtime, url, config)
 
     yield make
-    for server, runtime, store in started:
-        server.shutdown()
-        server.server_close()
+    for stop, runtime, store in started:
+        stop()
         runtime.close(timeout=5)
         store.close()
+
+
+def stop_http(server: Any) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+def start_socket_mode(slack: SlackEmulator, app: App) -> Callable[[], None]:
+    """Connect `app` as `journeybot run` does (the real SocketModeHandler); return its stop."""
+    opened = slack.socket_mode.connections_opened
+    # A short ping interval: a link Slack closed is noticed (and reopened) within a second.
+    handler = connect_socket_mode(app, slack.app_token, ping_interval=1)
+    assert slack.socket_mode.wait_for_connections(opened + 1), "Socket Mode did not connect"
+    return partial(slack.socket_mode.hang_up, handler.client)
 
 
 @pytest.fixture

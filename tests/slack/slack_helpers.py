@@ -11,8 +11,7 @@ from typing import Any
 import yaml
 
 from bot.config import AppConfig
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import Workspace, plain_text_value, static_select_value
+from bot.sandbox.slack import SlackEmulator, Workspace, plain_text_value, static_select_value
 from bot.services import Services
 from bot.slack.runtime import Runtime
 from prioritize.models import Idea
@@ -40,7 +39,14 @@ class Bot:
     store: Store
     runtime: Runtime
     url: str
+    """The events URL over HTTP; empty over Socket Mode."""
     config: AppConfig
+
+    def people_of(self, workspace_id: str) -> Workspace:
+        """People of another workspace reaching this bot the same way (HTTP or socket)."""
+        if self.people.socket_mode:
+            return Workspace.over_socket_mode(self.slack, workspace_id=workspace_id)
+        return Workspace(self.slack, self.url, SECRET, workspace_id=workspace_id)
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait for everything the bot does after its acks (including card updates)."""

@@ -8,7 +8,7 @@ import socket
 from slack_helpers import ADMIN, BOSS, CHANNEL, TEAM, Bot, BotFactory
 from slack_sdk import WebClient
 
-from bot.sandbox.slack_requests import static_select_value
+from bot.sandbox.slack import static_select_value
 from bot.slack.admins import Admins
 from bot.slack.ids import Action, Block, View
 from prioritize.models import Bucket, Idea, IdeaStatus, PainStatus

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.sandbox.slack_api import validate_message_blocks, validate_view
+from bot.sandbox.slack import validate_message_blocks, validate_view
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.idea import (
     admin_modal,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_helpers import TEAM, Bot
 
-from bot.sandbox.slack_requests import static_select_value
+from bot.sandbox.slack import static_select_value
 from bot.services import NOTION_ROADMAP_URL
 from bot.slack.ids import Action, Block
 

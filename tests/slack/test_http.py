@@ -19,8 +19,7 @@ from typer.testing import CliRunner
 
 from bot import cli
 from bot.config import ConfigError, Settings
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import FORM, JSON, Workspace, sign, signed_headers
+from bot.sandbox.slack import FORM, JSON, SlackEmulator, Workspace, sign, signed_headers
 from bot.slack.app import build_app
 from bot.slack.run import bolt_request, run_bot, serve_http
 

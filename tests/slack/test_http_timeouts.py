@@ -14,8 +14,7 @@ from slack_bolt import Ack, App
 from slack_helpers import SECRET
 from slack_sdk import WebClient
 
-from bot.sandbox.slack_api import SlackEmulator
-from bot.sandbox.slack_requests import Workspace, signed_headers
+from bot.sandbox.slack import SlackEmulator, Workspace, signed_headers
 from bot.slack.run import serve_http
 
 TIMEOUT = 1.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_helpers import CHANNEL, SECRET, TEAM, Bot, BotFactory
+from slack_helpers import CHANNEL, TEAM, Bot, BotFactory
 
-from bot.sandbox.slack_requests import Workspace, plain_text_value, static_select_value
+from bot.sandbox.slack import plain_text_value, static_select_value
 from bot.slack.ids import Action, Block, View
 from bot.slack.outbound import ACK_REACTION
 from prioritize.config import Criterion, JourneyConfig
@@ -196,7 +196,7 @@ def test_replies_in_threads_that_are_not_idea_cards_are_not_read(bot: Bot) -> No
 
 def test_votes_from_another_workspace_on_a_card_are_not_read(bot: Bot) -> None:
     idea = bot.propose()
-    other = Workspace(bot.slack, bot.url, SECRET, workspace_id="T0OTHER")
+    other = bot.people_of("T0OTHER")
     other.reply_in_thread("U0EVE", CHANNEL, idea.card_ts or "", "+1")
     other.react("U0DAN", CHANNEL, idea.card_ts or "")
     bot.settle()

@@ -6,7 +6,7 @@ import json
 
 from slack_helpers import TEAM, Bot
 
-from bot.sandbox.slack_requests import plain_text_value, static_select_value
+from bot.sandbox.slack import plain_text_value, static_select_value
 from bot.slack.ids import Action, Block, Shortcut, View
 from prioritize.models import EvidenceSource, PainStatus
 

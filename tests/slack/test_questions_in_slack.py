@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_helpers import BOSS, TEAM, Bot, wait_for
 
-from bot.sandbox.slack_requests import plain_text_value, static_select_value
+from bot.sandbox.slack import plain_text_value, static_select_value
 from bot.slack.blocks.kit import LIMITS
 from bot.slack.blocks.questions import QUESTIONS
 from bot.slack.ids import Action, Block, View

@@ -1,10 +1,13 @@
-"""Send a Bolt app the signed HTTP requests Slack would send, for the tests and the demo.
+"""Send a Bolt app what Slack would send when people act, for the tests and the demo.
 
 ``Workspace`` plays the people of a ``SlackEmulator`` workspace: it builds Slack's payloads
-for slash commands, shortcuts, button clicks, modal submissions and events, signs them with
-the app's signing secret and POSTs them to the bot::
+for slash commands, shortcuts, button clicks, modal submissions and events, and delivers
+them as signed HTTP POSTs to the bot, or in envelopes over the bot's Socket Mode link::
 
     people = Workspace(slack, "http://127.0.0.1:3000/slack/events", "signing-secret")
+    status, body = people.slash("U0ADA", "/pain", "Checkout is slow")
+
+    people = Workspace.over_socket_mode(slack)   # the bot connected with the app token
     status, body = people.slash("U0ADA", "/pain", "Checkout is slow")
 
 Payload shapes follow https://docs.slack.dev/interactivity and
@@ -24,18 +27,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from bot.sandbox.slack_api import SlackEmulator
+from .server import SlackEmulator
 
-__all__ = [
-    "BotReply",
-    "Workspace",
-    "multi_static_select_value",
-    "plain_text_value",
-    "sign",
-    "signed_headers",
-    "static_select_value",
-    "users_select_value",
-]
+__all__ = ["BotReply", "Workspace", "sign", "signed_headers"]
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -65,7 +59,11 @@ def signed_headers(
 
 
 class BotReply(NamedTuple):
-    """The bot's HTTP answer: unpacks as ``status, body``."""
+    """The bot's answer: unpacks as ``status, body``.
+
+    Over Socket Mode an ack is status 200 with its payload as the JSON body ("" when the
+    ack carries none), and no ack within the timeout is status 504.
+    """
 
     status: int
     body: str
@@ -134,7 +132,7 @@ def _find_option(element: Mapping[str, Any], value: str) -> dict[str, Any] | Non
 
 
 class Workspace:
-    """People of an emulated workspace acting on a bot: signed requests POSTed to ``bot_url``."""
+    """People of an emulated workspace acting on a bot, over HTTP or over Socket Mode."""
 
     def __init__(
         self,
@@ -142,6 +140,7 @@ class Workspace:
         bot_url: str,
         signing_secret: str,
         *,
+        socket_mode: bool = False,
         workspace_id: str | None = None,
         api_app_id: str = "A0001",
         verification_token: str = "verification-token",
@@ -154,10 +153,17 @@ class Workspace:
         self.api_app_id = api_app_id
         self.verification_token = verification_token
         self.timeout = timeout
+        self.socket_mode = socket_mode
+        """Deliver over the emulator's Socket Mode link instead of POSTing to ``bot_url``."""
         self.last_trigger_id: str | None = None
         self.last_response_url: str | None = None
         self.last_event_id: str | None = None
         self._events = 0
+
+    @classmethod
+    def over_socket_mode(cls, emulator: SlackEmulator, **options: Any) -> Workspace:
+        """People whose actions reach the bot in envelopes over its Socket Mode link."""
+        return cls(emulator, "", "", socket_mode=True, **options)
 
     # -- sending -------------------------------------------------------------------------
 
@@ -174,6 +180,8 @@ class Workspace:
 
         Pass an old ``timestamp`` (say ``time.time() - 600``) to test replay protection.
         """
+        if self.socket_mode:
+            raise ValueError("raw HTTP requests need a Workspace with a bot_url")
         raw = body.encode("utf-8") if isinstance(body, str) else body
         sent = signed_headers(
             self.signing_secret, raw, timestamp=timestamp, content_type=content_type
@@ -191,16 +199,48 @@ class Workspace:
                 return BotReply(error.code, error.read().decode("utf-8"))
 
     def post_form(self, fields: Mapping[str, str], **options: Any) -> BotReply:
-        """POST form-encoded ``fields`` (slash commands), signed."""
+        """Send a slash command's ``fields``: a signed form POST, or a slash_commands envelope."""
+        if self.socket_mode:
+            return self._envelope("slash_commands", dict(fields), True, **options)
         return self.send_raw(urlencode(fields), FORM, **options)
 
     def post_interaction(self, payload: Mapping[str, Any], **options: Any) -> BotReply:
-        """POST an interactivity ``payload=`` form field, signed."""
+        """Send an interaction: a signed ``payload=`` form POST, or an interactive envelope."""
+        if self.socket_mode:
+            # Slack takes a payload in the ack only where an HTTP answer has a body too.
+            answers = payload.get("type") in ("view_submission", "block_suggestion")
+            return self._envelope("interactive", dict(payload), answers, **options)
         return self.post_form({"payload": json.dumps(payload)}, **options)
 
     def post_json(self, body: Mapping[str, Any], **options: Any) -> BotReply:
-        """POST a JSON body (Events API), signed."""
+        """Send an Events API body: a signed JSON POST, or an events_api envelope."""
+        if self.socket_mode:
+            if body.get("type") != "event_callback":
+                raise ValueError(f"Socket Mode carries no {body.get('type')!r} requests")
+            return self._envelope("events_api", dict(body), False, **options)
         return self.send_raw(json.dumps(body), JSON, **options)
+
+    def _envelope(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        accepts_response_payload: bool,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> BotReply:
+        """Deliver over Socket Mode and wait for the ack, as the person waits for Slack."""
+        retry = dict(headers or {})
+        ack = self.emulator.socket_mode.deliver(
+            kind,
+            payload,
+            accepts_response_payload=accepts_response_payload,
+            retry_attempt=int(retry.get("X-Slack-Retry-Num", 0)),
+            retry_reason=retry.get("X-Slack-Retry-Reason"),
+            timeout=self.timeout,
+        )
+        if ack is None:
+            return BotReply(504, f"no ack within {self.timeout:g} s")
+        return BotReply(200, json.dumps(ack) if ack else "")
 
     # -- shared payload parts ------------------------------------------------------------
 
