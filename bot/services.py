@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -45,6 +47,9 @@ from storage.store import Store
 
 from .chart import chart_points
 from .digest import Digest, build_digest
+
+if TYPE_CHECKING:
+    from .editing import Editing
 
 __all__ = [
     "Change",
@@ -949,6 +954,15 @@ class Services:
                 now=_wall(),
             )
         return digest
+
+    # ---------------------------------------------------------------- everyday upkeep
+
+    @cached_property
+    def editing(self) -> Editing:
+        """Edit, withdraw, close, archive, find and +1 (see `bot/editing.py`)."""
+        from .editing import Editing
+
+        return Editing(self)
 
 
 class _Unit:

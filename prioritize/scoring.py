@@ -349,7 +349,7 @@ def rank(scores: Iterable[Score]) -> list[Score]:
 def bucket_for(status: IdeaStatus, pinned: Bucket | None) -> Bucket | None:
     """Return the bucket an idea's status or a leader's pin fixes, if any.
 
-    Done and Won't do ideas leave the roadmap; an idea in progress is Now.
+    Done, Won't do and Archived ideas leave the roadmap; an idea in progress is Now.
     """
     if not status.is_active:
         return None
@@ -370,6 +370,7 @@ def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None
     """
     now, next_, later = Bucket.NOW, Bucket.NEXT, Bucket.LATER
     in_progress, done, wont_do = IdeaStatus.IN_PROGRESS, IdeaStatus.DONE, IdeaStatus.WONT_DO
+    archived = IdeaStatus.ARCHIVED
     buckets: dict[int, Bucket | None] = {}
     # Plain locals and identity tests rather than dicts keyed by enum: this runs per idea.
     used_now = used_next = 0.0
@@ -377,7 +378,7 @@ def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None
     for s in ranked:
         f = s.facts
         status = f.status
-        if status is done or status is wont_do:
+        if status is done or status is wont_do or status is archived:
             buckets[s.idea_id] = None
             continue
         # bucket_for(), inlined: a pin wins, and an idea in progress is Now.

@@ -259,3 +259,24 @@ def m005_outbox(db: Database) -> None:
     )
     # What a use case returned the first time a key was claimed, so a replay returns it.
     db["slack_claims"].add_column("result", str)
+
+
+@migrations()
+def m006_edits(db: Database) -> None:
+    # Who changed what on a pain point or an idea, and when: one row per edit, the changed
+    # fields as {"field": [old, new]}. Items are never deleted, so neither is their history.
+    db["edits"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "kind": str,
+            "item_id": int,
+            "by": str,
+            "at": str,
+            "changes": str,
+        },
+        pk="id",
+        not_null={"team_id", "kind", "item_id", "by", "at", "changes"},
+    )
+    db["edits"].create_index(["team_id", "kind", "item_id"])
+    db["pain_points"].create_index(["team_id", "reporter"], if_not_exists=True)

@@ -854,7 +854,7 @@ class Store:
             select l.idea_id, l.pain_point_id from idea_pain_points l
             join ideas i on i.id = l.idea_id
             where i.team_id = ? and i.merged_into is null
-              and i.status not in ('Done', 'Won''t do')
+              and i.status not in ('Done', 'Won''t do', 'Archived')
             """,
             [team_id],
         )

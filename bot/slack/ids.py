@@ -45,6 +45,8 @@ class View(StrEnum):
     ESTIMATE = "estimate_modal"
     ADMIN = "admin_modal"
     WHY = "why_modal"
+    IDEA_EDIT = "idea_edit_modal"
+    PAIN_SEARCH = "pain_search_modal"
 
 
 class Action(StrEnum):
@@ -67,6 +69,13 @@ class Action(StrEnum):
     HOME_NOTIFY = "home_notify"
     # link buttons: Slack still sends a block_actions payload, which must be acked
     OPEN_LINK = "open_link"
+    # editing, triage and finding again (App Home, card overflow, /pain list and search)
+    PAIN_TRIAGE = "pain_triage"
+    IDEA_EDIT = "idea_edit"
+    PAIN_PLUS_ONE = "pain_plus_one"
+    PAIN_PROPOSE = "pain_propose"
+    PAIN_PAGE = "pain_page"
+    HOME_SEARCH = "home_search"
     # external selects inside modals (other modal inputs use their Block id as action_id)
     PAIN_SEARCH = "pain_search"
     IDEA_SEARCH = "idea_search"
@@ -95,6 +104,7 @@ class Block(StrEnum):
     PAIN_DETAILS = "pain_details"
     CARD_ACTIONS = "card_actions"
     HOME_SETTINGS = "home_settings"
+    SEARCH = "search"
 
 
 class Event(StrEnum):

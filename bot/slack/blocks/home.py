@@ -9,6 +9,7 @@ from prioritize.models import PainPoint
 from prioritize.scoring import RoadmapEntry
 
 from ..ids import Action, Block
+from .everyday import home_idea_edit, home_pain_edit, home_search_block
 from .kit import (
     LIMITS,
     Blocks,
@@ -89,7 +90,7 @@ def home_view(
     if not ideas:
         blocks.append(section("You have not proposed an idea yet."))
     for entry in ideas[:SHOWN]:
-        blocks.append(section(roadmap_line(entry)))
+        blocks.append(section(roadmap_line(entry), accessory=home_idea_edit(entry.idea)))
     blocks += [divider(), header("Your pain points")]
     if not pain_points:
         blocks.append(section("You have not logged a pain point yet. Try `/pain`."))
@@ -97,7 +98,9 @@ def home_view(
         blocks.append(
             section(
                 f"*#{pain.id}* {esc(clip(pain.text, 300))}\n"
-                f"{esc(pain.stage)} · severity {pain.severity} · *{pain.status.value}*"
+                f"{esc(pain.stage)} · severity {pain.severity} · *{pain.status.value}*",
+                accessory=home_pain_edit(pain),
             )
         )
+    blocks.append(home_search_block())
     return {"type": "home", "blocks": cap_blocks(blocks, LIMITS.VIEW_BLOCKS)}

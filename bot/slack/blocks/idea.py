@@ -279,6 +279,7 @@ def idea_card(
                     option("Change status…", f"status:{idea.id}"),
                     option("Pin to a bucket…", f"bucket:{idea.id}"),
                     option("Merge into another idea…", f"merge:{idea.id}"),
+                    option("Edit… (proposer, admins)", f"edit:{idea.id}"),
                 ],
             }
         )
