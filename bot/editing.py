@@ -98,9 +98,7 @@ class Editing:
         self._may_edit_idea(idea, user)
         return idea
 
-    def idea_for_edit(
-        self, team_id: str, user: str, idea_id: int
-    ) -> tuple[Idea, list[PainPoint]]:
+    def idea_for_edit(self, team_id: str, user: str, idea_id: int) -> tuple[Idea, list[PainPoint]]:
         """Return the idea `user` is about to edit and its linked pain points (for the form)."""
         idea = self.editable_idea(team_id, user, idea_id)
         return idea, self.store.pain_points(team_id, ids=idea.pain_point_ids)
