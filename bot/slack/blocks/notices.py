@@ -16,6 +16,7 @@ _EMOJI = {
     IdeaStatus.IN_PROGRESS: ":hammer_and_wrench:",
     IdeaStatus.DONE: ":tada:",
     IdeaStatus.WONT_DO: ":no_entry_sign:",
+    IdeaStatus.ARCHIVED: ":file_cabinet:",
 }
 
 
