@@ -139,6 +139,12 @@ class Effects:
     """Redraw a person's App Home: {"user"}. Coalesced per person."""
     DIGEST = "digest"
     """Post the weekly digest: {"text", "title", "points"}."""
+    BUCKET_THREAD = "bucket_thread"
+    """Say in the card's thread that a leader moved it: {"idea_id", "old", "new", "by"}."""
+    STATUS_DAY_END = "status_day_end"
+    """The day's last status of an idea, to one person whose daily DMs about it are spent:
+    {"idea_id", "user", "why", "day"}. Due at the end of that day; coalesced per person,
+    idea and day, and read from the database when sent, so it says the latest status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,8 +601,9 @@ class Services:
             if unit.replayed:
                 return Vote(idea, replayed=True)
             estimate = self._estimate(team_id, idea.id, voter, impact, complexity, weeks)
+            before = self._buckets(team_id)
             stored, replaced = self.store.record_estimate(estimate, now=self.clock())
-            self._card(team_id, [idea.id])
+            self._card(team_id, [idea.id, *self._movers(team_id, before)])
             self._receipt(team_id, receipt)
         self._emit(Change(team_id, idea_ids=(idea.id,)))
         return Vote(idea, estimate=stored, replaced=replaced)
@@ -616,12 +623,13 @@ class Services:
             if unit.replayed:
                 return Vote(idea, replayed=True)
             team = self.store.team_of(team_id, user)
+            before = self._buckets(team_id)
             added = self.store.add_support(
                 Support(team_id=team_id, idea_id=idea.id, user=user, team=team),
                 now=self.clock(),
             )
             if added:
-                self._card(team_id, [idea.id])
+                self._card(team_id, [idea.id, *self._movers(team_id, before)])
             self._receipt(team_id, receipt)
         if added:
             self._emit(Change(team_id, idea_ids=(idea.id,)))
@@ -647,9 +655,10 @@ class Services:
             idea = self.live(team_id, idea_id)
             if unit.replayed:
                 return False
+            before = self._buckets(team_id)
             removed = self.store.remove_support(team_id, idea.id, user)
             if removed:
-                self._card(team_id, [idea.id])
+                self._card(team_id, [idea.id, *self._movers(team_id, before)])
         if removed:
             self._emit(Change(team_id, idea_ids=(idea.id,)))
         return removed
@@ -743,6 +752,7 @@ class Services:
         """
         status = _status(status)
         with self._unit():
+            before = self._buckets(team_id)
             old = self.store.set_status(
                 team_id, idea_id, status, by=by, source=source, now=self.clock()
             )
@@ -750,6 +760,7 @@ class Services:
                 return None
             change = StatusChange(team_id, idea_id, old, status, by, source)
             self._announce(change)
+            self._card(team_id, self._movers(team_id, before))
         self._emit(change)
         return change
 
@@ -784,13 +795,17 @@ class Services:
         return [i for ids in linked.values() for i in ids if i != idea.id]
 
     def status_recipients(self, change: StatusChange, idea: Idea) -> dict[str, str]:
-        """Return who hears about a status change and why: reporters and supporters, minus
-        the person who made it and the people who turned DMs off."""
+        """Return who hears about a status change and why: its proposer, the people who
+        estimated it, reporters and supporters, minus the person who made it and the people
+        who turned DMs off. Each hears once, for the closest reason."""
         people: dict[str, str] = {}
         for pain in self.store.pain_points(change.team_id, ids=idea.pain_point_ids):
             people.setdefault(pain.reporter, Why.REPORTED)
         for user in self.store.supporters(idea.id):
             people[user] = Why.SUPPORTED
+        for estimate in self.store.estimates(idea.id):
+            people[estimate.voter] = Why.ESTIMATED
+        people[idea.proposer] = Why.PROPOSED
         return {
             user: why
             for user, why in people.items()
@@ -805,8 +820,24 @@ class Services:
         """Pin an idea to a bucket (None unpins) so ranking no longer moves it."""
         pinned = _bucket(bucket)
         with self._unit():
+            before = self._buckets(team_id)
             idea = self.store.update_idea(team_id, idea_id, now=self.clock(), pinned_bucket=pinned)
-            self._card(team_id, [idea_id])
+            after = self._buckets(team_id)
+            self._card(team_id, [idea_id, *self._movers(team_id, before, after)])
+            old, new = before.get(idea_id), after.get(idea_id)
+            if old != new:
+                self.outbox.add(
+                    team_id,
+                    Effects.BUCKET_THREAD,
+                    {
+                        "idea_id": idea_id,
+                        "old": old.value if old else None,
+                        "new": new.value if new else None,
+                        "by": by,
+                    },
+                    key=f"bucket:{team_id}:{idea_id}:{uuid.uuid4().hex}",
+                    now=_wall(),
+                )
         self._emit(Change(team_id, idea_ids=(idea_id,)))
         return idea
 
@@ -964,6 +995,42 @@ class Services:
 
         return Editing(self)
 
+    def _buckets(self, team_id: str) -> dict[int, Bucket | None]:
+        """Return the bucket the roadmap gives each idea now (inside the caller's unit)."""
+        return {item.score.idea_id: item.bucket for item in self.ranking(team_id)}
+
+    def _movers(
+        self,
+        team_id: str,
+        before: dict[int, Bucket | None],
+        after: dict[int, Bucket | None] | None = None,
+    ) -> list[int]:
+        """Return the ideas whose bucket differs from `before`: their cards must follow."""
+        if after is None:
+            after = self._buckets(team_id)
+        return [i for i, bucket in after.items() if before.get(i, bucket) != bucket]
+
+    def defer_status_dm(self, team_id: str, idea_id: int, user: str, why: str) -> bool:
+        """Record one end-of-day DM about the idea to `user`, whose DMs about it are spent.
+
+        Later changes the same day are absorbed by it (it reads the idea when sent); False
+        when one is already waiting.
+        """
+        wall = _wall()
+        day_end = datetime.combine(wall.date() + timedelta(days=1), datetime.min.time(), UTC)
+        day = wall.date().isoformat()
+        key = f"status_day_end:{team_id}:{idea_id}:{user}:{day}"
+        with self._unit():
+            return self.outbox.add(
+                team_id,
+                Effects.STATUS_DAY_END,
+                {"idea_id": idea_id, "user": user, "why": why, "day": day},
+                key=key,
+                coalesce=key,
+                now=wall,
+                delay=max(0.0, (day_end - wall).total_seconds() - 60),
+            )
+
 
 class _Unit:
     """What a use case learns from its unit of work: whether `once` was claimed before."""
@@ -984,6 +1051,8 @@ class Why:
 
     REPORTED = "reported"
     SUPPORTED = "supported"
+    ESTIMATED = "estimated"
+    PROPOSED = "proposed"
 
 
 NOTION_ROADMAP_URL = "notion.roadmap_url"

@@ -87,6 +87,8 @@ class Outbound:
                 Effects.RECEIPT: self._receipt,
                 Effects.HOME: self._home,
                 Effects.DIGEST: self._digest,
+                Effects.BUCKET_THREAD: self._bucket_thread,
+                Effects.STATUS_DAY_END: self._status_day_end,
             },
             on_failure=self._failed,
             workers=workers,
@@ -146,6 +148,17 @@ class Outbound:
             self.notices.dm(
                 idea, IdeaStatus(p["old"]), IdeaStatus(p["new"]), user=p["user"], why=p["why"]
             )
+
+    def _bucket_thread(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is not None:
+            p = effect.payload
+            self.notices.bucket(idea, p.get("old"), p.get("new"), p.get("by") or "")
+
+    def _status_day_end(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is not None:
+            self.notices.day_end(idea, user=effect.payload["user"], why=effect.payload["why"])
 
     def _receipt(self, effect: Effect) -> None:
         try:

@@ -102,7 +102,7 @@ class Courier:
 
     def idle(self) -> bool:
         """Whether nothing is waiting or being delivered."""
-        return not self._busy.is_set() and self.outbox.backlog() == 0
+        return not self._busy.is_set() and self.outbox.backlog(scheduled=False) == 0
 
     def close(self, *, timeout: float = 10.0) -> None:
         """Stop taking effects and wait up to `timeout` for those in flight.
