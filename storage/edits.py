@@ -101,8 +101,9 @@ def find_pain_points(
     params: list[Any] = [team_id]
     source = "pain_points p"
     if wanted.words:
-        source = "pain_points_fts f join pain_points p on p.id = f.rowid"
-        where.append("pain_points_fts match ?")
+        # A subquery, so the full-text index is searched once; as a join, SQLite may walk
+        # the workspace's rows and run the match for each.
+        where.append("p.id in (select rowid from pain_points_fts where pain_points_fts match ?)")
         params.append(" ".join(f'"{w}"*' for w in wanted.words))
     for column, value in (
         ("stage", wanted.stage),

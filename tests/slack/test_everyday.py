@@ -257,3 +257,13 @@ def test_app_home_search_opens_a_form_whose_results_replace_it(bot: Bot) -> None
     body = json.loads(reply.body)
     assert body["response_action"] == "update"
     assert "Invoices arrive as blurry scans" in bot.text_of(body["view"])
+
+
+def test_idea_with_a_title_shows_similar_ideas_above_the_form_and_still_posts(bot: Bot) -> None:
+    bot.propose("U0DAN", "Send invoices as crisp PDFs")
+    bot.slash("U0BEN", "/idea", "PDF invoices")
+    modal = bot.slack.modal("U0BEN")
+    assert "Similar ideas already exist" in bot.text_of(modal)
+    assert "#1" in bot.text_of(modal)
+    posted = bot.propose("U0BEN", "PDF invoices")
+    assert posted.id == 2
