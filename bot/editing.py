@@ -15,12 +15,20 @@ from pydantic import ValidationError
 
 from prioritize.errors import InvalidInput, NotAllowed
 from prioritize.models import Idea, IdeaStatus, PainPoint, PainStatus
-from storage.edits import EditHistory, PainFilter, PainPage, find_pain_points, search_words
+from storage.edits import (
+    COUNT_UP_TO,
+    EditHistory,
+    PainFilter,
+    PainPage,
+    find_pain_points,
+    search_words,
+)
 
 if TYPE_CHECKING:
     from .services import Services
 
 __all__ = [
+    "COUNT_UP_TO",
     "IDEA_FIELDS",
     "MAX_SEARCH",
     "PAIN_FIELDS",

@@ -17,7 +17,14 @@ from prioritize.models import PainPoint, PainStatus
 
 from .store import Store, _pain
 
-__all__ = ["EditHistory", "PainFilter", "PainPage", "find_pain_points", "search_words"]
+__all__ = [
+    "COUNT_UP_TO",
+    "EditHistory",
+    "PainFilter",
+    "PainPage",
+    "find_pain_points",
+    "search_words",
+]
 
 
 def _iso(moment: datetime) -> str:
@@ -88,6 +95,8 @@ class PainPage:
 
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
+COUNT_UP_TO = 1000
+"""Found pain points are counted up to this many (the total says "or more" past it)."""
 
 
 def find_pain_points(
@@ -101,10 +110,14 @@ def find_pain_points(
     params: list[Any] = [team_id]
     source = "pain_points p"
     if wanted.words:
-        # A subquery, so the full-text index is searched once; as a join, SQLite may walk
-        # the workspace's rows and run the match for each.
-        where.append("p.id in (select rowid from pain_points_fts where pain_points_fts match ?)")
-        params.append(" ".join(f'"{w}"*' for w in wanted.words))
+        # The index drives, newest match first (CROSS JOIN fixes the loop order in SQLite),
+        # so a page of ten stops early; the other way round SQLite may walk the
+        # workspace's rows and run the match for each.
+        source = (
+            "(select rowid as id from pain_points_fts where pain_points_fts match ?"
+            " order by rowid desc) f cross join pain_points p on p.id = f.id"
+        )
+        params.insert(0, " ".join(f'"{w}"*' for w in wanted.words))
     for column, value in (
         ("stage", wanted.stage),
         ("touchpoint", wanted.touchpoint),
@@ -118,10 +131,12 @@ def find_pain_points(
     params.extend(s.value for s in wanted.statuses)
     sql = f"from {source} where {' and '.join(where)}"
     db = store.db
-    (total,) = db.execute(f"select count(*) {sql}", params).fetchone()
-    cursor = db.execute(
-        f"select p.* {sql} order by p.id desc limit ? offset ?", [*params, limit, offset]
-    )
+    # Counting stops at COUNT_UP_TO: past that, "1,000 or more" is all anyone needs.
+    (total,) = db.execute(
+        f"select count(*) from (select 1 {sql} limit ?)", [*params, COUNT_UP_TO]
+    ).fetchone()
+    order = "" if wanted.words else " order by p.id desc"
+    cursor = db.execute(f"select p.* {sql}{order} limit ? offset ?", [*params, limit, offset])
     columns = [c[0] for c in cursor.description]
     items = [_pain(dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
     people = {p.id: 1 for p in items if p.id is not None}

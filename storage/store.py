@@ -725,6 +725,8 @@ class Store:
     ) -> tuple[Any, ...]:
         c = consensus(ratings, disagree_spread=self.disagree_spread)
         teams = {r.team for r in ratings if r.team} | {team for team in support_teams if team}
+        # The named teams are the ones the count counts (estimates and +1s alike), so a card,
+        # a one-line explanation and Notion never name fewer teams than "N teams" says.
         return (
             idea_id,
             c.count,
@@ -735,7 +737,7 @@ class Store:
             c.complexity_spread,
             c.weeks_spread,
             c.disagreement,
-            json.dumps(c.teams),
+            json.dumps(sorted(teams)),
             len(support_teams),
             len(teams),
             len(severities),

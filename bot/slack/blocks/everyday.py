@@ -10,7 +10,7 @@ from typing import Any
 from prioritize.config import JourneyConfig
 from prioritize.models import MAX_TEXT, MAX_TITLE, Idea, PainPoint, PainStatus
 
-from ...editing import Found
+from ...editing import COUNT_UP_TO, Found
 from ..ids import Action, Block, View
 from .idea import pain_option
 from .kit import (
@@ -190,12 +190,13 @@ def search_modal() -> dict[str, Any]:
 
 def _found_blocks(found: Found, *, search: bool) -> Blocks:
     page = found.page
+    total = f"{page.total:,}" + (" or more" if page.total >= COUNT_UP_TO else "")
     what = f"matching _{esc(clip(found.query, 200))}_" if found.query else "logged"
     first = found.number * found.per_page + 1
     last = found.number * found.per_page + len(page.items)
     blocks: Blocks = [
         section(
-            f":mag: {page.total:,} pain point{'s' if page.total != 1 else ''} {what}"
+            f":mag: {total} pain point{'s' if page.total != 1 else ''} {what}"
             + (f" (showing {first}–{last})" if page.items else "")
             + ". Only you can see this."
         )
