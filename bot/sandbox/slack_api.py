@@ -652,6 +652,7 @@ class SlackEmulator:
         self._files: dict[str, dict[str, Any]] = {}
         self._hooks: dict[str, _Hook] = {}
         self._responses: list[tuple[str, dict[str, Any]]] = []
+        self._response_calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = {}
         self._recent: dict[str, deque[float]] = {}
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -958,6 +959,13 @@ class SlackEmulator:
         """Every Web API call received, oldest first (failed ones included)."""
         with self._lock:
             return list(self._calls)
+
+    @property
+    def response_calls(self) -> list[Call]:
+        """Every accepted post to a response_url, oldest first, as a ``response_url`` call
+        whose params are the payload plus the ``user`` and ``channel`` it answered."""
+        with self._lock:
+            return list(self._response_calls)
 
     def calls_to(self, method: str) -> list[Call]:
         """Calls received for ``method``, oldest first."""
@@ -1868,6 +1876,13 @@ class SlackEmulator:
                 return _text_reply(400, exc.code)
             hook.posts.append(payload)
             self._responses.append((url, copy.deepcopy(payload)))
+            self._response_calls.append(
+                Call(
+                    "response_url",
+                    {**copy.deepcopy(payload), "user": hook.user, "channel": hook.channel},
+                    time.time(),
+                )
+            )
             self._apply_response(hook, payload, text, blocks)
         return _text_reply(200, "ok")
 
