@@ -267,3 +267,43 @@ def test_idea_with_a_title_shows_similar_ideas_above_the_form_and_still_posts(bo
     assert "#1" in bot.text_of(modal)
     posted = bot.propose("U0BEN", "PDF invoices")
     assert posted.id == 2
+
+
+def idea_form(title: str | None) -> dict:
+    return {
+        Block.TITLE: {Block.TITLE: plain_text_value(title)},
+        Block.DESCRIPTION: {Block.DESCRIPTION: plain_text_value(None)},
+        Block.PAIN_POINTS: {
+            Action.PAIN_SEARCH: {"type": "multi_external_select", "selected_options": []}
+        },
+    }
+
+
+def test_a_crafted_idea_edit_by_someone_else_or_with_an_empty_title_changes_nothing(
+    bot: Bot,
+) -> None:
+    idea = bot.propose("U0BEN", "Guided onboarding checklist")
+    meta = json.dumps({"idea_id": idea.id})
+    crafted = bot.people.view_submission(
+        "U0DAN", View.IDEA_EDIT, idea_form("Hijacked"), private_metadata=meta
+    )
+    assert "Only the person who proposed idea #1" in json.loads(crafted.body)["errors"][Block.TITLE]
+    empty = bot.people.view_submission(
+        "U0BEN", View.IDEA_EDIT, idea_form(None), private_metadata=meta
+    )
+    assert "must not be empty" in json.loads(empty.body)["errors"][Block.TITLE]
+    assert bot.store.idea(TEAM, idea.id).title == "Guided onboarding checklist"
+    assert bot.services.editing.history_of(TEAM, "idea", idea.id) == []
+
+
+def test_an_admin_may_edit_anyones_pain_point_and_archive_an_idea_from_the_status_menu(
+    bot: Bot,
+) -> None:
+    bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
+    edited = bot.services.editing.edit_pain(TEAM, BOSS, 1, severity=4)
+    assert edited.changed == ("severity",)
+    idea = bot.propose("U0BEN", "Guided onboarding checklist")
+    bot.services.manage(TEAM, idea.id, BOSS, status="Archived")
+    bot.settle()
+    assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.ARCHIVED
+    assert "*Status*\nArchived" in bot.text_of(bot.card(idea))
