@@ -141,6 +141,8 @@ class Effects:
     """Post the weekly digest: {"text", "title", "points"}."""
     BUCKET_THREAD = "bucket_thread"
     """Say in the card's thread that a leader moved it: {"idea_id", "old", "new", "by"}."""
+    BUCKETS = "buckets"
+    """Redraw the cards whose bucket the roadmap has changed: {}. Coalesced per workspace."""
     STATUS_DAY_END = "status_day_end"
     """The day's last status of an idea, to one person whose daily DMs about it are spent:
     {"idea_id", "user", "why", "day"}. Due at the end of that day; coalesced per person,
@@ -601,9 +603,9 @@ class Services:
             if unit.replayed:
                 return Vote(idea, replayed=True)
             estimate = self._estimate(team_id, idea.id, voter, impact, complexity, weeks)
-            before = self._buckets(team_id)
             stored, replaced = self.store.record_estimate(estimate, now=self.clock())
-            self._card(team_id, [idea.id, *self._movers(team_id, before)])
+            self._card(team_id, [idea.id])
+            self._check_buckets(team_id)
             self._receipt(team_id, receipt)
         self._emit(Change(team_id, idea_ids=(idea.id,)))
         return Vote(idea, estimate=stored, replaced=replaced)
@@ -623,13 +625,13 @@ class Services:
             if unit.replayed:
                 return Vote(idea, replayed=True)
             team = self.store.team_of(team_id, user)
-            before = self._buckets(team_id)
             added = self.store.add_support(
                 Support(team_id=team_id, idea_id=idea.id, user=user, team=team),
                 now=self.clock(),
             )
             if added:
-                self._card(team_id, [idea.id, *self._movers(team_id, before)])
+                self._card(team_id, [idea.id])
+                self._check_buckets(team_id)
             self._receipt(team_id, receipt)
         if added:
             self._emit(Change(team_id, idea_ids=(idea.id,)))
@@ -655,10 +657,10 @@ class Services:
             idea = self.live(team_id, idea_id)
             if unit.replayed:
                 return False
-            before = self._buckets(team_id)
             removed = self.store.remove_support(team_id, idea.id, user)
             if removed:
-                self._card(team_id, [idea.id, *self._movers(team_id, before)])
+                self._card(team_id, [idea.id])
+                self._check_buckets(team_id)
         if removed:
             self._emit(Change(team_id, idea_ids=(idea.id,)))
         return removed
@@ -752,7 +754,6 @@ class Services:
         """
         status = _status(status)
         with self._unit():
-            before = self._buckets(team_id)
             old = self.store.set_status(
                 team_id, idea_id, status, by=by, source=source, now=self.clock()
             )
@@ -760,7 +761,7 @@ class Services:
                 return None
             change = StatusChange(team_id, idea_id, old, status, by, source)
             self._announce(change)
-            self._card(team_id, self._movers(team_id, before))
+            self._check_buckets(team_id)
         self._emit(change)
         return change
 
@@ -823,7 +824,8 @@ class Services:
             before = self._buckets(team_id)
             idea = self.store.update_idea(team_id, idea_id, now=self.clock(), pinned_bucket=pinned)
             after = self._buckets(team_id)
-            self._card(team_id, [idea_id, *self._movers(team_id, before, after)])
+            self._card(team_id, [idea_id])
+            self._check_buckets(team_id)
             old, new = before.get(idea_id), after.get(idea_id)
             if old != new:
                 self.outbox.add(
@@ -999,16 +1001,49 @@ class Services:
         """Return the bucket the roadmap gives each idea now (inside the caller's unit)."""
         return {item.score.idea_id: item.bucket for item in self.ranking(team_id)}
 
-    def _movers(
-        self,
-        team_id: str,
-        before: dict[int, Bucket | None],
-        after: dict[int, Bucket | None] | None = None,
-    ) -> list[int]:
-        """Return the ideas whose bucket differs from `before`: their cards must follow."""
-        if after is None:
-            after = self._buckets(team_id)
-        return [i for i, bucket in after.items() if before.get(i, bucket) != bucket]
+    def _check_buckets(self, team_id: str) -> None:
+        """Record one check, per burst of changes, for cards whose bucket has moved.
+
+        A vote on one idea can move others between Now, Next and Later. Ranking every
+        idea on each vote would make a vote slow; the check runs once per burst, after
+        it (see `redraw_moved_cards`).
+        """
+        self.outbox.add(
+            team_id,
+            Effects.BUCKETS,
+            {},
+            key=f"buckets:{team_id}:{uuid.uuid4().hex}",
+            coalesce=f"buckets:{team_id}",
+            now=_wall(),
+            delay=self.card_delay,
+        )
+
+    def redraw_moved_cards(self, team_id: str) -> list[int]:
+        """Record a redraw of every card that shows another bucket than the roadmap gives.
+
+        Returns the ideas whose cards are redrawn (only those: the others are right).
+        """
+        from storage.edits import CardBuckets
+
+        # Ranked outside the transaction, so votes are not held up meanwhile; a vote that
+        # lands in between records another check of its own.
+        drawn = CardBuckets(self.store).drawn(team_id)
+        now = self._buckets(team_id)
+        movers = [
+            i
+            for i, shown in drawn.items()
+            if i in now and shown != (now[i].value if now[i] else "")
+        ]
+        if movers:
+            with self._unit():
+                self._card(team_id, movers)
+        return movers
+
+    def card_drawn(self, team_id: str, idea_id: int, bucket: Bucket | None) -> None:
+        """Remember the bucket the idea's card now shows."""
+        from storage.edits import CardBuckets
+
+        CardBuckets(self.store).set(team_id, idea_id, bucket.value if bucket else "")
 
     def defer_status_dm(self, team_id: str, idea_id: int, user: str, why: str) -> bool:
         """Record one end-of-day DM about the idea to `user`, whose DMs about it are spent.

@@ -19,6 +19,7 @@ from .store import Store, _pain
 
 __all__ = [
     "COUNT_UP_TO",
+    "CardBuckets",
     "EditHistory",
     "PainFilter",
     "PainPage",
@@ -70,6 +71,30 @@ class EditHistory:
             [team_id, kind, item_id],
         ).fetchall()
         return [{"by": by, "at": at, "changes": json.loads(changes)} for by, at, changes in rows]
+
+
+class CardBuckets:
+    """The bucket each idea's card shows, as last drawn."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def set(self, team_id: str, idea_id: int, bucket: str) -> None:
+        """Remember that the idea's card now shows `bucket` ("" for none)."""
+        with self.store.transaction() as db:
+            db.execute(
+                "update ideas set card_bucket = ? where team_id = ? and id = ?",
+                [bucket, team_id, idea_id],
+            )
+
+    def drawn(self, team_id: str) -> dict[int, str]:
+        """Return the bucket each posted card shows ("" for none), where known."""
+        rows = self.store.db.execute(
+            "select id, card_bucket from ideas where team_id = ? and card_ts is not null"
+            " and card_bucket is not null and merged_into is null",
+            [team_id],
+        ).fetchall()
+        return dict(rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -280,3 +280,10 @@ def m006_edits(db: Database) -> None:
     )
     db["edits"].create_index(["team_id", "kind", "item_id"])
     db["pain_points"].create_index(["team_id", "reporter"], if_not_exists=True)
+
+
+@migrations()
+def m007_card_bucket(db: Database) -> None:
+    # The bucket each idea's card shows ("" off the roadmap; null: not known yet), so votes
+    # that move other ideas between Now, Next and Later redraw exactly those cards.
+    db["ideas"].add_column("card_bucket", str)

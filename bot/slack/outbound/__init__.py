@@ -88,6 +88,7 @@ class Outbound:
                 Effects.HOME: self._home,
                 Effects.DIGEST: self._digest,
                 Effects.BUCKET_THREAD: self._bucket_thread,
+                Effects.BUCKETS: self._buckets,
                 Effects.STATUS_DAY_END: self._status_day_end,
             },
             on_failure=self._failed,
@@ -148,6 +149,11 @@ class Outbound:
             self.notices.dm(
                 idea, IdeaStatus(p["old"]), IdeaStatus(p["new"]), user=p["user"], why=p["why"]
             )
+
+    def _buckets(self, effect: Effect) -> None:
+        moved = self.services.redraw_moved_cards(effect.team_id)
+        if moved:
+            log.info("cards of ideas %s follow their new buckets", moved)
 
     def _bucket_thread(self, effect: Effect) -> None:
         idea = self._idea(effect)
