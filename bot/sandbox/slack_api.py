@@ -960,6 +960,18 @@ class SlackEmulator:
         with self._lock:
             return list(self._calls)
 
+    def record_answer(self, user: str, channel: str, payload: Mapping[str, Any]) -> None:
+        """Note an answer a slash command's ack carried (Slack shows it as if posted to
+        its response_url), for ``response_calls``."""
+        with self._lock:
+            self._response_calls.append(
+                Call(
+                    "response_url",
+                    {**copy.deepcopy(dict(payload)), "user": user, "channel": channel},
+                    time.time(),
+                )
+            )
+
     @property
     def response_calls(self) -> list[Call]:
         """Every accepted post to a response_url, oldest first, as a ``response_url`` call

@@ -8,6 +8,7 @@ from slack_helpers import BOSS, CHANNEL, TEAM, Bot
 
 from bot.sandbox.slack_requests import plain_text_value, static_select_value
 from bot.slack.ids import Action, Block, View
+from bot.transcript import transcript
 from prioritize.models import IdeaStatus, PainStatus
 
 LONG = "The invoice PDF is unreadable. " * 120  # 3,720 characters: more than a form shows
@@ -307,3 +308,14 @@ def test_an_admin_may_edit_anyones_pain_point_and_archive_an_idea_from_the_statu
     bot.settle()
     assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.ARCHIVED
     assert "*Status*\nArchived" in bot.text_of(bot.card(idea))
+
+
+def test_private_answers_to_slash_commands_reach_the_transcript_labelled_private(
+    bot: Bot,
+) -> None:
+    bot.slash("U0BEN", "/pain", "search *")  # answered in the ack
+    bot.slash("U0BEN", "/pain", "list")  # answered on the response_url
+    calls = sorted([*bot.slack.calls, *bot.slack.response_calls], key=lambda c: c.at)
+    md = transcript(calls, name_of=lambda i: {"U0BEN": "@Ben", CHANNEL: "#roadmap"}.get(i, i))
+    assert md.count("## answered @Ben privately in #roadmap (only they see it)") == 2
+    assert "give words to look for" in md and "0 pain points logged" in md

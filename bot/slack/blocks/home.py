@@ -66,8 +66,8 @@ def home_view(
         ),
         actions(settings, block_id=Block.HOME_SETTINGS),
         context(
-            "Status updates on ideas you supported or whose pain points you reported "
-            + ("come as DMs." if notify else "are off.")
+            "Status updates on ideas you proposed, estimated or supported, or whose pain "
+            "points you reported " + ("come as DMs." if notify else "are off.")
         ),
         divider(),
         header("Waiting for your estimate"),
