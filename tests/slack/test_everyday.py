@@ -319,3 +319,20 @@ def test_private_answers_to_slash_commands_reach_the_transcript_labelled_private
     md = transcript(calls, name_of=lambda i: {"U0BEN": "@Ben", CHANNEL: "#roadmap"}.get(i, i))
     assert md.count("## answered @Ben privately in #roadmap (only they see it)") == 2
     assert "give words to look for" in md and "0 pain points logged" in md
+
+
+def test_next_shows_the_second_page_in_place(bot: Bot) -> None:
+    for n in range(12):
+        bot.services.log_pain_point(TEAM, "U0BEN", f"Checkout problem number {n}")
+    bot.slash("U0CHLOE", "/pain", "search checkout")
+    first = bot.slack.responses()[-1]
+    assert "showing 1–10" in bot.text_of(first)
+    [pages] = [b for b in first["blocks"] if b.get("block_id") == "found:pages"]
+    [next_button] = pages["elements"]
+    bot.people.block_action(
+        "U0CHLOE", Action.PAIN_PAGE, next_button["value"], channel=CHANNEL, message_ts="1.0"
+    )
+    bot.settle()
+    second = bot.slack.responses()[-1]
+    assert second["replace_original"] is True
+    assert "showing 11–12" in bot.text_of(second) and "Page 2 of 2" in bot.text_of(second)
