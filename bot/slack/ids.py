@@ -76,6 +76,7 @@ class Action(StrEnum):
     PAIN_PROPOSE = "pain_propose"
     PAIN_PAGE = "pain_page"
     HOME_SEARCH = "home_search"
+    IDEA_TITLE = "idea_title"
     # external selects inside modals (other modal inputs use their Block id as action_id)
     PAIN_SEARCH = "pain_search"
     IDEA_SEARCH = "idea_search"
@@ -105,6 +106,7 @@ class Block(StrEnum):
     CARD_ACTIONS = "card_actions"
     HOME_SETTINGS = "home_settings"
     SEARCH = "search"
+    SIMILAR_IDEAS = "similar_ideas"
 
 
 class Event(StrEnum):

@@ -336,3 +336,18 @@ def test_next_shows_the_second_page_in_place(bot: Bot) -> None:
     second = bot.slack.responses()[-1]
     assert second["replace_original"] is True
     assert "showing 11–12" in bot.text_of(second) and "Page 2 of 2" in bot.text_of(second)
+
+
+def test_enter_in_the_idea_title_lists_similar_ideas_and_keeps_the_form_open(bot: Bot) -> None:
+    bot.propose("U0DAN", "Send invoices as crisp PDFs")
+    bot.slash("U0BEN", "/idea")
+    modal = bot.slack.modal("U0BEN")
+    assert "Similar ideas" not in bot.text_of(modal)
+    reply = bot.people.block_action("U0BEN", Action.IDEA_TITLE, "PDF invoices", view=modal)
+    assert reply.status == 200
+    bot.settle()
+    updated = bot.slack.modal("U0BEN")
+    assert updated["id"] == modal["id"] and updated["callback_id"] == View.IDEA
+    assert "Similar ideas already exist" in bot.text_of(updated)
+    assert "Send invoices as crisp PDFs" in bot.text_of(updated)
+    assert bot.propose("U0BEN", "PDF invoices").id == 2  # still posts: suggest, never block

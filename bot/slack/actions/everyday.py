@@ -9,7 +9,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 
-from ..blocks.everyday import found_message, found_view, idea_edit_modal, search_modal
+from ..blocks.everyday import (
+    found_message,
+    found_view,
+    idea_edit_modal,
+    search_modal,
+    with_similar_ideas,
+)
 from ..blocks.idea import idea_modal
 from ..blocks.kit import esc
 from ..blocks.notices import notice
@@ -232,6 +238,23 @@ def register(app: App, deps: Deps) -> None:
         if isinstance(state, dict):
             respond = context.respond if body.get("response_url") else None
             deps.runtime.later(page, context.team_id, context.user_id, state, body, respond)
+
+    def suggest(team_id: str, title: str, view: dict[str, Any]) -> None:
+        similar = deps.services.editing.similar_ideas(team_id, title)
+        deps.client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=with_similar_ideas(view, similar)
+        )
+
+    @app.action(Action.IDEA_TITLE)
+    def idea_title(
+        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        # Suggest, never block: the form stays open with what was typed.
+        ack()
+        view = body.get("view") or {}
+        title = str(action.get("value") or "")
+        if view.get("id") and title.strip():
+            deps.runtime.later(suggest, context.team_id, title, view)
 
     @app.action(Action.HOME_SEARCH)
     def home_search(ack: Ack, body: dict[str, Any]) -> None:

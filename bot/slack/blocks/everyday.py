@@ -40,6 +40,7 @@ __all__ = [
     "search_modal",
     "similar_ideas_block",
     "triage_menu",
+    "with_similar_ideas",
 ]
 
 
@@ -265,6 +266,18 @@ def similar_ideas_block(ideas: Sequence[Idea]) -> Blocks:
     return [
         section(
             ":bulb: *Similar ideas already exist.* If one of them is yours, +1 or estimate it "
-            f"on its card instead; otherwise post yours anyway.\n{listed}"
+            f"on its card instead; otherwise post yours anyway.\n{listed}",
+            block_id=Block.SIMILAR_IDEAS,
         )
     ]
+
+
+def with_similar_ideas(view: dict[str, Any], ideas: Sequence[Idea]) -> dict[str, Any]:
+    """Return the open idea form `view` with its list of similar ideas replaced."""
+    blocks = [b for b in view.get("blocks", []) if b.get("block_id") != Block.SIMILAR_IDEAS]
+    kept = {k: view[k] for k in ("type", "callback_id", "title", "submit", "close") if k in view}
+    return {
+        **kept,
+        "private_metadata": view.get("private_metadata", ""),
+        "blocks": [*similar_ideas_block(ideas), *blocks],
+    }
