@@ -107,43 +107,38 @@ def register(app: App, deps: Deps) -> None:
             pain_edit_modal(deps.journey, pain, metadata={"channel": channel}),
         )
 
-    def triage(
-        team_id: str,
-        user: str,
-        pain_id: int,
-        status: str,
-        body: dict[str, Any],
-        respond: Respond | None,
-    ) -> None:
-        editing = deps.services.editing
-        try:
-            if status == "Withdrawn":
-                done = editing.withdraw_pain(team_id, user, pain_id)
-            else:
-                done = editing.set_pain_status(team_id, user, pain_id, status)
-        except _REFUSED as e:
-            refuse(user, body, e, respond)
-            return
-        said = "already " if not done.changed else ""
-        answer(user, body, f"Pain point *#{pain_id}* is {said}*{status}*.", respond)
+    def told(user: str, body: dict[str, Any], pain_id: int, status: str, changed: bool) -> None:
+        said = "" if changed else "already "
+        answer(user, body, f"Pain point *#{pain_id}* is {said}*{status}*.", None)
 
     @app.action(Action.PAIN_TRIAGE)
     def pain_triage(
         ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
-        ack()
         what, _, raw_id = _chosen(action).partition(":")
         if not raw_id.isdigit():
+            ack()
             return
         respond = context.respond if body.get("response_url") else None
         if what == "edit":
+            ack()
             deps.runtime.later(
                 open_pain_edit, context.team_id, context.user_id, int(raw_id), body, respond
             )
-        else:
-            deps.runtime.later(
-                triage, context.team_id, context.user_id, int(raw_id), what, body, respond
-            )
+            return
+        # Stored before the answer to Slack: the person is told only about what was kept.
+        editing = deps.services.editing
+        try:
+            if what == "Withdrawn":
+                done = editing.withdraw_pain(context.team_id, context.user_id, int(raw_id))
+            else:
+                done = editing.set_pain_status(context.team_id, context.user_id, int(raw_id), what)
+        except _REFUSED as e:
+            ack()
+            deps.runtime.later(refuse, context.user_id, body, e, respond)
+            return
+        ack()
+        deps.runtime.later(told, context.user_id, body, int(raw_id), what, bool(done.changed))
 
     # ---------------------------------------------------------------- found pain points
 
