@@ -140,7 +140,8 @@ class Effects:
     DIGEST = "digest"
     """Post the weekly digest: {"text", "title", "points"}."""
     BUCKET_THREAD = "bucket_thread"
-    """Say in the card's thread that a leader moved it: {"idea_id", "old", "new", "by"}."""
+    """Say in the card's thread that a leader moved it: {"idea_id", "old", "by"}; the new
+    bucket is the roadmap's when it is sent (nothing is said if it is still "old")."""
     BUCKETS = "buckets"
     """Redraw the cards whose bucket the roadmap has changed: {}. Coalesced per workspace."""
     STATUS_DAY_END = "status_day_end"
@@ -820,26 +821,20 @@ class Services:
     ) -> Idea:
         """Pin an idea to a bucket (None unpins) so ranking no longer moves it."""
         pinned = _bucket(bucket)
+        # The bucket before is read first; the thread notice compares it with the bucket
+        # when it is sent, and says nothing if the pin moved nothing.
+        old = self._buckets(team_id).get(idea_id)
         with self._unit():
-            before = self._buckets(team_id)
             idea = self.store.update_idea(team_id, idea_id, now=self.clock(), pinned_bucket=pinned)
-            after = self._buckets(team_id)
             self._card(team_id, [idea_id])
             self._check_buckets(team_id)
-            old, new = before.get(idea_id), after.get(idea_id)
-            if old != new:
-                self.outbox.add(
-                    team_id,
-                    Effects.BUCKET_THREAD,
-                    {
-                        "idea_id": idea_id,
-                        "old": old.value if old else None,
-                        "new": new.value if new else None,
-                        "by": by,
-                    },
-                    key=f"bucket:{team_id}:{idea_id}:{uuid.uuid4().hex}",
-                    now=_wall(),
-                )
+            self.outbox.add(
+                team_id,
+                Effects.BUCKET_THREAD,
+                {"idea_id": idea_id, "old": old.value if old else None, "by": by},
+                key=f"bucket:{team_id}:{idea_id}:{uuid.uuid4().hex}",
+                now=_wall(),
+            )
         self._emit(Change(team_id, idea_ids=(idea_id,)))
         return idea
 

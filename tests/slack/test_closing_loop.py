@@ -71,3 +71,14 @@ def test_votes_that_move_other_ideas_between_buckets_redraw_their_cards(
     # Only the voted idea and the one it pushed out are redrawn, not every card.
     assert bot.slack.count("chat.update") - updates_before == 2
     assert "*Bucket*\nLater" in bot.text_of(bot.card(third))
+
+
+def test_a_pin_made_in_notion_is_announced_and_a_pin_that_moves_nothing_is_not(bot: Bot) -> None:
+    idea = bot.propose("U0BEN", "Rebuild the export pipeline")
+    bot.services.pin_bucket(TEAM, idea.id, "Later", by="Ada Park")  # already in Later
+    bot.settle()
+    assert bot.slack.thread(CHANNEL, idea.card_ts or "")[1:] == []
+    bot.services.pin_bucket(TEAM, idea.id, "Next", by="someone in Notion")
+    bot.settle()
+    [reply] = bot.slack.thread(CHANNEL, idea.card_ts or "")[1:]
+    assert "Someone in Notion moved this idea from *Later* to *Next*" in reply["text"]

@@ -60,7 +60,11 @@ def status_dm(
 
 def bucket_thread_reply(idea: Idea, old: str | None, new: str | None, by: str) -> dict:
     """Return the reply in the card's thread when a leader pins the idea to another bucket."""
-    who = f"<@{esc(by)}>" if by[:1] in ("U", "W") and by.isalnum() else esc(by or "A leader")
+    # A pin read back from Notion is made by a Notion user's name, not a Slack user id.
+    if by[:1] in ("U", "W") and by.isalnum():
+        who = f"<@{esc(by)}>"
+    else:
+        who = esc(by[:1].upper() + by[1:]) if by else "A leader"
     line = (
         f":pushpin: {who} moved this idea from *{old or 'off the roadmap'}* to "
         f"*{new or 'off the roadmap'}*."

@@ -157,9 +157,15 @@ class Outbound:
 
     def _bucket_thread(self, effect: Effect) -> None:
         idea = self._idea(effect)
-        if idea is not None:
-            p = effect.payload
-            self.notices.bucket(idea, p.get("old"), p.get("new"), p.get("by") or "")
+        if idea is None or idea.merged_into is not None:
+            return
+        try:
+            bucket = self.services.entry(effect.team_id, idea.id).item.bucket
+        except NotFound:
+            return
+        old, new = effect.payload.get("old"), bucket.value if bucket else None
+        if new != old:
+            self.notices.bucket(idea, old, new, effect.payload.get("by") or "")
 
     def _status_day_end(self, effect: Effect) -> None:
         idea = self._idea(effect)
