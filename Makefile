@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notion_sync.py
 	$(BIN)/python bench/slack_ack.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/pain_search.py
 
 clean:
 	rm -rf $(VENV) journeybot-demo .pytest_cache

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from prioritize.scoring import RoadmapEntry
+from prioritize.scoring import RoadmapEntry, quadrant_axes, reach_share
 
 __all__ = ["ChartPoint", "chart_points", "impact_effort_png"]
 
@@ -23,32 +23,30 @@ _BUCKET_COLORS = {"Now": "#2e7d32", "Next": "#f9a825", "Later": "#757575", None:
 @dataclass(frozen=True, slots=True)
 class ChartPoint:
     idea_id: int
-    impact: float
-    """Median impact, 1 to 5."""
+    value: float
+    """Value, 0 to 1: three parts median impact, one part reach (as the quadrant weighs it)."""
     effort: float
-    """Median complexity, 1 to 5 (or time to deliver mapped onto it when unrated)."""
+    """Effort, 0 to 1: half median complexity, half time to deliver (as the quadrant)."""
     bucket: str | None
     supporters: int
 
 
 def chart_points(entries: Sequence[RoadmapEntry]) -> list[ChartPoint]:
-    """Return a point for every active idea rated for impact and for effort."""
+    """Return a point for every active idea that has a quadrant, on the quadrant's own axes."""
     points = []
     for entry in entries:
-        c = entry.score.facts.consensus
-        if not entry.idea.status.is_active or entry.idea.id is None or c.impact is None:
+        facts = entry.score.facts
+        if not entry.idea.status.is_active or entry.idea.id is None:
             continue
-        if c.complexity is not None:
-            effort = c.complexity
-        elif c.weeks is not None:
-            effort = 1 + 4 * min(1.0, c.weeks / 12)  # 12 weeks or more is the most effort
-        else:
+        axes = quadrant_axes(facts.consensus, reach=reach_share(facts))
+        if axes is None:
             continue
+        value, effort = axes
         points.append(
             ChartPoint(
                 entry.idea.id,
-                c.impact,
-                effort,
+                round(value, 3),
+                round(effort, 3),
                 entry.item.bucket.value if entry.item.bucket else None,
                 entry.score.facts.supporters,
             )
@@ -63,15 +61,16 @@ def impact_effort_png(
     figure = Figure(figsize=(8, 6), dpi=100)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
-    ax.set_xlim(0.5, 5.5)
-    ax.set_ylim(0.5, 5.5)
-    ax.axvline(3, color="#bdbdbd", linewidth=1)
-    ax.axhline(3, color="#bdbdbd", linewidth=1)
+    # The same axes and midlines that decide each idea's quadrant (quadrant_axes).
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.05)
+    ax.axvline(0.5, color="#bdbdbd", linewidth=1)
+    ax.axhline(0.5, color="#bdbdbd", linewidth=1)
     for x, y, name in (
-        (1.0, 5.3, "Quick wins"),
-        (4.0, 5.3, "Big bets"),
-        (1.0, 0.7, "Fill-ins"),
-        (4.0, 0.7, "Money pits"),
+        (0.02, 1.0, "Quick wins"),
+        (0.75, 1.0, "Big bets"),
+        (0.02, 0.0, "Fill-ins"),
+        (0.75, 0.0, "Money pits"),
     ):
         ax.text(x, y, name, color="#9e9e9e", fontsize=9, va="center")
     for bucket, color in _BUCKET_COLORS.items():
@@ -80,7 +79,7 @@ def impact_effort_png(
             continue
         ax.scatter(
             [p.effort for p in mine],
-            [p.impact for p in mine],
+            [p.value for p in mine],
             s=[40 + 12 * min(p.supporters, 20) for p in mine],
             c=color,
             alpha=0.75,
@@ -89,10 +88,10 @@ def impact_effort_png(
         )
     # Label the most supported ideas only, so a busy chart stays legible.
     for p in sorted(points, key=lambda p: -p.supporters)[:label_top]:
-        ax.annotate(f"#{p.idea_id}", (p.effort, p.impact), fontsize=8, xytext=(4, 4),
+        ax.annotate(f"#{p.idea_id}", (p.effort, p.value), fontsize=8, xytext=(4, 4),
                     textcoords="offset points")  # fmt: skip
-    ax.set_xlabel("Effort (median complexity, 1-5)")
-    ax.set_ylabel("Impact (median, 1-5)")
+    ax.set_xlabel("Effort (half complexity, half time; 12 weeks or more is the most)")
+    ax.set_ylabel("Value (three parts impact, one part reach)")
     ax.set_title(title if points else f"{title}: no rated ideas yet")
     if points:
         ax.legend(loc="center right", fontsize=8, frameon=False)

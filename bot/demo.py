@@ -741,7 +741,12 @@ def _write_outputs(
         return f"#{channel}" if channel else some_id
 
     (out_dir / "slack-transcript.md").write_text(
-        transcript(slack.calls, name_of=name_of), encoding="utf-8"
+        # The private answers to slash commands and buttons go to response_urls, not the
+        # Web API: merged in by time, so the transcript shows what each person saw.
+        transcript(
+            sorted([*slack.calls, *slack.response_calls], key=lambda c: c.at), name_of=name_of
+        ),
+        encoding="utf-8",
     )
     (out_dir / "roadmap.html").write_text(_roadmap_html(notion), encoding="utf-8")
 

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -51,6 +53,9 @@ from storage.surveys import Surveys
 
 from .chart import chart_points
 from .digest import Digest, answer_changes, answers_snapshot, build_digest
+
+if TYPE_CHECKING:
+    from .editing import Editing
 
 __all__ = [
     "AdminHome",
@@ -144,6 +149,15 @@ class Effects:
     """Post the weekly digest: {"text", "title", "points"}."""
     SURVEY = "survey"
     """Ask one person "Is this better now?" about a Done idea: {"idea_id", "user"}."""
+    BUCKET_THREAD = "bucket_thread"
+    """Say in the card's thread that a leader moved it: {"idea_id", "old", "by"}; the new
+    bucket is the roadmap's when it is sent (nothing is said if it is still "old")."""
+    BUCKETS = "buckets"
+    """Redraw the cards whose bucket the roadmap has changed: {}. Coalesced per workspace."""
+    STATUS_DAY_END = "status_day_end"
+    """The day's last status of an idea, to one person whose daily DMs about it are spent:
+    {"idea_id", "user", "why", "day"}. Due at the end of that day; coalesced per person,
+    idea and day, and read from the database when sent, so it says the latest status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -668,6 +682,7 @@ class Services:
             estimate = self._estimate(team_id, idea.id, voter, impact, complexity, weeks)
             stored, replaced = self.store.record_estimate(estimate, now=self.clock())
             self._card(team_id, [idea.id])
+            self._check_buckets(team_id)
             self._receipt(team_id, receipt)
         self._emit(Change(team_id, idea_ids=(idea.id,)))
         return Vote(idea, estimate=stored, replaced=replaced)
@@ -693,6 +708,7 @@ class Services:
             )
             if added:
                 self._card(team_id, [idea.id])
+                self._check_buckets(team_id)
             self._receipt(team_id, receipt)
         if added:
             self._emit(Change(team_id, idea_ids=(idea.id,)))
@@ -721,6 +737,7 @@ class Services:
             removed = self.store.remove_support(team_id, idea.id, user)
             if removed:
                 self._card(team_id, [idea.id])
+                self._check_buckets(team_id)
         if removed:
             self._emit(Change(team_id, idea_ids=(idea.id,)))
         return removed
@@ -821,6 +838,7 @@ class Services:
                 return None
             change = StatusChange(team_id, idea_id, old, status, by, source)
             self._announce(change)
+            self._check_buckets(team_id)
         self._emit(change)
         return change
 
@@ -855,13 +873,17 @@ class Services:
         return [i for ids in linked.values() for i in ids if i != idea.id]
 
     def status_recipients(self, change: StatusChange, idea: Idea) -> dict[str, str]:
-        """Return who hears about a status change and why: reporters and supporters, minus
-        the person who made it and the people who turned DMs off."""
+        """Return who hears about a status change and why: its proposer, the people who
+        estimated it, reporters and supporters, minus the person who made it and the people
+        who turned DMs off. Each hears once, for the closest reason."""
         people: dict[str, str] = {}
         for pain in self.store.pain_points(change.team_id, ids=idea.pain_point_ids):
             people.setdefault(pain.reporter, Why.REPORTED)
         for user in self.store.supporters(idea.id):
             people[user] = Why.SUPPORTED
+        for estimate in self.store.estimates(idea.id):
+            people[estimate.voter] = Why.ESTIMATED
+        people[idea.proposer] = Why.PROPOSED
         return {
             user: why
             for user, why in people.items()
@@ -875,9 +897,20 @@ class Services:
     ) -> Idea:
         """Pin an idea to a bucket (None unpins) so ranking no longer moves it."""
         pinned = _bucket(bucket)
+        # The bucket before is read first; the thread notice compares it with the bucket
+        # when it is sent, and says nothing if the pin moved nothing.
+        old = self._buckets(team_id).get(idea_id)
         with self._unit():
             idea = self.store.update_idea(team_id, idea_id, now=self.clock(), pinned_bucket=pinned)
             self._card(team_id, [idea_id])
+            self._check_buckets(team_id)
+            self.outbox.add(
+                team_id,
+                Effects.BUCKET_THREAD,
+                {"idea_id": idea_id, "old": old.value if old else None, "by": by},
+                key=f"bucket:{team_id}:{idea_id}:{uuid.uuid4().hex}",
+                now=_wall(),
+            )
         self._emit(Change(team_id, idea_ids=(idea_id,)))
         return idea
 
@@ -1297,6 +1330,84 @@ class Services:
             )
         return digest
 
+    # ---------------------------------------------------------------- everyday upkeep
+
+    @cached_property
+    def editing(self) -> Editing:
+        """Edit, withdraw, close, archive, find and +1 (see `bot/editing.py`)."""
+        from .editing import Editing
+
+        return Editing(self)
+
+    def _buckets(self, team_id: str) -> dict[int, Bucket | None]:
+        """Return the bucket the roadmap gives each idea now (inside the caller's unit)."""
+        return {item.score.idea_id: item.bucket for item in self.ranking(team_id)}
+
+    def _check_buckets(self, team_id: str) -> None:
+        """Record one check, per burst of changes, for cards whose bucket has moved.
+
+        A vote on one idea can move others between Now, Next and Later. Ranking every
+        idea on each vote would make a vote slow; the check runs once per burst, after
+        it (see `redraw_moved_cards`).
+        """
+        self.outbox.add(
+            team_id,
+            Effects.BUCKETS,
+            {},
+            key=f"buckets:{team_id}:{uuid.uuid4().hex}",
+            coalesce=f"buckets:{team_id}",
+            now=_wall(),
+            delay=self.card_delay,
+        )
+
+    def redraw_moved_cards(self, team_id: str) -> list[int]:
+        """Record a redraw of every card that shows another bucket than the roadmap gives.
+
+        Returns the ideas whose cards are redrawn (only those: the others are right).
+        """
+        from storage.edits import CardBuckets
+
+        # Ranked outside the transaction, so votes are not held up meanwhile; a vote that
+        # lands in between records another check of its own.
+        drawn = CardBuckets(self.store).drawn(team_id)
+        now = self._buckets(team_id)
+        movers = [
+            i
+            for i, shown in drawn.items()
+            if i in now and shown != (now[i].value if now[i] else "")
+        ]
+        if movers:
+            with self._unit():
+                self._card(team_id, movers)
+        return movers
+
+    def card_drawn(self, team_id: str, idea_id: int, bucket: Bucket | None) -> None:
+        """Remember the bucket the idea's card now shows."""
+        from storage.edits import CardBuckets
+
+        CardBuckets(self.store).set(team_id, idea_id, bucket.value if bucket else "")
+
+    def defer_status_dm(self, team_id: str, idea_id: int, user: str, why: str) -> bool:
+        """Record one end-of-day DM about the idea to `user`, whose DMs about it are spent.
+
+        Later changes the same day are absorbed by it (it reads the idea when sent); False
+        when one is already waiting.
+        """
+        wall = _wall()
+        day_end = datetime.combine(wall.date() + timedelta(days=1), datetime.min.time(), UTC)
+        day = wall.date().isoformat()
+        key = f"status_day_end:{team_id}:{idea_id}:{user}:{day}"
+        with self._unit():
+            return self.outbox.add(
+                team_id,
+                Effects.STATUS_DAY_END,
+                {"idea_id": idea_id, "user": user, "why": why, "day": day},
+                key=key,
+                coalesce=key,
+                now=wall,
+                delay=max(0.0, (day_end - wall).total_seconds() - 60),
+            )
+
 
 class _Unit:
     """What a use case learns from its unit of work: whether `once` was claimed before."""
@@ -1317,6 +1428,8 @@ class Why:
 
     REPORTED = "reported"
     SUPPORTED = "supported"
+    ESTIMATED = "estimated"
+    PROPOSED = "proposed"
 
 
 ROADMAP_CHANNEL = "slack.roadmap_channel"

@@ -127,6 +127,10 @@ class PainStatus(StrEnum):
     OPEN = "Open"
     ADDRESSED = "Addressed"
     CLOSED = "Closed"
+    WITHDRAWN = "Withdrawn"
+    """Its reporter took it back."""
+    ARCHIVED = "Archived"
+    """An admin put it away: kept, exported, but off the heat table."""
 
 
 class IdeaStatus(StrEnum):
@@ -135,11 +139,13 @@ class IdeaStatus(StrEnum):
     IN_PROGRESS = "In progress"
     DONE = "Done"
     WONT_DO = "Won't do"
+    ARCHIVED = "Archived"
+    """An admin put it away: kept and exported, off the roadmap."""
 
     @property
     def is_active(self) -> bool:
-        """Whether the idea is still on the roadmap (not Done and not Won't do)."""
-        return self not in (IdeaStatus.DONE, IdeaStatus.WONT_DO)
+        """Whether the idea is still on the roadmap (not Done, Won't do or Archived)."""
+        return self not in (IdeaStatus.DONE, IdeaStatus.WONT_DO, IdeaStatus.ARCHIVED)
 
 
 class Bucket(StrEnum):

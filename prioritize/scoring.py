@@ -33,9 +33,11 @@ __all__ = [
     "consensus",
     "explain",
     "plan",
+    "quadrant_axes",
     "quadrant_for",
     "rank",
     "reach_points",
+    "reach_share",
     "roadmap",
     "score",
     "scorer",
@@ -65,6 +67,7 @@ class Consensus:
     disagreement: str | None = None
     """One line saying who disagrees about what, when raters are far apart."""
     teams: tuple[str, ...] = ()
+    """The teams that weighed in; as stored, those of the +1s too (the `teams` count's)."""
 
     @property
     def disagree(self) -> bool:
@@ -251,11 +254,11 @@ def _cost_of_delay(facts: IdeaFacts, impact: float) -> float:
     return impact + (1 + 4 * _reach_share(facts)) + urgency
 
 
-def quadrant_for(c: Consensus, *, reach: float = 0.0) -> Quadrant | None:
-    """Return where an idea sits on value versus effort, or None without the estimates.
+def quadrant_axes(c: Consensus, *, reach: float = 0.0) -> tuple[float, float] | None:
+    """Return (value, effort), each 0 to 1, that decide the quadrant; None without estimates.
 
     Value is three parts impact, one part reach; effort is half complexity, half time
-    (12 weeks or more counts as the most). Each is high from the midpoint up.
+    (12 weeks or more counts as the most). The digest's chart plots these same axes.
     """
     impact, complexity, weeks = c.impact, c.complexity, c.weeks
     if impact is None:
@@ -268,7 +271,23 @@ def quadrant_for(c: Consensus, *, reach: float = 0.0) -> Quadrant | None:
         effort = (complexity - 1) / 4
     else:
         effort = ((complexity - 1) / 4 + min(1.0, weeks / 12)) / 2
-    value = 0.75 * (impact - 1) / 4 + 0.25 * reach
+    return 0.75 * (impact - 1) / 4 + 0.25 * reach, effort
+
+
+def reach_share(facts: IdeaFacts) -> float:
+    """Return reach as a share from 0 to 1 (the `reach` of `quadrant_axes`)."""
+    return _reach_share(facts)
+
+
+def quadrant_for(c: Consensus, *, reach: float = 0.0) -> Quadrant | None:
+    """Return where an idea sits on value versus effort, or None without the estimates.
+
+    Each axis (see `quadrant_axes`) is high from the midpoint up.
+    """
+    axes = quadrant_axes(c, reach=reach)
+    if axes is None:
+        return None
+    value, effort = axes
     if value >= 0.5:
         return Quadrant.BIG_BET if effort >= 0.5 else Quadrant.QUICK_WIN
     return Quadrant.MONEY_PIT if effort >= 0.5 else Quadrant.FILL_IN
@@ -289,6 +308,7 @@ def explain(s: Score, config: ScoringConfig) -> str:
         f"{f.supporters} supporter{'s' * (f.supporters != 1)}, "
         f"{f.pain_points} pain point{'s' * (f.pain_points != 1)} (severity {f.pain_severity}), "
         f"{f.teams} team{'s' * (f.teams != 1)}"
+        + (f": {', '.join(c.teams)}" if c.teams and len(c.teams) == f.teams else "")
     )
     strategy = config.strategy
     if strategy is Strategy.WEIGHTED:
@@ -349,7 +369,7 @@ def rank(scores: Iterable[Score]) -> list[Score]:
 def bucket_for(status: IdeaStatus, pinned: Bucket | None) -> Bucket | None:
     """Return the bucket an idea's status or a leader's pin fixes, if any.
 
-    Done and Won't do ideas leave the roadmap; an idea in progress is Now.
+    Done, Won't do and Archived ideas leave the roadmap; an idea in progress is Now.
     """
     if not status.is_active:
         return None
@@ -370,6 +390,7 @@ def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None
     """
     now, next_, later = Bucket.NOW, Bucket.NEXT, Bucket.LATER
     in_progress, done, wont_do = IdeaStatus.IN_PROGRESS, IdeaStatus.DONE, IdeaStatus.WONT_DO
+    archived = IdeaStatus.ARCHIVED
     buckets: dict[int, Bucket | None] = {}
     # Plain locals and identity tests rather than dicts keyed by enum: this runs per idea.
     used_now = used_next = 0.0
@@ -377,7 +398,7 @@ def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None
     for s in ranked:
         f = s.facts
         status = f.status
-        if status is done or status is wont_do:
+        if status is done or status is wont_do or status is archived:
             buckets[s.idea_id] = None
             continue
         # bucket_for(), inlined: a pin wins, and an idea in progress is Now.

@@ -231,9 +231,18 @@ class Outbox:
                 [_iso(now), _iso(now)],
             ).rowcount
 
-    def backlog(self, team_id: str | None = None) -> int:
-        """Return how many effects wait to be delivered."""
+    def backlog(self, team_id: str | None = None, *, scheduled: bool = True) -> int:
+        """Return how many effects wait to be delivered.
+
+        `scheduled=False` leaves out effects recorded to be sent much later (an
+        end-of-day DM), which nobody is waiting for now.
+        """
         where, params = "state in ('pending', 'sending')", []
+        if not scheduled:
+            where += (
+                " and (state = 'sending' or attempts > 0"
+                " or julianday(due_at) <= julianday(created_at) + 5.0 / 1440)"
+            )
         if team_id is not None:
             where += " and team_id = ?"
             params.append(team_id)

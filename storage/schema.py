@@ -285,3 +285,31 @@ def m006_surveys(db: Database) -> None:
         pk=("team_id", "taken_at"),
         not_null={"data"},
     )
+
+
+@migrations()
+def m007_edits(db: Database) -> None:
+    # Who changed what on a pain point or an idea, and when: one row per edit, the changed
+    # fields as {"field": [old, new]}. Items are never deleted, so neither is their history.
+    db["edits"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "kind": str,
+            "item_id": int,
+            "by": str,
+            "at": str,
+            "changes": str,
+        },
+        pk="id",
+        not_null={"team_id", "kind", "item_id", "by", "at", "changes"},
+    )
+    db["edits"].create_index(["team_id", "kind", "item_id"])
+    db["pain_points"].create_index(["team_id", "reporter"], if_not_exists=True)
+
+
+@migrations()
+def m008_card_bucket(db: Database) -> None:
+    # The bucket each idea's card shows ("" off the roadmap; null: not known yet), so votes
+    # that move other ideas between Now, Next and Later redraw exactly those cards.
+    db["ideas"].add_column("card_bucket", str)

@@ -787,6 +787,8 @@ class Store:
     ) -> tuple[Any, ...]:
         c = consensus(ratings, disagree_spread=self.disagree_spread)
         teams = {r.team for r in ratings if r.team} | {team for team in support_teams if team}
+        # The named teams are the ones the count counts (estimates and +1s alike), so a card,
+        # a one-line explanation and Notion never name fewer teams than "N teams" says.
         return (
             idea_id,
             c.count,
@@ -797,7 +799,7 @@ class Store:
             c.complexity_spread,
             c.weeks_spread,
             c.disagreement,
-            json.dumps(c.teams),
+            json.dumps(sorted(teams)),
             len(support_teams),
             len(teams),
             len(severities),
@@ -916,7 +918,7 @@ class Store:
             select l.idea_id, l.pain_point_id from idea_pain_points l
             join ideas i on i.id = l.idea_id
             where i.team_id = ? and i.merged_into is null
-              and i.status not in ('Done', 'Won''t do')
+              and i.status not in ('Done', 'Won''t do', 'Archived')
             """,
             [team_id],
         )

@@ -45,6 +45,8 @@ class View(StrEnum):
     ESTIMATE = "estimate_modal"
     ADMIN = "admin_modal"
     WHY = "why_modal"
+    IDEA_EDIT = "idea_edit_modal"
+    PAIN_SEARCH = "pain_search_modal"
 
 
 class Action(StrEnum):
@@ -76,6 +78,14 @@ class Action(StrEnum):
     HOME_REPOST = "home_repost"
     # link buttons: Slack still sends a block_actions payload, which must be acked
     OPEN_LINK = "open_link"
+    # editing, triage and finding again (App Home, card overflow, /pain list and search)
+    PAIN_TRIAGE = "pain_triage"
+    IDEA_EDIT = "idea_edit"
+    PAIN_PLUS_ONE = "pain_plus_one"
+    PAIN_PROPOSE = "pain_propose"
+    PAIN_PAGE = "pain_page"
+    HOME_SEARCH = "home_search"
+    IDEA_TITLE = "idea_title"
     # external selects inside modals (other modal inputs use their Block id as action_id)
     PAIN_SEARCH = "pain_search"
     IDEA_SEARCH = "idea_search"
@@ -106,6 +116,8 @@ class Block(StrEnum):
     SURVEY = "survey"
     CARD_ACTIONS = "card_actions"
     HOME_SETTINGS = "home_settings"
+    SEARCH = "search"
+    SIMILAR_IDEAS = "similar_ideas"
 
 
 class Event(StrEnum):

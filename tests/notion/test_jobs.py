@@ -236,7 +236,18 @@ def test_the_chart_is_a_png_with_a_point_per_rated_idea(services: Services) -> N
     services.propose_idea(TEAM, "U1", "Not rated yet")
     points = chart_points(services.roadmap(TEAM))
     assert len(points) == 6
-    assert all(1 <= p.impact <= 5 and 1 <= p.effort <= 5 for p in points)
+    assert all(0 <= p.value <= 1 and 0 <= p.effort <= 1 for p in points)
+    # Each point sits in the quadrant its card names: the chart plots the deciding axes.
+    quadrants = {e.idea.id: e.score.quadrant for e in services.roadmap(TEAM)}
+    for p in points:
+        high_value, high_effort = p.value >= 0.5, p.effort >= 0.5
+        expected = {
+            (True, False): "Quick win",
+            (True, True): "Big bet",
+            (False, False): "Fill-in",
+            (False, True): "Money pit",
+        }[(high_value, high_effort)]
+        assert quadrants[p.idea_id].value == expected
     png = impact_effort_png(points)
     assert png.startswith(PNG) and len(png) > 10_000
     assert impact_effort_png([]).startswith(PNG)

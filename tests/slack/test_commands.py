@@ -20,6 +20,7 @@ def test_roadmap_answers_ephemerally_with_the_top_ten_and_the_weakest_stage(bot:
     assert answer["response_type"] == "ephemeral"
     text = bot.text_of(answer)
     assert text.count("*Idea number") == 10
+    assert answer["blocks"][0]["text"]["text"] == "Roadmap: top 10 of 12 ideas"
     assert "2 more ideas are ranked below these" in text
     assert "Weakest journey stage: *Awareness*" in text
     buttons = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"]
@@ -30,6 +31,15 @@ def test_roadmap_answers_ephemerally_with_the_top_ten_and_the_weakest_stage(bot:
         "U0CHLOE", Action.OPEN_LINK, channel="C0ROADMAP", message_ts=ephemeral["ts"]
     )
     assert link.status == 200
+
+
+def test_the_roadmap_header_counts_what_it_shows(bot: Bot) -> None:
+    for i in range(3):
+        bot.propose("U0BEN", f"Idea number {i + 1}")
+    bot.slash("U0CHLOE", "/roadmap")
+    answer = bot.slack.responses()[-1]
+    assert answer["blocks"][0]["text"]["text"] == "Roadmap: 3 ideas"
+    assert bot.text_of(answer).count("*Idea number") == 3
 
 
 def test_roadmap_without_ideas_says_how_to_start(bot: Bot) -> None:

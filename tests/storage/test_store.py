@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from prioritize.config import InvalidInput
+from prioritize.config import InvalidInput, ScoringConfig
 from prioritize.models import Estimate, Idea, IdeaStatus, PainPoint, PainStatus, Support
+from prioritize.scoring import explain, score
 from storage.store import NotFound, Store
 
 T1, T2 = "T0001", "T0002"
@@ -98,7 +99,7 @@ def test_unique_keys_refuse_a_duplicate_row_written_behind_the_stores_back(store
         )
 
 
-def test_stats_count_teams_from_estimates_and_support(store):
+def test_stats_count_and_name_the_same_teams_from_estimates_and_support(store):
     idea = add_idea(store)
     store.record_estimate(
         Estimate(team_id=T1, idea_id=idea.id, voter="U1", team="Sales", impact=4), now=START
@@ -106,7 +107,10 @@ def test_stats_count_teams_from_estimates_and_support(store):
     store.add_support(Support(team_id=T1, idea_id=idea.id, user="U2", team="Product"), now=START)
     store.add_support(Support(team_id=T1, idea_id=idea.id, user="U3", team="Sales"), now=START)
     (facts,) = store.facts(T1)
-    assert (facts.teams, facts.supporters, facts.consensus.teams) == (2, 2, ("Sales",))
+    assert (facts.teams, facts.supporters, facts.consensus.teams) == (2, 2, ("Product", "Sales"))
+    # The one-line explanation names exactly the teams its "N teams" counts.
+    line = explain(score(facts, ScoringConfig()), ScoringConfig())
+    assert "2 teams: Product, Sales" in line
 
 
 def test_rebuilding_stats_gives_what_each_vote_maintained(store):

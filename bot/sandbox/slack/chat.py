@@ -9,13 +9,14 @@ from __future__ import annotations
 import copy
 import json
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 from .state import Hook, WorkspaceState
-from .wire import ApiError, Reply, flag, param, rich_text, text_reply
+from .wire import ApiError, Call, Reply, flag, param, rich_text, text_reply
 
 __all__ = ["ChatMethods"]
 
@@ -168,6 +169,13 @@ class ChatMethods(WorkspaceState):
                 return text_reply(400, exc.code)
             hook.posts.append(payload)
             self._responses.append((url, copy.deepcopy(payload)))
+            self._response_calls.append(
+                Call(
+                    "response_url",
+                    {**copy.deepcopy(payload), "user": hook.user, "channel": hook.channel},
+                    time.time(),
+                )
+            )
             self._apply_response(hook, payload, text, blocks)
         return text_reply(200, "ok")
 

@@ -300,7 +300,16 @@ class Workspace:
             "response_url": self._response_url(channel=channel, user=user),
             "trigger_id": self._trigger(user),
         }
-        return self.post_form(fields)
+        reply = self.post_form(fields)
+        # An answer in the ack body is shown to the person as Slack would show it.
+        if reply.status == 200 and reply.body.strip().startswith("{"):
+            try:
+                answer = json.loads(reply.body)
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict) and (answer.get("text") or answer.get("blocks")):
+                self.emulator.record_answer(user, channel, answer)
+        return reply
 
     def message_shortcut(
         self, user: str, callback_id: str, *, channel: str, message_ts: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -131,6 +132,7 @@ class WorkspaceState:
         self._files: dict[str, dict[str, Any]] = {}
         self._hooks: dict[str, Hook] = {}
         self._responses: list[tuple[str, dict[str, Any]]] = []
+        self._response_calls: list[Call] = []
         self._failures: dict[str, deque[Failure]] = {}
         self._recent: dict[str, deque[float]] = {}
         self.add_user(bot_user_id, name=bot_name, real_name=bot_name, is_bot=True)
@@ -239,6 +241,25 @@ class WorkspaceState:
         """Every Web API call received, oldest first (failed ones included)."""
         with self._lock:
             return list(self._calls)
+
+    def record_answer(self, user: str, channel: str, payload: Mapping[str, Any]) -> None:
+        """Note an answer a slash command's ack carried (Slack shows it as if posted to
+        its response_url), for ``response_calls``."""
+        with self._lock:
+            self._response_calls.append(
+                Call(
+                    "response_url",
+                    {**copy.deepcopy(dict(payload)), "user": user, "channel": channel},
+                    time.time(),
+                )
+            )
+
+    @property
+    def response_calls(self) -> list[Call]:
+        """Every accepted post to a response_url, oldest first, as a ``response_url`` call
+        whose params are the payload plus the ``user`` and ``channel`` it answered."""
+        with self._lock:
+            return list(self._response_calls)
 
     def calls_to(self, method: str) -> list[Call]:
         """Calls received for ``method``, oldest first."""

@@ -11,9 +11,10 @@ from prioritize.config import InvalidInput
 from prioritize.models import EvidenceSource, PainPoint
 
 from ...services import NotAllowed, NotFound, NotSaved
+from ..blocks.everyday import pain_edit_modal
 from ..blocks.kit import esc
 from ..blocks.notices import notice
-from ..blocks.pain import SOURCE_BUTTONS, pain_confirmation, pain_modal
+from ..blocks.pain import SOURCE_BUTTONS, pain_confirmation
 from ..deps import Deps
 from ..ids import Action
 
@@ -109,7 +110,7 @@ def register(app: App, deps: Deps) -> None:
         except NotFound:
             return
         deps.open_view(
-            trigger_id, pain_modal(deps.journey, pain=pain, metadata={"channel": channel})
+            trigger_id, pain_edit_modal(deps.journey, pain, metadata={"channel": channel})
         )
 
     @app.action(Action.PAIN_DETAILS)

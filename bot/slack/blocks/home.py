@@ -11,6 +11,7 @@ from prioritize.questions import JourneyAnswers
 from prioritize.scoring import RoadmapEntry
 
 from ..ids import Action, Block
+from .everyday import home_idea_edit, home_pain_edit, home_search_block
 from .kit import (
     LIMITS,
     Blocks,
@@ -74,8 +75,9 @@ def home_view(
         ),
         actions(settings, block_id=Block.HOME_SETTINGS),
         context(
-            "Status updates on ideas you supported or whose pain points you reported, and"
-            ' "Is this better now?" after they ship, ' + ("come as DMs." if notify else "are off.")
+            "Status updates on ideas you proposed, estimated or supported, or whose pain points"
+            ' you reported, and "Is this better now?" after they ship, '
+            + ("come as DMs." if notify else "are off.")
         ),
         divider(),
         header("Waiting for your estimate"),
@@ -100,7 +102,7 @@ def home_view(
     if not ideas:
         blocks.append(section("You have not proposed an idea yet."))
     for entry in ideas[:SHOWN]:
-        blocks.append(section(roadmap_line(entry)))
+        blocks.append(section(roadmap_line(entry), accessory=home_idea_edit(entry.idea)))
     blocks += [divider(), header("Your pain points")]
     if not pain_points:
         blocks.append(section("You have not logged a pain point yet. Try `/pain`."))
@@ -108,9 +110,11 @@ def home_view(
         blocks.append(
             section(
                 f"*#{pain.id}* {esc(clip(pain.text, 300))}\n"
-                f"{esc(pain.stage)} · severity {pain.severity} · *{pain.status.value}*"
+                f"{esc(pain.stage)} · severity {pain.severity} · *{pain.status.value}*",
+                accessory=home_pain_edit(pain),
             )
         )
+    blocks.append(home_search_block())
     if admin is not None:
         blocks = admin_blocks(admin) + blocks
     return {"type": "home", "blocks": cap_blocks(blocks, LIMITS.VIEW_BLOCKS)}

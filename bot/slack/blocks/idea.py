@@ -143,9 +143,11 @@ def idea_modal(
     """Return the /idea modal, prefilled with `title` and suggested pain point links."""
     title_input: dict[str, Any] = {
         "type": "plain_text_input",
-        "action_id": Block.TITLE,
+        "action_id": Action.IDEA_TITLE,
         "max_length": MAX_TITLE,
         "placeholder": plain("What should we change?", LIMITS.PLACEHOLDER),
+        # Enter in the title lists similar ideas above the form (see actions/everyday).
+        "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
     }
     if title:
         title_input["initial_value"] = clip(title, MAX_TITLE)
@@ -158,7 +160,13 @@ def idea_modal(
     if suggested:
         pains["initial_options"] = [pain_option(p) for p in suggested[: LIMITS.OPTIONS]]
     blocks: Blocks = [
-        input_block(Block.TITLE, "Idea", title_input),
+        input_block(
+            Block.TITLE,
+            "Idea",
+            title_input,
+            dispatch=True,
+            hint="Press Enter to see similar ideas that already exist.",
+        ),
         input_block(
             Block.DESCRIPTION,
             "Description",
@@ -292,6 +300,7 @@ def idea_card(
                     option("Change status…", f"status:{idea.id}"),
                     option("Pin to a bucket…", f"bucket:{idea.id}"),
                     option("Merge into another idea…", f"merge:{idea.id}"),
+                    option("Edit… (proposer, admins)", f"edit:{idea.id}"),
                 ],
             }
         )

@@ -8,7 +8,7 @@ from prioritize.models import Idea, IdeaStatus
 
 from .kit import LIMITS, clip, context, esc, section
 
-__all__ = ["Why", "notice", "status_dm", "status_thread_reply"]
+__all__ = ["Why", "bucket_thread_reply", "day_end_dm", "notice", "status_dm", "status_thread_reply"]
 
 _EMOJI = {
     IdeaStatus.PROPOSED: ":seedling:",
@@ -16,6 +16,7 @@ _EMOJI = {
     IdeaStatus.IN_PROGRESS: ":hammer_and_wrench:",
     IdeaStatus.DONE: ":tada:",
     IdeaStatus.WONT_DO: ":no_entry_sign:",
+    IdeaStatus.ARCHIVED: ":file_cabinet:",
 }
 
 
@@ -24,6 +25,8 @@ class Why:
 
     SUPPORTED = "you supported it"
     REPORTED = "it addresses a pain point you reported"
+    ESTIMATED = "you estimated it"
+    PROPOSED = "you proposed it"
 
 
 def _where(source: str) -> str:
@@ -48,6 +51,39 @@ def status_dm(
     line = f"{_EMOJI[new]} *{title}* is now *{new.value}* (was {old.value})."
     return {
         "text": clip(f"#{idea.id} {esc(idea.title)} is now {new.value}", LIMITS.MESSAGE_TEXT),
+        "blocks": [
+            section(line),
+            context(f"You get this because {why}. Turn these off with `/journey notify off`."),
+        ],
+    }
+
+
+def bucket_thread_reply(idea: Idea, old: str | None, new: str | None, by: str) -> dict:
+    """Return the reply in the card's thread when a leader pins the idea to another bucket."""
+    # A pin read back from Notion is made by a Notion user's name, not a Slack user id.
+    if by[:1] in ("U", "W") and by.isalnum():
+        who = f"<@{esc(by)}>"
+    else:
+        who = esc(by[:1].upper() + by[1:]) if by else "A leader"
+    line = (
+        f":pushpin: {who} moved this idea from *{old or 'off the roadmap'}* to "
+        f"*{new or 'off the roadmap'}*."
+    )
+    return {"text": clip(line, LIMITS.MESSAGE_TEXT), "blocks": [section(line)]}
+
+
+def day_end_dm(idea: Idea, *, why: str, link: str | None) -> dict[str, Any]:
+    """Return the single end-of-day DM sent instead of the changes over the daily cap."""
+    title = f"#{idea.id} {esc(clip(idea.title, 300))}"
+    if link:
+        title = f"<{esc(link)}|{title}>"
+    line = (
+        f"{_EMOJI[idea.status]} At the end of the day, *{title}* is *{idea.status.value}*. "
+        "It changed more times today than I send direct messages about one idea; this is "
+        "where it ended up."
+    )
+    return {
+        "text": clip(f"#{idea.id} {esc(idea.title)} ended the day {idea.status.value}", 3000),
         "blocks": [
             section(line),
             context(f"You get this because {why}. Turn these off with `/journey notify off`."),

@@ -34,7 +34,14 @@ def roadmap_message(
 ) -> dict[str, Any]:
     """Return the ephemeral /roadmap answer: top 10, weakest stage, link to Notion."""
     active = [e for e in entries if e.idea.status.is_active]
-    blocks: Blocks = [header("Roadmap: top 10")]
+    shown = min(TOP, len(active))
+    # The header counts what is listed under it (not a fixed "top 10").
+    title = (
+        f"Roadmap: top {shown} of {len(active)} ideas"
+        if len(active) > TOP
+        else (f"Roadmap: {len(active)} idea{'s' * (len(active) != 1)}")
+    )
+    blocks: Blocks = [header(title)]
     if not active:
         blocks.append(section("No ideas on the roadmap yet. Propose one with `/idea`."))
     for entry in active[:TOP]:
@@ -53,7 +60,7 @@ def roadmap_message(
         blocks.append(
             actions([button("Open the roadmap in Notion", Action.OPEN_LINK, url=notion_url)])
         )
-    text = f"Roadmap: top {min(TOP, len(active))} of {len(active)} ideas"
+    text = f"Roadmap: top {shown} of {len(active)} ideas"
     return {"text": text, "blocks": blocks[: LIMITS.MESSAGE_BLOCKS]}
 
 

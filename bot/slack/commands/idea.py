@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from ..blocks.everyday import similar_ideas_block
 from ..blocks.idea import idea_modal
 from ..blocks.kit import unmarkup
 from ..deps import Deps
@@ -21,6 +22,10 @@ def register(app: App, deps: Deps) -> None:
         suggested = deps.services.similar_pain_points(team_id, text, limit=5)
         view = idea_modal(
             deps.journey, title=text, suggested=suggested, metadata={"channel": channel}
+        )
+        # Suggest, never block: ideas that read alike are shown above the form.
+        view["blocks"][0:0] = similar_ideas_block(
+            deps.services.editing.similar_ideas(team_id, text)
         )
         deps.open_view(trigger_id, view)
 

@@ -15,6 +15,7 @@ from ..blocks.pain import pain_confirmation, pain_modal
 from ..deps import Deps
 from ..forms import not_saved
 from ..ids import Command
+from .pain_find import answer_find
 
 __all__ = ["register", "too_long"]
 
@@ -48,6 +49,8 @@ def register(app: App, deps: Deps) -> None:
                 command["trigger_id"],
                 pain_modal(deps.journey, metadata={"channel": command.get("channel_id")}),
             )
+            return
+        if answer_find(deps, ack, command, text, respond):
             return
         # Checked before the ack so the person learns at once and nothing is queued.
         if len(text) > MAX_TEXT:

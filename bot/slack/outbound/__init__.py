@@ -87,6 +87,9 @@ class Outbound:
                 Effects.HOME: self._home,
                 Effects.DIGEST: self._digest,
                 Effects.SURVEY: self._survey,
+                Effects.BUCKET_THREAD: self._bucket_thread,
+                Effects.BUCKETS: self._buckets,
+                Effects.STATUS_DAY_END: self._status_day_end,
             },
             on_failure=self._failed,
             workers=workers,
@@ -146,6 +149,28 @@ class Outbound:
             self.notices.dm(
                 idea, IdeaStatus(p["old"]), IdeaStatus(p["new"]), user=p["user"], why=p["why"]
             )
+
+    def _buckets(self, effect: Effect) -> None:
+        moved = self.services.redraw_moved_cards(effect.team_id)
+        if moved:
+            log.info("cards of ideas %s follow their new buckets", moved)
+
+    def _bucket_thread(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is None or idea.merged_into is not None:
+            return
+        try:
+            bucket = self.services.entry(effect.team_id, idea.id).item.bucket
+        except NotFound:
+            return
+        old, new = effect.payload.get("old"), bucket.value if bucket else None
+        if new != old:
+            self.notices.bucket(idea, old, new, effect.payload.get("by") or "")
+
+    def _status_day_end(self, effect: Effect) -> None:
+        idea = self._idea(effect)
+        if idea is not None:
+            self.notices.day_end(idea, user=effect.payload["user"], why=effect.payload["why"])
 
     def _receipt(self, effect: Effect) -> None:
         try:

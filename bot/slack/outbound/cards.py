@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from prioritize.errors import NotSaved
-from prioritize.models import Idea, IdeaStatus
+from prioritize.models import Bucket, Idea, IdeaStatus
 
 from ...services import Services
 from ..blocks.idea import idea_card, merged_card
@@ -36,22 +36,26 @@ class Cards:
 
     def render(self, idea: Idea) -> dict[str, Any]:
         """Return the card message (text and blocks) of `idea` as it stands now."""
+        return self._render(idea)[0]
+
+    def _render(self, idea: Idea) -> tuple[dict[str, Any], Bucket | None]:
         if idea.merged_into is not None:
             into = self.services.idea(idea.team_id, idea.merged_into)
-            return merged_card(idea, into, link=self.permalink(into))
+            return merged_card(idea, into, link=self.permalink(into)), None
         entry = self.services.entry(idea.team_id, idea.id)
         outcome = (
             self.services.outcome(idea.team_id, idea.id)
             if entry.idea.status is IdeaStatus.DONE
             else None
         )
-        return idea_card(
+        card = idea_card(
             entry.idea,
             entry.score,
             entry.item.bucket,
             min_estimates=self.services.journey.scoring.min_estimates,
             outcome=outcome,
         )
+        return card, entry.item.bucket
 
     def post(self, idea: Idea) -> Idea:
         """Post the idea's card in the roadmap channel and remember where.
@@ -61,10 +65,11 @@ class Cards:
         channel = self.services.roadmap_channel(idea.team_id)
         if channel is None:
             raise Undeliverable("no_roadmap_channel")
-        message = self.render(idea)
+        message, bucket = self._render(idea)
         response = self.client.chat_postMessage(channel=channel, **message)
         channel, ts = response["channel"], response["ts"]
         self._remember_card(idea, channel, ts)
+        self.services.card_drawn(idea.team_id, idea.id, bucket)
         self._remember((channel, ts), json.dumps(message, sort_keys=True))
         return idea.model_copy(update={"card_channel": channel, "card_ts": ts})
 
@@ -90,7 +95,7 @@ class Cards:
         """Redraw the idea's card from the database, if it has one; raises SlackApiError."""
         if not (idea.card_channel and idea.card_ts):
             return
-        message = self.render(idea)
+        message, bucket = self._render(idea)
         key = (idea.card_channel, idea.card_ts)
         shown = json.dumps(message, sort_keys=True)
         with self._lock:
@@ -98,6 +103,7 @@ class Cards:
                 return
         self.client.chat_update(channel=idea.card_channel, ts=idea.card_ts, **message)
         self._remember(key, shown)
+        self.services.card_drawn(idea.team_id, idea.id, bucket)
 
     def permalink(self, idea: Idea) -> str | None:
         """Return a link to the idea's card (None without a card or when Slack says no)."""

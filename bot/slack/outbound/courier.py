@@ -142,7 +142,7 @@ class Courier:
         with self._lock:
             if self._inflight:
                 return False
-        return self.outbox.backlog() == 0
+        return self.outbox.backlog(scheduled=False) == 0
 
     def close(self, *, timeout: float = 10.0) -> None:
         """Stop taking effects and wait up to `timeout` for those in flight.

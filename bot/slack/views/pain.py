@@ -11,6 +11,7 @@ from prioritize.models import PainPoint
 from prioritize.parsing import parse_id
 
 from ...services import NotAllowed, NotFound, NotSaved
+from ..blocks.everyday import fingerprint
 from ..blocks.pain import pain_confirmation
 from ..deps import Deps
 from ..forms import error_block, metadata, not_saved, read_state
@@ -74,13 +75,17 @@ def register(app: App, deps: Deps) -> None:
         if pain_id is None:
             ack(response_action="errors", errors={Block.TEXT: "This form is not for a pain point."})
             return
+        # Only what the person changed is saved: a text or link Slack had to shorten in the
+        # form comes back shortened, and must not overwrite the whole one.
+        changes = _fields(values)
+        text = values.get(Block.TEXT) or ""
+        if fingerprint(text) != meta.get("shown_text"):
+            changes["text"] = text
+        if fingerprint(values.get(Block.LINK)) == meta.get("shown_link"):
+            changes.pop("link")
         try:
-            pain = deps.services.update_pain_point(
-                context.team_id,
-                context.user_id,
-                pain_id,
-                text=values.get(Block.TEXT) or "",
-                **_fields(values),
+            edited = deps.services.editing.edit_pain(
+                context.team_id, context.user_id, pain_id, once=f"view:{view['id']}", **changes
             )
         except InvalidInput as e:
             ack(
@@ -95,4 +100,6 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={Block.TEXT: not_saved(e)})
             return
         ack()
+        pain = edited.item
+        assert isinstance(pain, PainPoint)
         deps.runtime.later(confirm, context.team_id, context.user_id, pain, meta.get("channel"))
