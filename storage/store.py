@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
+from prioritize.config import Capacity, ScoringConfig
 from prioritize.errors import InvalidInput, NotFound, NotSaved
 from prioritize.heat import PainFact
 from prioritize.models import (
@@ -35,8 +36,9 @@ from prioritize.models import (
     Support,
 )
 from prioritize.parsing import parse_id
-from prioritize.scoring import Consensus, IdeaFacts, consensus
+from prioritize.scoring import Consensus, IdeaFacts, consensus, disagreement, scorer
 
+from . import ranks
 from .schema import migrations
 
 __all__ = ["NotFound", "NotSaved", "Store", "open_database"]
@@ -162,8 +164,9 @@ class Store:
         disagree_spread: int = 3,
         path: str | None = None,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        scoring: ScoringConfig | None = None,
     ) -> None:
-        self.disagree_spread = disagree_spread
+        self._set_scoring(scoring or ScoringConfig(disagree_spread=disagree_spread))
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
         self._first = db
@@ -174,7 +177,12 @@ class Store:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, disagree_spread: int = 3, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+        cls,
+        path: str | Path,
+        *,
+        disagree_spread: int = 3,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        scoring: ScoringConfig | None = None,
     ) -> Store:
         """Return a Store on the database at `path`, created and migrated as needed."""
         db = open_database(path, busy_timeout_ms=busy_timeout_ms)
@@ -184,7 +192,23 @@ class Store:
             disagree_spread=disagree_spread,
             path=None if shared else str(path),
             busy_timeout_ms=busy_timeout_ms,
+            scoring=scoring,
         )
+
+    def _set_scoring(self, scoring: ScoringConfig) -> None:
+        self.scoring = scoring
+        self.disagree_spread = scoring.disagree_spread
+        self._score = scorer(scoring)
+        self._fingerprint = ranks.fingerprint(scoring)
+
+    def use_scoring(self, scoring: ScoringConfig) -> bool:
+        """Score with `scoring` from now on; rebuild what was derived with another config.
+
+        Called when the bot or a command starts: a config changed since the last run
+        shows everywhere at once, with nothing to run. Returns whether anything was rebuilt.
+        """
+        self._set_scoring(scoring)
+        return self.ensure_ranks()
 
     @property
     def db(self) -> Database:
@@ -690,8 +714,10 @@ class Store:
     # ---------------------------------------------------------------- scoring facts
 
     def refresh_stats(self, idea_id: int) -> None:
-        """Recompute the idea's stored aggregates from its estimates, support and links."""
+        """Recompute the idea's stored aggregates from its estimates, support and links,
+        and its place in the ranking index."""
         with self.transaction() as db:
+            self.ensure_ranks()
             conn = db.conn
             ratings = [
                 _Rating(*row)
@@ -715,6 +741,58 @@ class Store:
             conn.execute(
                 _UPSERT_STATS, self._stats_row(idea_id, ratings, support_teams, severities)
             )
+            self._rerank(idea_id)
+
+    def _rerank(self, idea_id: int) -> None:
+        """Rewrite the idea's row of the ranking index (none for a merged idea)."""
+        conn = self.db.conn
+        row = conn.execute(self._RANK_SQL, [idea_id]).fetchone()
+        if row is None or row[1] is not None:
+            conn.execute("delete from idea_rank where idea_id = ?", [idea_id])
+            return
+        (facts,) = _facts_of([row[2:]], self.disagree_spread)
+        conn.execute(ranks.UPSERT, ranks.rank_row(row[0], self._score(facts)))
+
+    def _rebuild_ranks(self, team_id: str) -> None:
+        """Rewrite the workspace's rows of the ranking index from its stats."""
+        conn = self.db.conn
+        conn.execute("delete from idea_rank where team_id = ?", [team_id])
+        score = self._score
+        rows = [ranks.rank_row(team_id, score(f)) for f in self.facts(team_id, _checked=True)]
+        conn.executemany(ranks.UPSERT, rows)
+
+    def ensure_ranks(self) -> bool:
+        """Rebuild stats of an older version and a ranking scored with another config.
+
+        Cheap when nothing changed (one read of `meta`). Also run before every read and
+        write of the index, so that a process with another config (a command run with an
+        edited config file while the bot runs) never mixes its scores into this one's.
+        Returns whether anything was rebuilt.
+        """
+        wanted = {ranks.STATS_VERSION_KEY: ranks.STATS_VERSION}
+        wanted[ranks.RANKS_FINGERPRINT] = self._fingerprint
+        stored = dict(
+            self.db.execute(
+                "select key, value from meta where key in (?, ?)", list(wanted)
+            ).fetchall()
+        )
+        if stored == wanted:
+            return False
+        with self.transaction() as db:
+            stored = dict(
+                db.execute("select key, value from meta where key in (?, ?)", list(wanted))
+            )
+            if stored == wanted:
+                return False  # another thread or process got there first
+            teams = [t for (t,) in db.execute("select distinct team_id from ideas")]
+            if stored.get(ranks.STATS_VERSION_KEY) != ranks.STATS_VERSION:
+                for team_id in teams:
+                    self._rebuild_stats(team_id)
+            for team_id in teams:
+                self._rebuild_ranks(team_id)
+            for key, value in wanted.items():
+                db["meta"].insert({"key": key, "value": value}, replace=True)
+        return True
 
     def _stats_row(
         self,
@@ -724,6 +802,7 @@ class Store:
         severities: list[int],
     ) -> tuple[Any, ...]:
         c = consensus(ratings, disagree_spread=self.disagree_spread)
+        # The verdict (`disagreement`) is made when read, with the spread of that moment.
         teams = {r.team for r in ratings if r.team} | {team for team in support_teams if team}
         return (
             idea_id,
@@ -734,13 +813,15 @@ class Store:
             c.impact_spread,
             c.complexity_spread,
             c.weeks_spread,
-            c.disagreement,
+            None,
             json.dumps(c.teams),
             len(support_teams),
             len(teams),
             len(severities),
             sum(severities),
             max(severities, default=0),
+            c.impact_ends,
+            c.complexity_ends,
         )
 
     def rebuild_stats(self, team_id: str) -> int:
@@ -749,6 +830,13 @@ class Store:
         One pass over the workspace's estimates in idea order, written in batches: the
         same numbers as `refresh_stats` on each idea, without a million small queries.
         """
+        with self.transaction():
+            self.ensure_ranks()
+            n = self._rebuild_stats(team_id)
+            self._rebuild_ranks(team_id)
+        return n
+
+    def _rebuild_stats(self, team_id: str) -> int:
         with self.transaction() as db:
             conn = db.conn
             support_teams: dict[int, list[str | None]] = {}
@@ -797,48 +885,98 @@ class Store:
 
     # Listed column by column: facts() unpacks the rows positionally, which must not
     # break when a later migration adds a column to idea_stats.
-    _FACTS_SQL = """
-        select i.id, i.status, i.pinned_bucket, s.n_estimates, s.impact, s.complexity,
-          s.weeks, s.impact_spread, s.complexity_spread, s.weeks_spread, s.disagreement,
-          s.estimate_teams, s.supporters, s.teams, s.pain_points, s.pain_severity,
-          s.max_severity
+    _FACTS_COLUMNS = """
+        i.id, i.status, i.pinned_bucket, s.n_estimates, s.impact, s.complexity,
+        s.weeks, s.impact_spread, s.complexity_spread, s.weeks_spread, s.impact_ends,
+        s.complexity_ends, s.estimate_teams, s.supporters, s.teams, s.pain_points,
+        s.pain_severity, s.max_severity
+    """
+    _FACTS_SQL = f"""
+        select {_FACTS_COLUMNS}
         from ideas i join idea_stats s on s.idea_id = i.id
         where i.team_id = ? and i.merged_into is null
     """
+    _RANK_SQL = f"""
+        select i.team_id, i.merged_into, {_FACTS_COLUMNS}
+        from ideas i join idea_stats s on s.idea_id = i.id
+        where i.id = ?
+    """
 
-    def facts(self, team_id: str, *, idea_id: int | None = None) -> list[IdeaFacts]:
-        """Return the scoring facts of every idea in the workspace (or of one idea)."""
+    def facts(
+        self,
+        team_id: str,
+        *,
+        idea_id: int | None = None,
+        ids: Iterable[int] | None = None,
+        _checked: bool = False,
+    ) -> list[IdeaFacts]:
+        """Return the scoring facts of every idea in the workspace (or of one idea, or some).
+
+        Whether raters disagree is judged here, with the configured `disagree_spread`.
+        """
+        if not _checked:
+            self.ensure_ranks()  # stats of an older version are rebuilt first
         sql, params = self._FACTS_SQL, [team_id]
         if idea_id is not None:
             sql += " and i.id = ?"
             params.append(idea_id)
-        rows = self.db.execute(sql, params).fetchall()
-        statuses = {s.value: s for s in IdeaStatus}
-        buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
-        buckets[None] = None
-        # Few distinct team lists recur across many ideas: decode each JSON text once.
-        team_lists: dict[str, tuple[str, ...]] = {"[]": ()}
-        out = []
-        append = out.append
-        # Column order is fixed by _FACTS_SQL; tuples and positional arguments (in the
-        # dataclasses' field order) are much faster than dicts and keywords over 100,000 ideas.
-        for (
-            iid, status, pinned, n, impact, complexity, weeks, i_spread, c_spread,
-            w_spread, disagreement, teams_json, supporters, teams, pains, severity, max_sev,
-        ) in rows:  # fmt: skip
-            estimate_teams = team_lists.get(teams_json)
-            if estimate_teams is None:
-                estimate_teams = team_lists[teams_json] = tuple(json.loads(teams_json))
-            c = Consensus(
-                n, impact, complexity, weeks, i_spread, c_spread, w_spread, disagreement,
-                estimate_teams,
-            )  # fmt: skip
-            f = IdeaFacts(
-                iid, c, supporters, pains, severity, max_sev, teams, statuses[status],
-                buckets[pinned],
-            )  # fmt: skip
-            append(f)
-        return out
+        if ids is not None:
+            out: list[IdeaFacts] = []
+            for chunk in _chunks(list(ids), 900):
+                rows = self.db.execute(
+                    sql + f" and i.id in ({','.join('?' * len(chunk))})", [*params, *chunk]
+                ).fetchall()
+                out.extend(_facts_of(rows, self.disagree_spread))
+            return out
+        return _facts_of(self.db.execute(sql, params).fetchall(), self.disagree_spread)
+
+    # ---------------------------------------------------------------- the ranking index
+
+    def standing(
+        self, team_id: str, idea_id: int, *, capacity: Capacity | None = None
+    ) -> tuple[int, Bucket | None] | None:
+        """Return the idea's rank and bucket, as `prioritize.roadmap` would give them.
+
+        None for an idea that is not ranked (merged, or unknown). A few indexed reads,
+        whatever the size of the workspace (see `storage.ranks`).
+        """
+        self.ensure_ranks()
+        conn = self.db.conn
+        rank = ranks.position(conn, team_id, idea_id)
+        if rank is None:
+            return None
+        capacity = capacity or self.scoring.capacity
+        return rank, ranks.bucket_of(conn, team_id, idea_id, capacity)
+
+    def ranked(
+        self, team_id: str, ids: Iterable[int], *, capacity: Capacity | None = None
+    ) -> dict[int, tuple[int, Bucket | None]]:
+        """Return the rank and bucket of each of `ids` that is ranked (one capacity walk)."""
+        self.ensure_ranks()
+        conn = self.db.conn
+        positions = {i: ranks.position(conn, team_id, i) for i in ids}
+        buckets = ranks.buckets_of(
+            conn,
+            team_id,
+            [i for i, r in positions.items() if r is not None],
+            capacity or self.scoring.capacity,
+        )
+        return {i: (r, buckets[i]) for i, r in positions.items() if r is not None}
+
+    def top_ids(self, team_id: str, n: int) -> list[int]:
+        """Return the ids of the `n` best ranked ideas still on the roadmap, best first."""
+        self.ensure_ranks()
+        return ranks.top_ids(self.db.conn, team_id, n)
+
+    def waiting_ids(self, team_id: str, voter: str, n: int) -> list[int]:
+        """Return the `n` best ranked ideas on the roadmap that `voter` has not estimated."""
+        self.ensure_ranks()
+        return ranks.waiting_ids(self.db.conn, team_id, voter, n)
+
+    def active_count(self, team_id: str) -> int:
+        """Return how many live ideas are on the roadmap (not merged, Done or Won't do)."""
+        self.ensure_ranks()
+        return ranks.active_count(self.db.conn, team_id)
 
     def pain_facts(self, team_id: str) -> list[PainFact]:
         """Return what journey heat needs of every pain point in the workspace."""
@@ -918,6 +1056,41 @@ class Store:
         return [row["team_id"] for row in rows]
 
 
+def _facts_of(rows: Iterable[tuple[Any, ...]], spread: int) -> list[IdeaFacts]:
+    """Return IdeaFacts from rows of `Store._FACTS_COLUMNS`, judging disagreement at `spread`."""
+    statuses = {s.value: s for s in IdeaStatus}
+    buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
+    buckets[None] = buckets[""] = None
+    # Few distinct team lists recur across many ideas: decode each JSON text once.
+    team_lists: dict[str, tuple[str, ...]] = {"[]": ()}
+    out = []
+    append = out.append
+    # Column order is fixed by _FACTS_COLUMNS; tuples and positional arguments (in the
+    # dataclasses' field order) are much faster than dicts and keywords over 100,000 ideas.
+    for (
+        iid, status, pinned, n, impact, complexity, weeks, i_spread, c_spread,
+        w_spread, i_ends, c_ends, teams_json, supporters, teams, pains, severity, max_sev,
+    ) in rows:  # fmt: skip
+        estimate_teams = team_lists.get(teams_json)
+        if estimate_teams is None:
+            estimate_teams = team_lists[teams_json] = tuple(json.loads(teams_json))
+        verdict = (
+            disagreement(i_spread, i_ends, c_spread, c_ends, spread=spread)
+            if i_ends is not None or c_ends is not None
+            else None
+        )
+        c = Consensus(
+            n, impact, complexity, weeks, i_spread, c_spread, w_spread, verdict,
+            estimate_teams, i_ends, c_ends,
+        )  # fmt: skip
+        f = IdeaFacts(
+            iid, c, supporters, pains, severity, max_sev, teams, statuses[status],
+            buckets[pinned],
+        )  # fmt: skip
+        append(f)
+    return out
+
+
 class _Rating(NamedTuple):
     """An estimate as a plain row: what `consensus` reads, without validating it again."""
 
@@ -943,6 +1116,8 @@ _STATS_COLUMNS = (
     "pain_points",
     "pain_severity",
     "max_severity",
+    "impact_ends",
+    "complexity_ends",
 )
 _UPSERT_STATS = (
     f"insert or replace into idea_stats ({', '.join(_STATS_COLUMNS)})"
