@@ -37,7 +37,15 @@ from prioritize.models import (
     Support,
 )
 from prioritize.parsing import parse_id
-from prioritize.scoring import RoadmapEntry, RoadmapItem, Score, explain, roadmap, score
+from prioritize.scoring import (
+    RoadmapEntry,
+    RoadmapItem,
+    Score,
+    explain,
+    roadmap,
+    score,
+    scorer,
+)
 from storage.notion_state import NotionState
 from storage.outbox import Outbox
 from storage.slack_state import SlackState
@@ -149,6 +157,9 @@ class Home:
     top: list[RoadmapEntry]
 
 
+HOME_SHOWN = 10
+"""Ideas waiting for a person's estimate that App Home lists."""
+
 HOME_DELAY = 0.1
 """Seconds to gather a person's clicks (team, DMs) into one redraw of their Home tab."""
 
@@ -171,6 +182,9 @@ class Services:
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store)
         self.claims = SlackState(self.store)
+        # What was derived with another scoring config (scores, disagreement) is rebuilt
+        # now, so a changed config shows on every surface after a restart.
+        self.store.use_scoring(self.journey.scoring)
 
     def on_effects(self, callback: Callable[[], None]) -> None:
         """Call `callback` after a transaction that recorded Slack effects commits."""
@@ -833,19 +847,25 @@ class Services:
             self.store.set_notify(team_id, user, notify)
             self.refresh_home(team_id, user)
 
-    def home(self, team_id: str, user: str) -> Home:
-        """Return what `user`'s App Home shows."""
-        entries = self.roadmap(team_id)
-        active = [e for e in entries if e.idea.status.is_active]
-        estimated = self.store.estimated_by(team_id, user)
+    def home(self, team_id: str, user: str, *, shown: int = HOME_SHOWN) -> Home:
+        """Return what `user`'s App Home shows: at most `shown` ideas waiting for their
+        estimate (best ranked first), the top 5, and their own ideas (lowest ranked first).
+
+        Read from the ranking index: the same cost in a workspace of any size.
+        """
+        own = self.store.ideas(team_id, proposer=user)
+        waiting = self.store.waiting_ids(team_id, user, shown)
+        top = self.store.top_ids(team_id, 5)
+        entries = self._entries(team_id, [*waiting, *top, *(i.id for i in own)], own)
+        mine = sorted((entries[i.id] for i in own if i.id in entries), key=_by_rank)
         return Home(
             team=self.store.team_of(team_id, user),
             teams=tuple(self.journey.teams),
             notify=self.store.wants_dms(team_id, user),
             pain_points=list(reversed(self.store.pain_points(team_id, reporter=user))),
-            ideas=[e for e in reversed(entries) if e.idea.proposer == user],
-            waiting=[e for e in active if e.idea.id not in estimated],
-            top=active[:5],
+            ideas=list(reversed(mine)),
+            waiting=[entries[i] for i in waiting if i in entries],
+            top=[entries[i] for i in top if i in entries],
         )
 
     # ---------------------------------------------------------------- reading
@@ -877,6 +897,41 @@ class Services:
                 if item.score.idea_id in ideas
             ]
 
+    def top(self, team_id: str, n: int) -> list[RoadmapEntry]:
+        """Return the `n` best ranked ideas still on the roadmap, with rank and bucket.
+
+        Read from the ranking index: the same cost at 100 ideas or 100,000.
+        """
+        ids = self.store.top_ids(team_id, n)
+        entries = self._entries(team_id, ids)
+        return [entries[i] for i in ids if i in entries]
+
+    def on_roadmap(self, team_id: str) -> int:
+        """Return how many ideas are on the roadmap (not merged, Done or Won't do)."""
+        return self.store.active_count(team_id)
+
+    def _entries(
+        self, team_id: str, ids: Iterable[int], ideas: Iterable[Idea] = ()
+    ) -> dict[int, RoadmapEntry]:
+        """Return the roadmap entries of `ids` (the ideas already loaded are reused)."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        scoring = self.journey.scoring
+        known = {i.id: i for i in ideas}
+        missing = [i for i in wanted if i not in known]
+        known.update((i.id, i) for i in self.store.ideas(team_id, ids=missing))
+        standing = self.store.ranked(team_id, wanted, capacity=scoring.capacity)
+        score_one = scorer(scoring)
+        out = {}
+        for facts in self.store.facts(team_id, ids=wanted):
+            i = facts.idea_id
+            if i in standing and i in known:
+                rank, bucket = standing[i]
+                item = RoadmapItem(rank, score_one(facts), bucket)
+                out[i] = RoadmapEntry(known[i], item, scoring=scoring)
+        return out
+
     def score_of(self, team_id: str, idea_id: int) -> tuple[Score, str]:
         """Return one idea's score and its breakdown, without ranking the others."""
         facts = self.store.facts(team_id, idea_id=idea_id)
@@ -886,13 +941,20 @@ class Services:
         return s, explain(s, self.journey.scoring)
 
     def entry(self, team_id: str, idea_id: int) -> RoadmapEntry:
-        """Return one idea's roadmap entry (rank and bucket need the whole ranking)."""
-        for item in self.ranking(team_id):
-            if item.score.idea_id == idea_id:
-                # Only this idea is loaded; the others are needed as scores, not as ideas.
-                idea = self.store.idea(team_id, idea_id)
-                return RoadmapEntry(idea, item, scoring=self.journey.scoring)
-        raise NotFound(f"idea #{idea_id} is not on the roadmap")
+        """Return one idea's roadmap entry: its score, rank and bucket; raises NotFound.
+
+        Rank and bucket come from the ranking index (a few indexed reads), not from
+        ranking the whole workspace.
+        """
+        scoring = self.journey.scoring
+        facts = self.store.facts(team_id, idea_id=idea_id)
+        standing = self.store.standing(team_id, idea_id, capacity=scoring.capacity)
+        if not facts or standing is None:
+            raise NotFound(f"idea #{idea_id} is not on the roadmap")
+        rank, bucket = standing
+        idea = self.store.idea(team_id, idea_id)
+        item = RoadmapItem(rank, score(facts[0], scoring), bucket)
+        return RoadmapEntry(idea, item, scoring=scoring)
 
     def heat(self, team_id: str) -> Heat:
         """Return the journey heat table of the workspace."""
@@ -983,6 +1045,10 @@ def _iso(moment: datetime) -> str:
 def _wall() -> datetime:
     # Outbox timing is about delivering, not about the business clock (which tests freeze).
     return datetime.now(UTC)
+
+
+def _by_rank(entry: RoadmapEntry) -> int:
+    return entry.item.rank
 
 
 def _status(value: IdeaStatus | str) -> IdeaStatus:

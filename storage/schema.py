@@ -303,9 +303,12 @@ def m006_ranks(db: Database) -> None:
         not_null={"n"},
     )
     band = "team_id = {0}.team_id and off = {0}.off and needs = {0}.needs and band = {0}.band"
+    # Not "insert or ignore": the statement that fires a trigger imposes its own conflict
+    # handling on the trigger's statements, so the row is created only when missing.
     add = (
-        "insert or ignore into rank_bands (team_id, off, needs, band, n)"
-        " values (new.team_id, new.off, new.needs, new.band, 0);"
+        "insert into rank_bands (team_id, off, needs, band, n)"
+        " select new.team_id, new.off, new.needs, new.band, 0"
+        f" where not exists (select 1 from rank_bands where {band.format('new')});"
         f" update rank_bands set n = n + 1 where {band.format('new')};"
     )
     remove = (

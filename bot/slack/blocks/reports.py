@@ -30,17 +30,26 @@ def roadmap_line(entry: RoadmapEntry) -> str:
 
 
 def roadmap_message(
-    entries: Sequence[RoadmapEntry], *, weakest: str | None, notion_url: str | None
+    entries: Sequence[RoadmapEntry],
+    *,
+    weakest: str | None,
+    notion_url: str | None,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """Return the ephemeral /roadmap answer: top 10, weakest stage, link to Notion."""
+    """Return the ephemeral /roadmap answer: top 10, weakest stage, link to Notion.
+
+    `entries` may be the whole roadmap or just its top; `total` then says how many ideas
+    are on the roadmap in all.
+    """
     active = [e for e in entries if e.idea.status.is_active]
+    count = len(active) if total is None else max(total, len(active))
     blocks: Blocks = [header("Roadmap: top 10")]
     if not active:
         blocks.append(section("No ideas on the roadmap yet. Propose one with `/idea`."))
     for entry in active[:TOP]:
         blocks.append(section(roadmap_line(entry)))
-    if len(active) > TOP:
-        blocks.append(context(f"{len(active) - TOP} more ideas are ranked below these."))
+    if count > TOP:
+        blocks.append(context(f"{count - TOP} more ideas are ranked below these."))
     blocks.append(divider())
     if weakest:
         blocks.append(
@@ -53,7 +62,7 @@ def roadmap_message(
         blocks.append(
             actions([button("Open the roadmap in Notion", Action.OPEN_LINK, url=notion_url)])
         )
-    text = f"Roadmap: top {min(TOP, len(active))} of {len(active)} ideas"
+    text = f"Roadmap: top {min(TOP, len(active))} of {count} ideas"
     return {"text": text, "blocks": blocks[: LIMITS.MESSAGE_BLOCKS]}
 
 
