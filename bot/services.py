@@ -185,6 +185,16 @@ class Services:
         # What was derived with another scoring config (scores, disagreement) is rebuilt
         # now, so a changed config shows on every surface after a restart.
         self.store.use_scoring(self.journey.scoring)
+        self._redraw_cards_drawn_with_another_config()
+
+    def _redraw_cards_drawn_with_another_config(self) -> None:
+        # Cards show scores, buckets and disagreement: after a config change every card
+        # is redrawn once, through the outbox, by whichever process runs the bot.
+        if self.store.cards_drawn_with(self.journey.scoring):
+            return  # the usual start: nothing to write, no write lock taken
+        with self._unit():
+            for team_id, ids in self.store.cards_to_redraw(self.journey.scoring).items():
+                self._card(team_id, ids)
 
     def on_effects(self, callback: Callable[[], None]) -> None:
         """Call `callback` after a transaction that recorded Slack effects commits."""

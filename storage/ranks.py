@@ -33,6 +33,7 @@ from prioritize.models import Bucket
 from prioritize.scoring import Score, bucket_for, fits
 
 __all__ = [
+    "CARDS_FINGERPRINT",
     "RANKS_FINGERPRINT",
     "STATS_VERSION",
     "STATS_VERSION_KEY",
@@ -47,6 +48,7 @@ STATS_VERSION = "2"
 """Bumped when what `idea_stats` holds changes: rows of an older version are rebuilt."""
 STATS_VERSION_KEY = "stats.version"
 RANKS_FINGERPRINT = "ranks.fingerprint"
+CARDS_FINGERPRINT = "cards.fingerprint"
 _RANKS_VERSION = 1
 
 _COLUMNS = (
@@ -73,13 +75,14 @@ _R_KEY = ", ".join(f"r.{column}" for column in _KEY.split(", "))
 _LANE_PLACED, _LANE_FIXED, _LANE_NEEDS, _LANE_CLOSED = 0, 1, 2, 3
 
 
-def fingerprint(scoring: ScoringConfig) -> str:
+def fingerprint(scoring: ScoringConfig, *, everything: bool = False) -> str:
     """Return what the stored scores depend on, hashed: everything but capacity and sizes.
 
     Capacity is read at every bucket walk and t-shirt sizes only turn words into weeks, so
-    changing them needs no rebuild.
+    changing them needs no rebuild. With `everything`, of the whole scoring config.
     """
-    relevant = scoring.model_dump(mode="json", exclude={"capacity", "tshirt_weeks"})
+    skipped = set() if everything else {"capacity", "tshirt_weeks"}
+    relevant = scoring.model_dump(mode="json", exclude=skipped)
     text = json.dumps({"v": _RANKS_VERSION, "scoring": relevant}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

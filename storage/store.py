@@ -973,6 +973,33 @@ class Store:
         self.ensure_ranks()
         return ranks.waiting_ids(self.db.conn, team_id, voter, n)
 
+    def cards_drawn_with(self, scoring: ScoringConfig) -> bool:
+        """Whether the cards were last drawn under `scoring` (see `cards_to_redraw`)."""
+        wanted = ranks.fingerprint(scoring, everything=True)
+        return self.get_meta(ranks.CARDS_FINGERPRINT) == wanted
+
+    def cards_to_redraw(self, scoring: ScoringConfig) -> dict[str, list[int]]:
+        """Return, per workspace, the live ideas with a card, when the cards were last
+        drawn under another scoring config than `scoring` (else nothing); and remember
+        `scoring` as the one they are drawn with from now on.
+
+        Unlike the ranking's fingerprint this covers every setting a card shows (capacity
+        moves buckets, `min_estimates` the "needs estimates" note).
+        """
+        key = ranks.CARDS_FINGERPRINT
+        wanted = ranks.fingerprint(scoring, everything=True)
+        with self.transaction() as db:
+            if self.get_meta(key) == wanted:
+                return {}
+            db["meta"].insert({"key": key, "value": wanted}, replace=True)
+            found: dict[str, list[int]] = {}
+            for team_id, idea_id in db.execute(
+                "select team_id, id from ideas where card_ts is not null"
+                " and merged_into is null order by team_id, id"
+            ):
+                found.setdefault(team_id, []).append(idea_id)
+            return found
+
     def active_count(self, team_id: str) -> int:
         """Return how many live ideas are on the roadmap (not merged, Done or Won't do)."""
         self.ensure_ranks()
