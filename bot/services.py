@@ -859,21 +859,21 @@ class Services:
 
     def home(self, team_id: str, user: str, *, shown: int = HOME_SHOWN) -> Home:
         """Return what `user`'s App Home shows: at most `shown` ideas waiting for their
-        estimate (best ranked first), the top 5, and their own ideas (lowest ranked first).
+        estimate (best ranked first), the top 5, and at most `shown` of their own ideas
+        (lowest ranked first).
 
         Read from the ranking index: the same cost in a workspace of any size.
         """
-        own = self.store.ideas(team_id, proposer=user)
+        own = self.store.own_ids(team_id, user, shown)
         waiting = self.store.waiting_ids(team_id, user, shown)
         top = self.store.top_ids(team_id, 5)
-        entries = self._entries(team_id, [*waiting, *top, *(i.id for i in own)], own)
-        mine = sorted((entries[i.id] for i in own if i.id in entries), key=_by_rank)
+        entries = self._entries(team_id, [*waiting, *top, *own])
         return Home(
             team=self.store.team_of(team_id, user),
             teams=tuple(self.journey.teams),
             notify=self.store.wants_dms(team_id, user),
             pain_points=list(reversed(self.store.pain_points(team_id, reporter=user))),
-            ideas=list(reversed(mine)),
+            ideas=[entries[i] for i in own if i in entries],
             waiting=[entries[i] for i in waiting if i in entries],
             top=[entries[i] for i in top if i in entries],
         )
@@ -898,13 +898,11 @@ class Services:
         Done and Won't do ideas are included with no bucket (`item.bucket is None`).
         """
         scoring = self.journey.scoring
-        items = self.ranking(team_id)
         with _gc_paused():
-            ideas = {i.id: i for i in self.store.ideas(team_id)}
+            ideas, facts = self.store.ideas_and_facts(team_id)
             return [
                 RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)
-                for item in items
-                if item.score.idea_id in ideas
+                for item in roadmap(facts, scoring)
             ]
 
     def top(self, team_id: str, n: int) -> list[RoadmapEntry]:
@@ -920,17 +918,13 @@ class Services:
         """Return how many ideas are on the roadmap (not merged, Done or Won't do)."""
         return self.store.active_count(team_id)
 
-    def _entries(
-        self, team_id: str, ids: Iterable[int], ideas: Iterable[Idea] = ()
-    ) -> dict[int, RoadmapEntry]:
-        """Return the roadmap entries of `ids` (the ideas already loaded are reused)."""
+    def _entries(self, team_id: str, ids: Iterable[int]) -> dict[int, RoadmapEntry]:
+        """Return the roadmap entries of `ids`, each with its rank and bucket."""
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
         scoring = self.journey.scoring
-        known = {i.id: i for i in ideas}
-        missing = [i for i in wanted if i not in known]
-        known.update((i.id, i) for i in self.store.ideas(team_id, ids=missing))
+        known = {i.id: i for i in self.store.ideas(team_id, ids=wanted)}
         standing = self.store.ranked(team_id, wanted, capacity=scoring.capacity)
         score_one = scorer(scoring)
         out = {}
@@ -965,6 +959,16 @@ class Services:
         idea = self.store.idea(team_id, idea_id)
         item = RoadmapItem(rank, score(facts[0], scoring), bucket)
         return RoadmapEntry(idea, item, scoring=scoring)
+
+    def weakest_stage(self, team_id: str) -> str | None:
+        """Return the journey stage with the most severe pain that no idea addresses yet.
+
+        The weakest stage of `heat`, read with one look-up per open pain point instead of
+        every link, for `/roadmap`.
+        """
+        return heat(
+            self.journey.stages, self.store.pain_facts(team_id), self.store.addressing(team_id)
+        ).weakest
 
     def heat(self, team_id: str) -> Heat:
         """Return the journey heat table of the workspace."""
@@ -1055,10 +1059,6 @@ def _iso(moment: datetime) -> str:
 def _wall() -> datetime:
     # Outbox timing is about delivering, not about the business clock (which tests freeze).
     return datetime.now(UTC)
-
-
-def _by_rank(entry: RoadmapEntry) -> int:
-    return entry.item.rank
 
 
 def _status(value: IdeaStatus | str) -> IdeaStatus:

@@ -171,6 +171,19 @@ def waiting_ids(conn: sqlite3.Connection, team_id: str, voter: str, n: int) -> l
     ]
 
 
+def own_ids(conn: sqlite3.Connection, team_id: str, proposer: str, n: int) -> list[int]:
+    """Return the ids of up to `n` ranked ideas `proposer` proposed, lowest ranked first."""
+    descending = ", ".join(f"r.{c} desc" for c in ("off", "needs", *_KEY.split(", ")))
+    return [
+        i
+        for (i,) in conn.execute(
+            "select r.idea_id from ideas i join idea_rank r on r.idea_id = i.id"
+            f" where i.team_id = ? and i.proposer = ? order by {descending} limit ?",
+            [team_id, proposer, n],
+        )
+    ]
+
+
 def bucket_of(
     conn: sqlite3.Connection, team_id: str, idea_id: int, capacity: Capacity
 ) -> Bucket | None:

@@ -1000,10 +1000,64 @@ class Store:
                 found.setdefault(team_id, []).append(idea_id)
             return found
 
+    def own_ids(self, team_id: str, proposer: str, n: int) -> list[int]:
+        """Return up to `n` of the ranked ideas `proposer` proposed, lowest ranked first."""
+        self.ensure_ranks()
+        return ranks.own_ids(self.db.conn, team_id, proposer, n)
+
     def active_count(self, team_id: str) -> int:
         """Return how many live ideas are on the roadmap (not merged, Done or Won't do)."""
         self.ensure_ranks()
         return ranks.active_count(self.db.conn, team_id)
+
+    def ideas_and_facts(self, team_id: str) -> tuple[dict[int, Idea], list[IdeaFacts]]:
+        """Return every live idea of the workspace and its scoring facts, read together.
+
+        What the whole roadmap needs, in one pass over the ideas and one over the links:
+        at 100,000 ideas, building the Idea models is most of the cost of the roadmap.
+        """
+        self.ensure_ranks()
+        conn = self.db.conn
+        links: dict[int, list[int]] = {}
+        for idea_id, pain_id in conn.execute(
+            "select l.idea_id, l.pain_point_id from idea_pain_points l"
+            " join ideas i on i.id = l.idea_id where i.team_id = ? and i.merged_into is null"
+            " order by l.idea_id, l.pain_point_id",
+            [team_id],
+        ):
+            links.setdefault(idea_id, []).append(pain_id)
+        rows = conn.execute(
+            f"select {self._FACTS_COLUMNS}, {_IDEA_COLUMNS}"
+            " from ideas i join idea_stats s on s.idea_id = i.id"
+            " where i.team_id = ? and i.merged_into is null",
+            [team_id],
+        ).fetchall()
+        width = len(_STATS_FACTS)
+        facts = _facts_of((row[:width] for row in rows), self.disagree_spread)
+        ideas = _ideas_of((row[width:] for row in rows), links)
+        return ideas, facts
+
+    def addressing(self, team_id: str) -> dict[int, list[int]]:
+        """Return, for the open pain points that an idea on the roadmap addresses, one such
+        idea each, as {idea id: [pain point ids]}: enough to tell the weakest stage.
+
+        One indexed look-up per open pain point, instead of reading every link.
+        """
+        found: dict[int, list[int]] = {}
+        for pain_id, idea_id in self.db.execute(
+            """
+            select p.id, (
+              select l.idea_id from idea_pain_points l join ideas i on i.id = l.idea_id
+              where l.pain_point_id = p.id and i.merged_into is null
+                and i.status not in ('Done', 'Won''t do')
+              limit 1
+            ) from pain_points p where p.team_id = ? and p.status = 'Open'
+            """,
+            [team_id],
+        ):
+            if idea_id is not None:
+                found.setdefault(idea_id, []).append(pain_id)
+        return found
 
     def pain_facts(self, team_id: str) -> list[PainFact]:
         """Return what journey heat needs of every pain point in the workspace."""
@@ -1081,6 +1135,49 @@ class Store:
             "select team_id from pain_points union select team_id from ideas order by 1"
         )
         return [row["team_id"] for row in rows]
+
+
+_STATS_FACTS = tuple(c.strip() for c in Store._FACTS_COLUMNS.split(","))
+_IDEA_FIELDS = (
+    "id", "team_id", "title", "description", "proposer", "owning_team", "status",
+    "pinned_bucket", "merged_into", "card_channel", "card_ts", "created_at", "updated_at",
+)  # fmt: skip
+_IDEA_COLUMNS = ", ".join(f"i.{name}" for name in _IDEA_FIELDS)
+_IDEA_SET = frozenset((*_IDEA_FIELDS, "pain_point_ids"))
+
+
+def _ideas_of(rows: Iterable[tuple[Any, ...]], links: dict[int, list[int]]) -> dict[int, Idea]:
+    """Return Idea models from rows of `_IDEA_COLUMNS`, with their linked pain point ids.
+
+    Rows were validated on their way in. `Idea.model_construct` costs about ten
+    microseconds an idea, most of the time of a 100,000-idea roadmap; this sets the same
+    instance state (`__dict__`, the fields set, no extras or private attributes) directly.
+    """
+    statuses = {s.value: s for s in IdeaStatus}
+    buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
+    buckets[None] = buckets[""] = None
+    parse = datetime.fromisoformat
+    new, set_ = Idea.__new__, object.__setattr__
+    out: dict[int, Idea] = {}
+    for (
+        iid, team_id, title, description, proposer, owning_team, status, pinned,
+        merged_into, card_channel, card_ts, created_at, updated_at,
+    ) in rows:  # fmt: skip
+        idea = new(Idea)
+        set_(idea, "__dict__", {
+            "id": iid, "team_id": team_id, "title": title, "description": description or "",
+            "proposer": proposer, "owning_team": owning_team,
+            "pain_point_ids": links.get(iid, []), "status": statuses[status],
+            "pinned_bucket": buckets[pinned], "merged_into": merged_into,
+            "card_channel": card_channel, "card_ts": card_ts,
+            "created_at": parse(created_at) if created_at else None,
+            "updated_at": parse(updated_at) if updated_at else None,
+        })  # fmt: skip
+        set_(idea, "__pydantic_fields_set__", set(_IDEA_SET))
+        set_(idea, "__pydantic_extra__", None)
+        set_(idea, "__pydantic_private__", None)
+        out[iid] = idea
+    return out
 
 
 def _facts_of(rows: Iterable[tuple[Any, ...]], spread: int) -> list[IdeaFacts]:

@@ -20,7 +20,7 @@ def register(app: App, deps: Deps) -> None:
         # The top from the ranking index: the same cost whatever the roadmap's size.
         message = roadmap_message(
             deps.services.top(team_id, TOP),
-            weakest=deps.services.heat(team_id).weakest,
+            weakest=deps.services.weakest_stage(team_id),
             notion_url=deps.services.notion_url(),
             total=deps.services.on_roadmap(team_id),
         )
