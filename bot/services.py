@@ -924,7 +924,7 @@ class Services:
         if not wanted:
             return {}
         scoring = self.journey.scoring
-        known = {i.id: i for i in self.store.ideas(team_id, ids=wanted)}
+        known = self.store.ideas_by_id(team_id, wanted)
         standing = self.store.ranked(team_id, wanted, capacity=scoring.capacity)
         score_one = scorer(scoring)
         out = {}

@@ -204,12 +204,15 @@ def buckets_of(
     found: dict[int, tuple[int, str | None]] = {}
     for start in range(0, len(wanted), 900):
         chunk = wanted[start : start + 900]
-        for idea_id, lane, fixed in conn.execute(
-            f"select idea_id, lane, fixed from idea_rank where team_id = ?"
-            f" and idea_id in ({','.join('?' * len(chunk))})",
-            [team_id, *chunk],
+        # By primary key only: with the workspace in the WHERE clause as well, SQLite
+        # may walk the workspace's index instead, which is every idea of it.
+        for idea_id, row_team, lane, fixed in conn.execute(
+            "select idea_id, team_id, lane, fixed from idea_rank"
+            f" where idea_id in ({','.join('?' * len(chunk))})",
+            chunk,
         ):
-            found[idea_id] = (lane, fixed)
+            if row_team == team_id:
+                found[idea_id] = (lane, fixed)
     walk: dict[int, Bucket] | None = None
 
     def plan() -> dict[int, Bucket]:

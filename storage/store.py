@@ -921,6 +921,9 @@ class Store:
             sql += " and i.id = ?"
             params.append(idea_id)
         if ids is not None:
+            # "+i.team_id": without statistics SQLite would rather walk the workspace's
+            # index than look up a dozen ids by primary key; the unary plus rules that out.
+            sql = sql.replace("i.team_id = ?", "+i.team_id = ?")
             out: list[IdeaFacts] = []
             for chunk in _chunks(list(ids), 900):
                 rows = self.db.execute(
@@ -1036,6 +1039,28 @@ class Store:
         facts = _facts_of((row[:width] for row in rows), self.disagree_spread)
         ideas = _ideas_of((row[width:] for row in rows), links)
         return ideas, facts
+
+    def ideas_by_id(self, team_id: str, ids: Iterable[int]) -> dict[int, Idea]:
+        """Return the workspace's live ideas among `ids`, by id, with their links."""
+        conn = self.db.conn
+        out: dict[int, Idea] = {}
+        for chunk in _chunks(list(ids), 900):
+            marks = ",".join("?" * len(chunk))
+            links: dict[int, list[int]] = {}
+            for idea_id, pain_id in conn.execute(
+                "select idea_id, pain_point_id from idea_pain_points"
+                f" where idea_id in ({marks}) order by idea_id, pain_point_id",
+                chunk,
+            ):
+                links.setdefault(idea_id, []).append(pain_id)
+            # "+team_id": look the ids up by primary key, not by walking the workspace.
+            rows = conn.execute(
+                f"select {_IDEA_COLUMNS} from ideas i where +i.team_id = ?"
+                f" and i.merged_into is null and i.id in ({marks})",
+                [team_id, *chunk],
+            )
+            out.update(_ideas_of(rows, links))
+        return out
 
     def addressing(self, team_id: str) -> dict[int, list[int]]:
         """Return, for the open pain points that an idea on the roadmap addresses, one such
