@@ -12,6 +12,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -223,3 +224,32 @@ def test_a_process_with_another_config_never_leaves_its_scores_behind(db_path: A
     finally:
         ours.close()
         theirs.close()
+
+
+def test_ideas_read_for_the_whole_roadmap_equal_the_ideas_read_one_by_one(store: Store) -> None:
+    pain = store.add_pain_point(
+        PainPoint(team_id=T1, reporter="U1", text="Slow", stage="Purchase"), now=START
+    )
+    first = store.add_idea(
+        Idea(team_id=T1, proposer="U1", title="Retry", description="Twice",
+             pain_point_ids=[pain.id], owning_team="Sales"), now=START,
+    )  # fmt: skip
+    second = store.add_idea(Idea(team_id=T1, proposer="U2", title="Cache"), now=START)
+    store.update_idea(T1, second.id, now=START, pinned_bucket=Bucket.NEXT)
+    store.set_card(first.id, channel="C1", ts="1.2")
+    merged = store.add_idea(Idea(team_id=T1, proposer="U2", title="Retry again"), now=START)
+    store.merge_ideas(T1, merged.id, first.id, now=START)
+    store.add_idea(Idea(team_id=T2, proposer="U9", title="Elsewhere"), now=START)
+
+    ideas, facts = store.ideas_and_facts(T1)
+    expected = {i.id: i for i in store.ideas(T1)}
+    assert ideas == expected
+    assert [i.model_dump() for i in ideas.values()] == [i.model_dump() for i in expected.values()]
+    assert sorted(facts, key=lambda f: f.idea_id) == store.facts(T1)
+    assert store.ideas_by_id(T1, [second.id, first.id, merged.id]) == {
+        first.id: expected[first.id],
+        second.id: expected[second.id],
+    }
+    # Built without validation, they still validate an assignment like any other.
+    with pytest.raises(ValueError):
+        ideas[first.id].title = ""
