@@ -2,8 +2,8 @@
 
 Every write path that moves a rank or a bucket is drawn at random (votes, +1s and their
 retraction, status, pins, merges, pain point severity and status, new ideas with links,
-a config change) and after each step every idea's rank and bucket read from the index
-must be what `prioritize.roadmap` gives for the same facts.
+relinking an idea, a config change) and after each step every idea's rank and bucket read
+from the index must be what `prioritize.roadmap` gives for the same facts.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ ops = st.one_of(
     st.tuples(st.just("pin"), st.integers(0, 9), st.none() | st.sampled_from(Bucket)),
     st.tuples(st.just("merge"), st.integers(0, 9), st.integers(0, 9)),
     st.tuples(st.just("pain"), st.integers(0, 2), st.integers(1, 5), st.sampled_from(PainStatus)),
+    st.tuples(st.just("link"), st.integers(0, 9), st.lists(st.integers(0, 2), max_size=3)),
     st.tuples(st.just("config"), scorings),
 )
 
@@ -111,6 +112,8 @@ def apply(store: Store, ideas: list[int], pains: list[int], op: tuple[Any, ...],
             store.merge_ideas(T1, pick, into, now=now)
     elif kind == "pain":
         store.update_pain_point(T1, pains[args[0]], severity=args[1], status=args[2])
+    elif kind == "link":
+        store.update_idea(T1, pick, now=now, pain_point_ids=[pains[i] for i in args[1]])
     elif kind == "config":
         store.use_scoring(args[0])
 
