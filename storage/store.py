@@ -944,26 +944,44 @@ class Store:
         whatever the size of the workspace (see `storage.ranks`).
         """
         self.ensure_ranks()
+        with self._snapshot() as conn:
+            rank = ranks.position(conn, team_id, idea_id)
+            if rank is None:
+                return None
+            capacity = capacity or self.scoring.capacity
+            return rank, ranks.bucket_of(conn, team_id, idea_id, capacity)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Run several reads on one snapshot of the database (a read transaction).
+
+        A rank and a bucket take a few queries; a vote committed between two of them must
+        not leave them describing two different rankings.
+        """
         conn = self.db.conn
-        rank = ranks.position(conn, team_id, idea_id)
-        if rank is None:
-            return None
-        capacity = capacity or self.scoring.capacity
-        return rank, ranks.bucket_of(conn, team_id, idea_id, capacity)
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("begin")
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("commit")
 
     def ranked(
         self, team_id: str, ids: Iterable[int], *, capacity: Capacity | None = None
     ) -> dict[int, tuple[int, Bucket | None]]:
         """Return the rank and bucket of each of `ids` that is ranked (one capacity walk)."""
         self.ensure_ranks()
-        conn = self.db.conn
-        positions = {i: ranks.position(conn, team_id, i) for i in ids}
-        buckets = ranks.buckets_of(
-            conn,
-            team_id,
-            [i for i, r in positions.items() if r is not None],
-            capacity or self.scoring.capacity,
-        )
+        with self._snapshot() as conn:
+            positions = {i: ranks.position(conn, team_id, i) for i in ids}
+            buckets = ranks.buckets_of(
+                conn,
+                team_id,
+                [i for i, r in positions.items() if r is not None],
+                capacity or self.scoring.capacity,
+            )
         return {i: (r, buckets[i]) for i, r in positions.items() if r is not None}
 
     def top_ids(self, team_id: str, n: int) -> list[int]:
