@@ -753,13 +753,37 @@ class Store:
         (facts,) = _facts_of([row[2:]], self.disagree_spread)
         conn.execute(ranks.UPSERT, ranks.rank_row(row[0], self._score(facts)))
 
-    def _rebuild_ranks(self, team_id: str) -> None:
-        """Rewrite the workspace's rows of the ranking index from its stats."""
-        conn = self.db.conn
-        conn.execute("delete from idea_rank where team_id = ?", [team_id])
-        score = self._score
-        rows = [ranks.rank_row(team_id, score(f)) for f in self.facts(team_id, _checked=True)]
-        conn.executemany(ranks.UPSERT, rows)
+    def _rebuild_ranks(self, team_ids: Iterable[str]) -> None:
+        """Rewrite the workspaces' rows of the ranking index from their stats.
+
+        In bulk: the index's own indexes and triggers are set aside meanwhile (within the
+        transaction, so nobody sees them missing) and the band counts summed once, which
+        is several times faster than 100,000 rows each updating two indexes and a count.
+        """
+        with self.transaction() as db:
+            conn = db.conn
+            aside = conn.execute(
+                "select type, name, sql from sqlite_master where tbl_name = 'idea_rank'"
+                " and type in ('index', 'trigger') and sql is not null"
+            ).fetchall()
+            for kind, name, _ in aside:
+                conn.execute(f'drop {kind} "{name}"')
+            score = self._score
+            for team_id in team_ids:
+                conn.execute("delete from idea_rank where team_id = ?", [team_id])
+                conn.execute("delete from rank_bands where team_id = ?", [team_id])
+                conn.executemany(
+                    ranks.UPSERT,
+                    [ranks.rank_row(team_id, score(f)) for f in self.facts(team_id, _checked=True)],
+                )
+                conn.execute(
+                    "insert into rank_bands (team_id, off, needs, band, n)"
+                    " select team_id, off, needs, band, count(*) from idea_rank"
+                    " where team_id = ? group by team_id, off, needs, band",
+                    [team_id],
+                )
+            for _, _, sql in aside:
+                conn.execute(sql)
 
     def ensure_ranks(self) -> bool:
         """Rebuild stats of an older version and a ranking scored with another config.
@@ -788,8 +812,7 @@ class Store:
             if stored.get(ranks.STATS_VERSION_KEY) != ranks.STATS_VERSION:
                 for team_id in teams:
                     self._rebuild_stats(team_id)
-            for team_id in teams:
-                self._rebuild_ranks(team_id)
+            self._rebuild_ranks(teams)
             for key, value in wanted.items():
                 db["meta"].insert({"key": key, "value": value}, replace=True)
         return True
@@ -833,7 +856,7 @@ class Store:
         with self.transaction():
             self.ensure_ranks()
             n = self._rebuild_stats(team_id)
-            self._rebuild_ranks(team_id)
+            self._rebuild_ranks([team_id])
         return n
 
     def _rebuild_stats(self, team_id: str) -> int:
