@@ -184,8 +184,13 @@ class Services:
         self.claims = SlackState(self.store)
         # What was derived with another scoring config (scores, disagreement) is rebuilt
         # now, so a changed config shows on every surface after a restart.
-        self.store.use_scoring(self.journey.scoring)
-        self._redraw_cards_drawn_with_another_config()
+        try:
+            self.store.use_scoring(self.journey.scoring)
+            self._redraw_cards_drawn_with_another_config()
+        except NotSaved as e:
+            # Another process holds the database (it may be rebuilding the same thing):
+            # every read and write of the ranking checks again, so starting is safe.
+            log.warning("could not bring the ranking up to date at start (%s)", e)
 
     def _redraw_cards_drawn_with_another_config(self) -> None:
         # Cards show scores, buckets and disagreement: after a config change every card

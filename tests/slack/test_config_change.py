@@ -8,6 +8,7 @@ Bolt app, `journeybot roadmap` and the Notion page of the idea must all show wha
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -158,3 +159,30 @@ def test_a_changed_setting_shows_on_every_surface_after_a_restart(
     assert f" {new.score.value:g} " in line
     assert new.item.bucket is not None and new.item.bucket.value in line
     assert new.breakdown[:30] in " ".join(result.output.split())
+
+
+def test_a_restart_while_another_process_holds_the_database_still_starts_and_catches_up(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journeybot.db"
+    first = Services(Store.open(path), JourneyConfig())
+    idea = first.propose_idea(TEAM, "U0BEN", "Single sign-on", impact=5, complexity=1, weeks=1)
+    first.store.close()
+    holder = sqlite3.connect(path)
+    holder.execute("begin immediate")  # an import, say, that takes its time
+    rice = JourneyConfig(scoring=ScoringConfig(strategy=Strategy.RICE, min_estimates=1))
+    try:
+        store = Store.open(path, busy_timeout_ms=50)
+        services = Services(store, rice)  # logs that it will catch up, and starts
+    finally:
+        holder.execute("rollback")
+        holder.close()
+    try:
+        entry = services.entry(TEAM, idea.id)
+        assert entry.breakdown.startswith("RICE ")
+        assert (entry.item.rank, entry.item.bucket) == (
+            1,
+            roadmap(store.facts(TEAM), rice.scoring)[0].bucket,
+        )
+    finally:
+        store.close()
