@@ -404,10 +404,13 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+_CLOSED = frozenset((IdeaStatus.DONE, IdeaStatus.WONT_DO))
+
+
 def _rank_key(s: Score) -> tuple[bool, bool, float, int, int, int]:
     f = s.facts
     return (
-        not f.status.is_active,
+        f.status in _CLOSED,  # not `is_active`: a property call, per idea, adds up
         s.needs_estimates,
         -s.value,
         -f.supporters,
