@@ -1240,8 +1240,10 @@ def _ideas_of(rows: Iterable[tuple[Any, ...]], links: dict[int, list[int]]) -> d
             "pain_point_ids": links.get(iid, []), "status": statuses[status],
             "pinned_bucket": buckets[pinned], "merged_into": merged_into,
             "card_channel": card_channel, "card_ts": card_ts,
-            "created_at": parse(created_at) if created_at else None,
-            "updated_at": parse(updated_at) if updated_at else None,
+            "created_at": (created := parse(created_at) if created_at else None),
+            # Never edited: the same moment, parsed once (datetimes are immutable).
+            "updated_at": created if updated_at == created_at
+            else parse(updated_at) if updated_at else None,
         })  # fmt: skip
         # One set for all: every field is in it, so assigning a field never changes it.
         set_(idea, "__pydantic_fields_set__", fields_set)
