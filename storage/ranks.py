@@ -24,7 +24,7 @@ import heapq
 import json
 import math
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -224,7 +224,9 @@ def buckets_of(
     return {i: _bucket(found[i][0], found[i][1], i, plan) if i in found else None for i in wanted}
 
 
-def _bucket(lane: int, fixed: str | None, idea_id: int, plan: Any) -> Bucket | None:
+def _bucket(
+    lane: int, fixed: str | None, idea_id: int, plan: Callable[[], dict[int, Bucket]]
+) -> Bucket | None:
     if lane == _LANE_CLOSED:
         return None
     if lane == _LANE_FIXED:
