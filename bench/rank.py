@@ -200,6 +200,18 @@ def old_entry(services: Services, team_id: str, idea_id: int) -> RoadmapEntry:
     raise LookupError(idea_id)
 
 
+def old_roadmap(services: Services, team_id: str) -> list[RoadmapEntry]:
+    """The whole roadmap as it was read before: ranking, then every Idea model on its own."""
+    scoring = services.journey.scoring
+    items = services.ranking(team_id)
+    ideas = {i.id: i for i in services.store.ideas(team_id)}
+    return [
+        RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)
+        for item in items
+        if item.score.idea_id in ideas
+    ]
+
+
 def old_home(services: Services, team_id: str, user: str) -> Home:
     """App Home as it was built before the index: from the whole roadmap."""
     store = services.store
@@ -320,6 +332,13 @@ def measure_full(path: Path) -> dict[str, Any]:
     return {"entries": n, "seconds": seconds, "again": again, "peak_rss_mb": rss}
 
 
+def measure_old_full(path: Path) -> dict[str, Any]:
+    services = open_services(path)
+    seconds, _ = timed(lambda: old_roadmap(services, TEAM_ID))
+    services.store.close()
+    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = NOW
@@ -336,6 +355,7 @@ MEASURES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "vote": measure_vote,
     "reads": measure_reads,
     "full": measure_full,
+    "old_full": measure_old_full,
 }
 
 
@@ -405,6 +425,8 @@ def report(args: argparse.Namespace) -> None:
         row("journeybot roadmap, all ideas", "< 2 s", lambda r: sec(r["full"]["seconds"], 2)),
         row("  second run", "", lambda r: sec(r["full"]["again"])),
         row("  peak RSS", "< 500 MB", lambda r: mb(r["full"]["peak_rss_mb"], 500)),
+        row("  old: ranking, then each Idea", "", lambda r: sec(r["old_full"]["seconds"])),
+        row("  its peak RSS", "", lambda r: mb(r["old_full"]["peak_rss_mb"])),
         row("config change: rebuild the index", "once", lambda r: sec(r["rebuild"]["changed"])),
         row("rebuild stats and index", "once", lambda r: sec(r["rebuild"]["seconds"])),
         row("  peak RSS", "", lambda r: mb(r["rebuild"]["peak_rss_mb"])),
