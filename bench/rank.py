@@ -1,15 +1,21 @@
-"""Benchmark: rank 100,000 ideas with 1,000,000 estimates from SQLite.
+"""Benchmark: what a vote, /roadmap, App Home and the whole roadmap cost as ideas grow.
 
-    .venv/bin/python bench/rank.py              # the figures the issue asks for
-    .venv/bin/python bench/rank.py --ideas 10000 --estimates 100000   # a quick look
+    .venv/bin/python bench/rank.py                      # 1,000, 10,000 and 100,000 ideas
+    .venv/bin/python bench/rank.py --sizes 1000 10000   # a quicker look
 
-Builds a database in a temporary folder, then measures, each in a fresh process so that
-one measurement's memory does not inflate another's peak:
+For each size it builds a database in a temporary folder (ten estimates per idea: one
+million at 100,000 ideas), then measures, each in a fresh process so that one
+measurement's memory does not inflate another's peak, the new path next to the old
+full-ranking path, in the same run:
 
-1. ranking every idea from SQLite (`Store.facts` + `prioritize.roadmap`; the CLI's
-   `Services.roadmap`, which also loads the ideas, is shown too; breakdowns are written when read),
-2. recomputing every idea's aggregates from all the estimates (`Store.rebuild_stats`),
-3. one idea's score after a new vote (`Services.record_estimate` + `Services.score_of`).
+1. a vote and its card redraw: `Services.record_estimate` + `Services.entry` + the card
+   builder `idea_card`; the old path found the idea's entry by ranking the workspace;
+2. `/roadmap`: the top 10 from the ranking index (`Services.top`), with the heat's weakest
+   stage and the message built, next to ranking everything (`Services.roadmap`);
+3. App Home (`Services.home`), next to the old one built from the whole roadmap;
+4. `journeybot roadmap` for every idea (`Services.roadmap`): time and peak memory;
+5. what a scoring config change costs once, at the next start (`Store.use_scoring`
+   rebuilds the ranking index), and rebuilding every aggregate too (`Store.rebuild_stats`).
 
 This is not a test: it prints figures and exits 0 whatever they are.
 """
@@ -17,7 +23,6 @@ This is not a test: it prints figures and exits 0 whatever they are.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -29,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,9 +42,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.services import Services  # noqa: E402
-from prioritize.config import DEFAULT_STAGES, DEFAULT_TEAMS, JourneyConfig  # noqa: E402
-from prioritize.scoring import roadmap  # noqa: E402
+from bot.services import Home, Services  # noqa: E402
+from bot.slack.blocks.idea import idea_card  # noqa: E402
+from bot.slack.blocks.reports import TOP, roadmap_message  # noqa: E402
+from prioritize.config import (  # noqa: E402
+    DEFAULT_STAGES,
+    DEFAULT_TEAMS,
+    JourneyConfig,
+    ScoringConfig,
+    Strategy,
+)
+from prioritize.scoring import RoadmapEntry  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 TEAM_ID = "TBENCH"
@@ -49,6 +61,7 @@ BATCH = 50_000
 USERS = [f"U{n:05d}" for n in range(400)]
 STATUSES = ["Proposed"] * 85 + ["Planned"] * 8 + ["In progress"] * 3 + ["Done"] * 3 + ["Won't do"]
 WEEKS = [0.5, 1.0, 3.0, 6.0, 12.0, 2.0, 4.0]
+PER_IDEA = 10
 
 
 def peak_rss_mb() -> float:
@@ -175,71 +188,81 @@ def many(conn: sqlite3.Connection, sql: str, rows: Iterator[tuple[Any, ...]]) ->
     conn.executemany(sql, batch)
 
 
+# ---------------------------------------------------------------- the old paths
+
+
+def old_entry(services: Services, team_id: str, idea_id: int) -> RoadmapEntry:
+    """One idea's entry as it was found before the index: by ranking every idea."""
+    for item in services.ranking(team_id):
+        if item.score.idea_id == idea_id:
+            idea = services.store.idea(team_id, idea_id)
+            return RoadmapEntry(idea, item, scoring=services.journey.scoring)
+    raise LookupError(idea_id)
+
+
+def old_roadmap(services: Services, team_id: str) -> list[RoadmapEntry]:
+    """The whole roadmap as it was read before: ranking, then every Idea model on its own."""
+    scoring = services.journey.scoring
+    items = services.ranking(team_id)
+    ideas = {i.id: i for i in services.store.ideas(team_id)}
+    return [
+        RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)
+        for item in items
+        if item.score.idea_id in ideas
+    ]
+
+
+def old_home(services: Services, team_id: str, user: str) -> Home:
+    """App Home as it was built before the index: from the whole roadmap."""
+    store = services.store
+    entries = services.roadmap(team_id)
+    active = [e for e in entries if e.idea.status.is_active]
+    estimated = store.estimated_by(team_id, user)
+    return Home(
+        team=store.team_of(team_id, user),
+        teams=tuple(services.journey.teams),
+        notify=store.wants_dms(team_id, user),
+        pain_points=list(reversed(store.pain_points(team_id, reporter=user))),
+        ideas=[e for e in reversed(entries) if e.idea.proposer == user],
+        waiting=[e for e in active if e.idea.id not in estimated],
+        top=active[:5],
+    )
+
+
 # ---------------------------------------------------------------- measurements
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def open_services(path: Path) -> Services:
+    return Services(Store.open(path), JourneyConfig(), clock=Clock())
 
 
 def measure_rebuild(path: Path) -> dict[str, Any]:
     store = Store.open(path)
-    started = time.perf_counter()
-    n = store.rebuild_stats(TEAM_ID)
-    seconds = time.perf_counter() - started
+    seconds, n = timed(lambda: store.rebuild_stats(TEAM_ID))
+    # A scoring config changed between two runs: only the index is rebuilt, then back.
+    changed, _ = timed(lambda: store.use_scoring(ScoringConfig(strategy=Strategy.RICE)))
+    store.use_scoring(ScoringConfig())
     store.close()
-    return {"ideas": n, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    return {"ideas": n, "seconds": seconds, "changed": changed, "peak_rss_mb": peak_rss_mb()}
 
 
-def measure_rank(path: Path) -> dict[str, Any]:
-    store = Store.open(path)
-    services = Services(store, JourneyConfig(), clock=lambda: NOW)
-    scoring = services.journey.scoring
+def measure_vote(path: Path, *, votes: int = 200, old_votes: int = 5) -> dict[str, Any]:
+    rnd = random.Random(11)
+    services = open_services(path)
+    clock = services.clock
+    assert isinstance(clock, Clock)
+    min_estimates = services.journey.scoring.min_estimates
+    ids = [
+        i for (i,) in services.store.db.execute("select id from ideas where team_id = ?", [TEAM_ID])
+    ]
 
-    def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-        started = time.perf_counter()
-        result = fn()
-        return time.perf_counter() - started, result
-
-    first, items = timed(lambda: services.ranking(TEAM_ID))
-    rss_after_first = peak_rss_mb()
-    ranked, items = len(items), []
-    runs = sorted([first, timed(lambda: services.ranking(TEAM_ID))[0],
-                   timed(lambda: services.ranking(TEAM_ID))[0]])  # fmt: skip
-    # Where the time goes, with the collector paused as Services.ranking does.
-    gc.disable()
-    read, facts = timed(lambda: store.facts(TEAM_ID))
-    scored, _ = timed(lambda: roadmap(facts, scoring))
-    gc.enable()
-    facts = []  # let them go before the next measurement
-    unpaused, _ = timed(lambda: roadmap(store.facts(TEAM_ID), scoring))
-
-    tracemalloc.start()
-    services.ranking(TEAM_ID)
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-
-    services_seconds, entries = timed(lambda: services.roadmap(TEAM_ID))
-    store.close()
-    return {
-        "ideas": ranked,
-        "first": first,
-        "median": runs[1],
-        "read": read,
-        "score": scored,
-        "unpaused": unpaused,
-        "peak_rss_mb": rss_after_first,
-        "traced_peak_mb": traced_peak / 2**20,
-        "services_seconds": services_seconds,
-        "services_entries": len(entries),
-        "services_peak_rss_mb": peak_rss_mb(),
-    }
-
-
-def measure_vote(path: Path, *, votes: int = 200, seed: int = 11) -> dict[str, Any]:
-    rnd = random.Random(seed)
-    store = Store.open(path)
-    clock = Clock()
-    services = Services(store, JourneyConfig(), clock=clock)
-    ids = [i for (i,) in store.db.execute("select id from ideas where team_id = ?", [TEAM_ID])]
-    timings = []
-    for n in range(votes):
+    def vote(n: int, entry_of: Callable[[Services, str, int], RoadmapEntry]) -> float:
         idea_id = rnd.choice(ids)
         voter = rnd.choice(USERS) if n % 2 else f"UNEW{n:04d}"  # half re-votes, half new
         clock.tick()
@@ -247,16 +270,73 @@ def measure_vote(path: Path, *, votes: int = 200, seed: int = 11) -> dict[str, A
         services.record_estimate(
             TEAM_ID, idea_id, voter, impact=rnd.randint(1, 5), complexity=rnd.randint(1, 5)
         )
-        services.score_of(TEAM_ID, idea_id)
-        timings.append(time.perf_counter() - started)
-    store.close()
-    timings.sort()
+        entry = entry_of(services, TEAM_ID, idea_id)
+        idea_card(entry.idea, entry.score, entry.item.bucket, min_estimates=min_estimates)
+        return time.perf_counter() - started
+
+    new = sorted(vote(n, Services.entry) for n in range(votes))
+    old = sorted(vote(votes + n, old_entry) for n in range(old_votes))
+    services.store.close()
     return {
         "votes": votes,
-        "median_ms": 1000 * statistics.median(timings),
-        "p95_ms": 1000 * timings[int(0.95 * (len(timings) - 1))],
-        "max_ms": 1000 * timings[-1],
+        "median_ms": 1000 * statistics.median(new),
+        "p95_ms": 1000 * new[int(0.95 * (len(new) - 1))],
+        "old_votes": old_votes,
+        "old_median_ms": 1000 * statistics.median(old),
     }
+
+
+def measure_reads(path: Path, *, runs: int = 20, old_runs: int = 3) -> dict[str, Any]:
+    services = open_services(path)
+    user = USERS[7]
+
+    def new_roadmap() -> dict[str, Any]:
+        return roadmap_message(
+            services.top(TEAM_ID, TOP),
+            weakest=services.weakest_stage(TEAM_ID),
+            notion_url=services.notion_url(),
+            total=services.on_roadmap(TEAM_ID),
+        )
+
+    def old_roadmap() -> dict[str, Any]:
+        return roadmap_message(
+            services.roadmap(TEAM_ID),
+            weakest=services.heat(TEAM_ID).weakest,
+            notion_url=services.notion_url(),
+        )
+
+    assert new_roadmap()["blocks"] == old_roadmap()["blocks"], "the two paths disagree"
+
+    def median_ms(fn: Callable[[], Any], n: int) -> float:
+        return 1000 * statistics.median(timed(fn)[0] for _ in range(n))
+
+    result = {
+        "roadmap_ms": median_ms(new_roadmap, runs),
+        "old_roadmap_ms": median_ms(old_roadmap, old_runs),
+        "heat_ms": median_ms(lambda: services.weakest_stage(TEAM_ID), runs),
+        "home_ms": median_ms(lambda: services.home(TEAM_ID, user), runs),
+        "old_home_ms": median_ms(lambda: old_home(services, TEAM_ID, user), old_runs),
+    }
+    services.store.close()
+    return result
+
+
+def measure_full(path: Path) -> dict[str, Any]:
+    services = open_services(path)
+    seconds, entries = timed(lambda: services.roadmap(TEAM_ID))
+    rss = peak_rss_mb()
+    n = len(entries)
+    entries = []
+    again, _ = timed(lambda: services.roadmap(TEAM_ID))
+    services.store.close()
+    return {"entries": n, "seconds": seconds, "again": again, "peak_rss_mb": rss}
+
+
+def measure_old_full(path: Path) -> dict[str, Any]:
+    services = open_services(path)
+    seconds, _ = timed(lambda: old_roadmap(services, TEAM_ID))
+    services.store.close()
+    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
 
 
 class Clock:
@@ -270,11 +350,12 @@ class Clock:
         self.now += timedelta(seconds=1)
 
 
-Row = tuple[str, str, str, str]
 MEASURES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "rebuild": measure_rebuild,
-    "rank": measure_rank,
     "vote": measure_vote,
+    "reads": measure_reads,
+    "full": measure_full,
+    "old_full": measure_old_full,
 }
 
 
@@ -294,71 +375,90 @@ def in_fresh_process(name: str, path: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------- report
 
 
-def report(args: argparse.Namespace) -> None:
+def measure_size(ideas: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="journeybot-bench-") as tmp:
         path = Path(tmp) / "bench.db"
-        print(f"Building {args.ideas:,} ideas and {args.estimates:,} estimates in {path} ...")
         started = time.perf_counter()
-        counts = build(path, ideas=args.ideas, estimates=args.estimates)
+        counts = build(path, ideas=ideas, estimates=ideas * PER_IDEA)
         built = time.perf_counter() - started
-        size_mb = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20
         print(
-            f"built in {built:.1f} s: "
+            f"  {ideas:,} ideas: built in {built:.1f} s ("
             + ", ".join(f"{n:,} {table}" for table, n in counts.items())
-            + f"; {size_mb:.0f} MB on disk"
+            + ")",
+            flush=True,
         )
-        rebuild = in_fresh_process("rebuild", path)
-        rank = in_fresh_process("rank", path)
-        vote = in_fresh_process("vote", path)
+        return {name: in_fresh_process(name, path) for name in MEASURES}
 
-    print()
+
+def report(args: argparse.Namespace) -> None:
     print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
         f" {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}"
     )
+    print(f"Building and measuring {', '.join(f'{n:,}' for n in args.sizes)} ideas ...")
+    results = {n: measure_size(n) for n in args.sizes}
 
-    def line(label: str, value: str, target: str = "", ok: bool | None = None) -> Row:
-        return (label, value, target, "" if ok is None else "ok" if ok else "OVER")
+    def row(label: str, target: str, cell: Callable[[dict[str, Any]], str]) -> list[str]:
+        return [label, *(cell(results[n]) for n in args.sizes), target]
 
-    n = vote["votes"]
+    def ms(value: float, limit: float | None = None) -> str:
+        flag = "" if limit is None else ("  ok" if value < limit else "  OVER")
+        return f"{value:,.1f} ms{flag}"
+
+    def sec(value: float, limit: float | None = None) -> str:
+        flag = "" if limit is None else ("  ok" if value < limit else "  OVER")
+        return f"{value:,.2f} s{flag}"
+
+    def mb(value: float, limit: float | None = None) -> str:
+        flag = "" if limit is None else ("  ok" if value < limit else "  OVER")
+        return f"{value:,.0f} MB{flag}"
+
     rows = [
-        line("(1) rank all ideas (Services.ranking)", f"{rank['first']:.2f} s", "< 2 s",
-             rank["first"] < 2),
-        line("    median of 3 runs", f"{rank['median']:.2f} s", "< 2 s", rank["median"] < 2),
-        line("    reading facts (Store.facts)", f"{rank['read']:.2f} s"),
-        line("    scoring, ranking, buckets (roadmap)", f"{rank['score']:.2f} s"),
-        line("    the same without pausing the GC", f"{rank['unpaused']:.2f} s"),
-        line("    peak RSS of the ranking process", f"{rank['peak_rss_mb']:.0f} MB", "< 500 MB",
-             rank["peak_rss_mb"] < 500),
-        line("    peak Python heap (tracemalloc)", f"{rank['traced_peak_mb']:.0f} MB"),
-        line("    Services.roadmap (+ the ideas themselves)", f"{rank['services_seconds']:.2f} s"),
-        line("    its peak RSS", f"{rank['services_peak_rss_mb']:.0f} MB"),
-        line("(2) rebuild all aggregates (Store.rebuild_stats)", f"{rebuild['seconds']:.2f} s",
-             "none"),
-        line("    peak RSS", f"{rebuild['peak_rss_mb']:.0f} MB"),
-        line(f"(3) vote + rescore one idea, median of {n}", f"{vote['median_ms']:.2f} ms",
-             "< 5 ms", vote["median_ms"] < 5),
-        line("    95th percentile", f"{vote['p95_ms']:.2f} ms"),
-        line("    slowest", f"{vote['max_ms']:.2f} ms"),
-    ]  # fmt: skip
-    print(f"ranked {rank['ideas']:,} active and closed ideas; rebuilt {rebuild['ideas']:,}")
+        row("vote + card redraw, median", "< 20 ms", lambda r: ms(r["vote"]["median_ms"], 20)),
+        row("  95th percentile", "", lambda r: ms(r["vote"]["p95_ms"])),
+        row("  old: entry by ranking all", "", lambda r: ms(r["vote"]["old_median_ms"])),
+        row("/roadmap top 10, median", "< 100 ms", lambda r: ms(r["reads"]["roadmap_ms"], 100)),
+        row("  of which the weakest stage", "", lambda r: ms(r["reads"]["heat_ms"])),
+        row("  old: from the whole roadmap", "", lambda r: ms(r["reads"]["old_roadmap_ms"])),
+        row("App Home, median", "", lambda r: ms(r["reads"]["home_ms"])),
+        row("  old: from the whole roadmap", "", lambda r: ms(r["reads"]["old_home_ms"])),
+        row("journeybot roadmap, all ideas", "< 2 s", lambda r: sec(r["full"]["seconds"], 2)),
+        row("  second run", "", lambda r: sec(r["full"]["again"])),
+        row("  peak RSS", "< 500 MB", lambda r: mb(r["full"]["peak_rss_mb"], 500)),
+        row("  old: ranking, then each Idea", "", lambda r: sec(r["old_full"]["seconds"])),
+        row("  its peak RSS", "", lambda r: mb(r["old_full"]["peak_rss_mb"])),
+        row("config change: rebuild the index", "once", lambda r: sec(r["rebuild"]["changed"])),
+        row("rebuild stats and index", "once", lambda r: sec(r["rebuild"]["seconds"])),
+        row("  peak RSS", "", lambda r: mb(r["rebuild"]["peak_rss_mb"])),
+    ]
+    header = ["ideas", *(f"{n:,}" for n in args.sizes), "target"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print()
-    widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
-    header = ("measure", "result", "target", "")
-    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
-    print("  ".join("-" * w for w in widths[:3]))
-    for row in rows:
+    print(
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w)
+            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        ).rstrip()
+    )
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
         print(
-            f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2].ljust(widths[2])}"
-            f"  {row[3]}".rstrip()
+            "  ".join(
+                c.rjust(w) if 0 < i < len(r) - 1 else c.ljust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            ).rstrip()
         )
+    votes = results[args.sizes[0]]["vote"]
+    print()
+    print(
+        f"vote: median of {votes['votes']} votes (old path: {votes['old_votes']});"
+        " /roadmap and App Home: median of 20 runs (old: 3)."
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ideas", type=int, default=100_000)
-    parser.add_argument("--estimates", type=int, default=1_000_000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
     parser.add_argument("database", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -77,7 +77,11 @@ def context(*, readonly: bool = False) -> Iterator[Context]:
         spread = config.journey.scoring.disagree_spread
         store = (
             # One connection, read only: the command reads on this thread alone.
-            Store(open_database(settings.journeybot_db, readonly=True), disagree_spread=spread)
+            Store(
+                open_database(settings.journeybot_db, readonly=True),
+                disagree_spread=spread,
+                readonly=True,
+            )
             if readonly
             # A connection per thread, as `journeybot run` serves requests on many.
             else Store.open(settings.journeybot_db, disagree_spread=spread)

@@ -43,7 +43,15 @@ from prioritize.models import (
 from prioritize.outcomes import Outcome, SurveyAnswer
 from prioritize.parsing import parse_id
 from prioritize.questions import JourneyAnswers, answer, outcomes
-from prioritize.scoring import RoadmapEntry, RoadmapItem, Score, explain, roadmap, score
+from prioritize.scoring import (
+    RoadmapEntry,
+    RoadmapItem,
+    Score,
+    explain,
+    roadmap,
+    score,
+    scorer,
+)
 from storage.journey_facts import journey_facts
 from storage.notion_state import NotionState
 from storage.outbox import Outbox
@@ -196,6 +204,9 @@ class AdminHome:
 SURVEY_WINDOW_DAYS = 28
 """Days past the due day in which an idea's survey may still go out (a bot down a while)."""
 
+HOME_SHOWN = 10
+"""Ideas waiting for a person's estimate that App Home lists."""
+
 HOME_DELAY = 0.1
 """Seconds to gather a person's clicks (team, DMs) into one redraw of their Home tab."""
 
@@ -225,6 +236,26 @@ class Services:
         self.outbox = Outbox(self.store)
         self.claims = SlackState(self.store)
         self.surveys = Surveys(self.store)
+        # What was derived with another scoring config (scores, disagreement) is rebuilt
+        # now, so a changed config shows on every surface after a restart.
+        if self.store.readonly:
+            return
+        try:
+            self.store.use_scoring(self.journey.scoring)
+            self._redraw_cards_drawn_with_another_config()
+        except NotSaved as e:
+            # Another process holds the database (it may be rebuilding the same thing):
+            # every read and write of the ranking checks again, so starting is safe.
+            log.info("could not bring the ranking up to date at start (%s)", e)
+
+    def _redraw_cards_drawn_with_another_config(self) -> None:
+        # Cards show scores, buckets and disagreement: after a config change every card
+        # is redrawn once, through the outbox, by whichever process runs the bot.
+        if self.store.cards_drawn_with(self.journey.scoring):
+            return  # the usual start: nothing to write, no write lock taken
+        with self._unit():
+            for team_id, ids in self.store.cards_to_redraw(self.journey.scoring).items():
+                self._card(team_id, ids)
 
     def on_effects(self, callback: Callable[[], None]) -> None:
         """Call `callback` after a transaction that recorded Slack effects commits."""
@@ -942,24 +973,30 @@ class Services:
             self.store.set_notify(team_id, user, notify)
             self.refresh_home(team_id, user)
 
-    def home(self, team_id: str, user: str) -> Home:
-        """Return what `user`'s App Home shows."""
-        entries = self.roadmap(team_id)
-        active = [e for e in entries if e.idea.status.is_active]
-        estimated = self.store.estimated_by(team_id, user)
+    def home(self, team_id: str, user: str, *, shown: int = HOME_SHOWN) -> Home:
+        """Return what `user`'s App Home shows: at most `shown` ideas waiting for their
+        estimate (best ranked first), the top 5, and at most `shown` of their own ideas
+        (lowest ranked first).
+
+        Read from the ranking index: the same cost in a workspace of any size.
+        """
+        own = self.store.own_ids(team_id, user, shown)
+        waiting = self.store.waiting_ids(team_id, user, shown)
+        top = self.store.top_ids(team_id, 5)
+        entries = self._entries(team_id, [*waiting, *top, *own])
         return Home(
             team=self.store.team_of(team_id, user),
             teams=tuple(self.journey.teams),
             notify=self.store.wants_dms(team_id, user),
             pain_points=list(reversed(self.store.pain_points(team_id, reporter=user))),
-            ideas=[e for e in reversed(entries) if e.idea.proposer == user],
-            waiting=[e for e in active if e.idea.id not in estimated],
-            top=active[:5],
+            ideas=[entries[i] for i in own if i in entries],
+            waiting=[entries[i] for i in waiting if i in entries],
+            top=[entries[i] for i in top if i in entries],
             admin=AdminHome(
                 roadmap_channel=self.roadmap_channel(team_id),
-                unposted=[
-                    e.idea for e in active if not e.idea.card_ts and e.idea.merged_into is None
-                ],
+                unposted=self.store.ideas(
+                    team_id, ids=self.store.unposted_ids(team_id, limit=shown)
+                ),
             )
             if self.is_admin(user)
             else None,
@@ -1022,14 +1059,43 @@ class Services:
         Done and Won't do ideas are included with no bucket (`item.bucket is None`).
         """
         scoring = self.journey.scoring
-        items = self.ranking(team_id)
         with _gc_paused():
-            ideas = {i.id: i for i in self.store.ideas(team_id)}
+            ideas, facts = self.store.ideas_and_facts(team_id)
             return [
                 RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)
-                for item in items
-                if item.score.idea_id in ideas
+                for item in roadmap(facts, scoring)
             ]
+
+    def top(self, team_id: str, n: int) -> list[RoadmapEntry]:
+        """Return the `n` best ranked ideas still on the roadmap, with rank and bucket.
+
+        Read from the ranking index: the same cost at 100 ideas or 100,000.
+        """
+        ids = self.store.top_ids(team_id, n)
+        entries = self._entries(team_id, ids)
+        return [entries[i] for i in ids if i in entries]
+
+    def on_roadmap(self, team_id: str) -> int:
+        """Return how many ideas are on the roadmap (not merged, Done or Won't do)."""
+        return self.store.active_count(team_id)
+
+    def _entries(self, team_id: str, ids: Iterable[int]) -> dict[int, RoadmapEntry]:
+        """Return the roadmap entries of `ids`, each with its rank and bucket."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        scoring = self.journey.scoring
+        known = self.store.ideas_by_id(team_id, wanted)
+        standing = self.store.ranked(team_id, wanted, capacity=scoring.capacity)
+        score_one = scorer(scoring)
+        out = {}
+        for facts in self.store.facts(team_id, ids=wanted):
+            i = facts.idea_id
+            if i in standing and i in known:
+                rank, bucket = standing[i]
+                item = RoadmapItem(rank, score_one(facts), bucket)
+                out[i] = RoadmapEntry(known[i], item, scoring=scoring)
+        return out
 
     def score_of(self, team_id: str, idea_id: int) -> tuple[Score, str]:
         """Return one idea's score and its breakdown, without ranking the others."""
@@ -1040,13 +1106,30 @@ class Services:
         return s, explain(s, self.journey.scoring)
 
     def entry(self, team_id: str, idea_id: int) -> RoadmapEntry:
-        """Return one idea's roadmap entry (rank and bucket need the whole ranking)."""
-        for item in self.ranking(team_id):
-            if item.score.idea_id == idea_id:
-                # Only this idea is loaded; the others are needed as scores, not as ideas.
-                idea = self.store.idea(team_id, idea_id)
-                return RoadmapEntry(idea, item, scoring=self.journey.scoring)
-        raise NotFound(f"idea #{idea_id} is not on the roadmap")
+        """Return one idea's roadmap entry: its score, rank and bucket; raises NotFound.
+
+        Rank and bucket come from the ranking index (a few indexed reads), not from
+        ranking the whole workspace.
+        """
+        scoring = self.journey.scoring
+        facts = self.store.facts(team_id, idea_id=idea_id)
+        standing = self.store.standing(team_id, idea_id, capacity=scoring.capacity)
+        if not facts or standing is None:
+            raise NotFound(f"idea #{idea_id} is not on the roadmap")
+        rank, bucket = standing
+        idea = self.store.idea(team_id, idea_id)
+        item = RoadmapItem(rank, score(facts[0], scoring), bucket)
+        return RoadmapEntry(idea, item, scoring=scoring)
+
+    def weakest_stage(self, team_id: str) -> str | None:
+        """Return the journey stage with the most severe pain that no idea addresses yet.
+
+        The weakest stage of `heat`, read with one look-up per open pain point instead of
+        every link, for `/roadmap`.
+        """
+        return heat(
+            self.journey.stages, self.store.pain_facts(team_id), self.store.addressing(team_id)
+        ).weakest
 
     def heat(self, team_id: str) -> Heat:
         """Return the journey heat table of the workspace."""
@@ -1475,6 +1558,10 @@ def _gc_paused() -> Iterator[None]:
     allocations sets off a collection that walks all of them again, which costs about a
     third of the time. Reference counting still frees everything as usual; only cycles
     wait, and only for the duration. (Process-wide, hence here and not in the pure core.)
+
+    On the way out the objects made meanwhile go straight to the oldest generation
+    (`freeze` then `unfreeze`): otherwise the first collection after `enable` walks all
+    of them at once, half a second at 100,000 ideas. They stay collectable as usual.
     """
     if not gc.isenabled():
         yield
@@ -1483,6 +1570,8 @@ def _gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         gc.enable()
 
 

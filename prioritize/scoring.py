@@ -14,24 +14,30 @@ Ranking order (the tie-break is part of the contract):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Protocol
 
-from .config import Capacity, ScoringConfig, Strategy, Weights
+from .config import Capacity, ScoringConfig, Strategy
 from .models import Bucket, Idea, IdeaStatus, Quadrant
 
 __all__ = [
+    "Breakdown",
     "Consensus",
     "IdeaFacts",
     "Rated",
     "RoadmapEntry",
     "RoadmapItem",
     "Score",
+    "breakdown",
     "bucket_for",
     "consensus",
+    "disagreement",
     "explain",
+    "fits",
+    "fixed_load",
     "plan",
     "quadrant_axes",
     "quadrant_for",
@@ -68,6 +74,10 @@ class Consensus:
     """One line saying who disagrees about what, when raters are far apart."""
     teams: tuple[str, ...] = ()
     """The teams that weighed in; as stored, those of the +1s too (the `teams` count's)."""
+    impact_ends: str | None = None
+    """Who gave the highest and the lowest impact ("Sales say 5, Support say 1"), whatever
+    the spread; whether that counts as disagreeing is decided when read (`disagreement`)."""
+    complexity_ends: str | None = None
 
     @property
     def disagree(self) -> bool:
@@ -86,22 +96,45 @@ def consensus(estimates: Iterable[Rated], *, disagree_spread: int = 3) -> Consen
     impacts = [(r.impact, r.team) for r in rows if r.impact is not None]
     complexities = [(r.complexity, r.team) for r in rows if r.complexity is not None]
     weeks = [r.weeks for r in rows if r.weeks is not None]
-    conflicts = [
-        line
-        for name, ratings in (("impact", impacts), ("complexity", complexities))
-        if (line := _conflict(name, ratings, disagree_spread))
-    ]
+    impact_spread = _spread([v for v, _ in impacts])
+    complexity_spread = _spread([v for v, _ in complexities])
+    impact_ends, complexity_ends = _ends(impacts), _ends(complexities)
     return Consensus(
         count=len(rows),
         impact=_median([v for v, _ in impacts]),
         complexity=_median([v for v, _ in complexities]),
         weeks=_median(weeks),
-        impact_spread=_spread([v for v, _ in impacts]),
-        complexity_spread=_spread([v for v, _ in complexities]),
+        impact_spread=impact_spread,
+        complexity_spread=complexity_spread,
         weeks_spread=float(max(weeks) - min(weeks)) if weeks else 0.0,
-        disagreement="; ".join(conflicts) or None,
+        disagreement=disagreement(
+            impact_spread, impact_ends, complexity_spread, complexity_ends, spread=disagree_spread
+        ),
         teams=tuple(sorted({r.team for r in rows if r.team})),
+        impact_ends=impact_ends,
+        complexity_ends=complexity_ends,
     )
+
+
+def disagreement(
+    impact_spread: int,
+    impact_ends: str | None,
+    complexity_spread: int,
+    complexity_ends: str | None,
+    *,
+    spread: int,
+) -> str | None:
+    """Return who disagrees about what when a criterion's ratings are `spread` or more apart.
+
+    The verdict depends on the configured spread, so it is made when the stats are read,
+    never stored: changing `disagree_spread` changes every idea's verdict at once.
+    """
+    parts = []
+    if impact_ends is not None and impact_spread >= spread:
+        parts.append(f"impact: {impact_ends}")
+    if complexity_ends is not None and complexity_spread >= spread:
+        parts.append(f"complexity: {complexity_ends}")
+    return "; ".join(parts) or None
 
 
 def _median(values: list[float]) -> float | None:
@@ -112,19 +145,20 @@ def _spread(values: list[int]) -> int:
     return max(values) - min(values) if values else 0
 
 
-def _conflict(name: str, ratings: list[tuple[int, str | None]], threshold: int) -> str | None:
+def _ends(ratings: list[tuple[int, str | None]]) -> str | None:
+    """Return "<teams> say <highest>, <teams> say <lowest>", or None when all agree."""
     if len(ratings) < 2:
         return None
     low = min(v for v, _ in ratings)
     high = max(v for v, _ in ratings)
-    if high - low < threshold:
+    if high == low:
         return None
 
     def who(value: int) -> str:
         teams = sorted({team or "someone" for v, team in ratings if v == value})
         return " and ".join(teams)
 
-    return f"{name}: {who(high)} say {high}, {who(low)} say {low}"
+    return f"{who(high)} say {high}, {who(low)} say {low}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,15 +201,100 @@ def reach_points(facts: IdeaFacts) -> int:
     return facts.supporters + facts.pain_severity + 2 * facts.teams
 
 
-def _reach_share(facts: IdeaFacts) -> float:
-    points = reach_points(facts)
-    return points / (points + 10)
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """The factors a strategy combines into one idea's score, by name, in formula order.
+
+    Weighted adds its four terms; RICE is reach × impact × confidence ÷ effort; ICE is
+    impact × confidence × ease ÷ 10; WSJF is (impact + reach + urgency) ÷ job size.
+    """
+
+    strategy: Strategy
+    factors: tuple[tuple[str, float], ...]
+    value: float
+    """The combined factors, unrounded; `Score.value` is this rounded to one decimal."""
 
 
-def _confidence(facts: IdeaFacts, config: ScoringConfig) -> float:
-    c = facts.consensus
-    share = min(1.0, c.count / config.min_estimates)
-    return share * (0.8 if c.disagree else 1.0)
+class _Formula:
+    """One strategy's arithmetic with the config's constants worked out once.
+
+    `score` and `explain` both read an idea through `inputs` and `factors`, and `combine`
+    is the only place the factors become a score, so what is explained is what is scored.
+    """
+
+    __slots__ = ("default_weeks", "k", "min_estimates", "strategy")
+
+    def __init__(self, config: ScoringConfig) -> None:
+        w = config.weights
+        scale = 100 / (w.impact + w.reach + w.ease + w.speed)
+        self.strategy = config.strategy
+        self.min_estimates = config.min_estimates
+        self.default_weeks = config.default_weeks
+        self.k = (scale * w.impact, scale * w.reach, scale * w.ease, scale * w.speed * 4)
+
+    def inputs(self, facts: IdeaFacts) -> tuple[float, float, float, int, float]:
+        """Return impact, complexity, weeks (the defaults when unrated), reach points, share."""
+        c = facts.consensus
+        points = facts.supporters + facts.pain_severity + 2 * facts.teams
+        return (
+            c.impact if c.impact is not None else 3.0,
+            c.complexity if c.complexity is not None else 3.0,
+            c.weeks if c.weeks is not None else self.default_weeks,
+            points,
+            points / (points + 10),
+        )
+
+    def confidence(self, facts: IdeaFacts) -> float:
+        c = facts.consensus
+        share = min(1.0, c.count / self.min_estimates)
+        return share * (0.8 if c.disagreement is not None else 1.0)
+
+    def factors(
+        self, facts: IdeaFacts, impact: float, complexity: float, weeks: float, points: int,
+        reach: float,
+    ) -> tuple[float, ...]:  # fmt: skip
+        strategy = self.strategy
+        if strategy is Strategy.WEIGHTED:
+            k_impact, k_reach, k_ease, k_speed = self.k
+            return (
+                k_impact * (impact - 1) / 4,
+                k_reach * reach,
+                k_ease * (5 - complexity) / 4,
+                k_speed / (4 + weeks),
+            )
+        if strategy is Strategy.RICE:
+            return (points, impact, self.confidence(facts), weeks)
+        if strategy is Strategy.ICE:
+            return (2 * impact, 10 * self.confidence(facts), 2 * (6 - complexity))
+        return (impact, 1 + 4 * reach, facts.max_severity or 1, weeks)
+
+    def combine(self, factors: tuple[float, ...]) -> float:
+        strategy = self.strategy
+        if strategy is Strategy.WEIGHTED:
+            return factors[0] + factors[1] + factors[2] + factors[3]
+        if strategy is Strategy.RICE:
+            return factors[0] * factors[1] * factors[2] / factors[3]
+        if strategy is Strategy.ICE:
+            return factors[0] * factors[1] * factors[2] / 10
+        return (factors[0] + factors[1] + factors[2]) / factors[3]
+
+
+_FACTOR_NAMES = {
+    Strategy.WEIGHTED: ("impact", "reach", "ease", "speed"),
+    Strategy.RICE: ("reach", "impact", "confidence", "effort"),
+    Strategy.ICE: ("impact", "confidence", "ease"),
+    Strategy.WSJF: ("impact", "reach", "urgency", "job size"),
+}
+
+
+def breakdown(facts: IdeaFacts, config: ScoringConfig) -> Breakdown:
+    """Return the named factors of the idea's score and their combination (unrounded)."""
+    formula = _Formula(config)
+    factors = formula.factors(facts, *formula.inputs(facts))
+    names = _FACTOR_NAMES[config.strategy]
+    return Breakdown(
+        config.strategy, tuple(zip(names, factors, strict=True)), formula.combine(factors)
+    )
 
 
 def score(facts: IdeaFacts, config: ScoringConfig) -> Score:
@@ -184,74 +303,25 @@ def score(facts: IdeaFacts, config: ScoringConfig) -> Score:
 
 
 def scorer(config: ScoringConfig) -> Callable[[IdeaFacts], Score]:
-    """Return `score` with the config's constants worked out once, for scoring many ideas.
-
-    The arithmetic is `_weighted_terms`, `_confidence` and `_cost_of_delay` inlined, in
-    the same order, so the floats are identical; `explain` still uses those helpers.
-    """
-    strategy = config.strategy
+    """Return `score` with the config's constants worked out once, for scoring many ideas."""
+    formula = _Formula(config)
+    inputs, factors, combine = formula.inputs, formula.factors, formula.combine
     min_estimates = config.min_estimates
-    default_weeks = config.default_weeks
-    w = config.weights
-    scale = 100 / (w.impact + w.reach + w.ease + w.speed)
-    k_impact, k_reach, k_ease = scale * w.impact, scale * w.reach, scale * w.ease
-    k_speed = scale * w.speed * 4
-    weighted, rice, ice = Strategy.WEIGHTED, Strategy.RICE, Strategy.ICE
 
     def score_one(facts: IdeaFacts) -> Score:
         c = facts.consensus
-        count = c.count
-        impact = c.impact if c.impact is not None else 3.0
-        complexity = c.complexity if c.complexity is not None else 3.0
-        weeks = c.weeks if c.weeks is not None else default_weeks
-        points = facts.supporters + facts.pain_severity + 2 * facts.teams
-        reach = points / (points + 10)
-        if strategy is weighted:
-            value = (
-                k_impact * (impact - 1) / 4
-                + k_reach * reach
-                + k_ease * (5 - complexity) / 4
-                + k_speed / (4 + weeks)
-            )
-        elif strategy is rice or strategy is ice:
-            confidence = min(1.0, count / min_estimates) * (
-                0.8 if c.disagreement is not None else 1.0
-            )
-            if strategy is rice:
-                value = points * impact * confidence / weeks
-            else:
-                value = (2 * impact) * (10 * confidence) * (2 * (6 - complexity)) / 10
-        else:
-            value = (impact + (1 + 4 * reach) + (facts.max_severity or 1)) / weeks
+        impact, complexity, weeks, points, reach = inputs(facts)
+        value = combine(factors(facts, impact, complexity, weeks, points, reach))
         return Score(
             facts.idea_id,
             round(value, 1),
-            count < min_estimates,
+            c.count < min_estimates,
             quadrant_for(c, reach=reach),
             weeks,
             facts,
         )
 
     return score_one
-
-
-def _weighted_terms(
-    facts: IdeaFacts, impact: float, complexity: float, weeks: float, w: Weights
-) -> tuple[float, float, float, float, float]:
-    total = w.impact + w.reach + w.ease + w.speed
-    scale = 100 / total
-    terms = (
-        scale * w.impact * (impact - 1) / 4,
-        scale * w.reach * _reach_share(facts),
-        scale * w.ease * (5 - complexity) / 4,
-        scale * w.speed * 4 / (4 + weeks),
-    )
-    return (*terms, sum(terms))
-
-
-def _cost_of_delay(facts: IdeaFacts, impact: float) -> float:
-    urgency = facts.max_severity or 1
-    return impact + (1 + 4 * _reach_share(facts)) + urgency
 
 
 def quadrant_axes(c: Consensus, *, reach: float = 0.0) -> tuple[float, float] | None:
@@ -276,7 +346,8 @@ def quadrant_axes(c: Consensus, *, reach: float = 0.0) -> tuple[float, float] | 
 
 def reach_share(facts: IdeaFacts) -> float:
     """Return reach as a share from 0 to 1 (the `reach` of `quadrant_axes`)."""
-    return _reach_share(facts)
+    points = reach_points(facts)
+    return points / (points + 10)
 
 
 def quadrant_for(c: Consensus, *, reach: float = 0.0) -> Quadrant | None:
@@ -294,12 +365,15 @@ def quadrant_for(c: Consensus, *, reach: float = 0.0) -> Quadrant | None:
 
 
 def explain(s: Score, config: ScoringConfig) -> str:
-    """Return one line a person can read that says how the score was reached."""
+    """Return one line a person can read that says how the score was reached.
+
+    The numbers are the factors `score` combined (see `Breakdown`), not a second copy.
+    """
     f = s.facts
     c = f.consensus
-    impact = c.impact if c.impact is not None else 3.0
-    complexity = c.complexity if c.complexity is not None else 3.0
-    weeks = s.weeks
+    formula = _Formula(config)
+    impact, complexity, weeks, points, _ = formula.inputs(f)
+    factors = formula.factors(f, impact, complexity, weeks, points, _)
 
     def assumed(value: float | None) -> str:
         return "" if value is not None else " (assumed)"
@@ -312,7 +386,7 @@ def explain(s: Score, config: ScoringConfig) -> str:
     )
     strategy = config.strategy
     if strategy is Strategy.WEIGHTED:
-        ti, tr, te, ts, _ = _weighted_terms(f, impact, complexity, weeks, config.weights)
+        ti, tr, te, ts = factors
         line = (
             f"{s.value:g} = impact {_num(impact)}/5{assumed(c.impact)} → {ti:.1f}"
             f" + reach [{reach}] → {tr:.1f}"
@@ -320,22 +394,24 @@ def explain(s: Score, config: ScoringConfig) -> str:
             f" + speed: {_num(weeks)}w{assumed(c.weeks)} → {ts:.1f}"
         )
     elif strategy is Strategy.RICE:
+        r, i, conf, effort = factors
         line = (
-            f"RICE {s.value:g} = reach {reach_points(f)} [{reach}] × impact {_num(impact)}"
-            f" × confidence {_confidence(f, config):.0%} ÷ effort {_num(weeks)}w"
+            f"RICE {s.value:g} = reach {r:g} [{reach}] × impact {_num(i)}"
+            f" × confidence {conf:.0%} ÷ effort {_num(effort)}w"
         )
     elif strategy is Strategy.ICE:
+        i, conf, ease = factors
         line = (
-            f"ICE {s.value:g} = impact {_num(2 * impact)}/10"
-            f" × confidence {10 * _confidence(f, config):.0f}/10"
-            f" × ease {_num(2 * (6 - complexity))}/10 ÷ 10"
+            f"ICE {s.value:g} = impact {_num(i)}/10"
+            f" × confidence {conf:.0f}/10"
+            f" × ease {_num(ease)}/10 ÷ 10"
         )
     else:
-        cod = _cost_of_delay(f, impact)
+        i, r, urgency, size = factors
         line = (
-            f"WSJF {s.value:g} = cost of delay {_num(cod)} (impact {_num(impact)}"
-            f" + reach {_num(1 + 4 * _reach_share(f))} + urgency {f.max_severity or 1})"
-            f" ÷ job size {_num(weeks)}w"
+            f"WSJF {s.value:g} = cost of delay {_num(i + r + urgency)} (impact {_num(i)}"
+            f" + reach {_num(r)} + urgency {urgency:g})"
+            f" ÷ job size {_num(size)}w"
         )
     notes = []
     if s.needs_estimates:
@@ -349,10 +425,13 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+_CLOSED = frozenset((IdeaStatus.DONE, IdeaStatus.WONT_DO, IdeaStatus.ARCHIVED))
+
+
 def _rank_key(s: Score) -> tuple[bool, bool, float, int, int, int]:
     f = s.facts
     return (
-        not f.status.is_active,
+        f.status in _CLOSED,  # not `is_active`: a property call, per idea, adds up
         s.needs_estimates,
         -s.value,
         -f.supporters,
@@ -383,17 +462,19 @@ def bucket_for(status: IdeaStatus, pinned: Bucket | None) -> Bucket | None:
 def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None]:
     """Return Now / Next / Later for each ranked idea (None for ideas off the roadmap).
 
-    Pinned and in-progress ideas keep their bucket and use its capacity first. The rest
-    are walked in rank order: each goes to Now if its time to deliver still fits Now's
-    team-weeks, else to Next if it fits there, else Later (so a smaller idea further
-    down can still fill what is left of Now). Ideas that need estimates go to Later.
+    Pinned and in-progress ideas keep their bucket and use its capacity first (their
+    weeks summed exactly, in any order: see `fixed_load`). The rest are walked in rank
+    order: each goes to Now if its time to deliver still fits Now's team-weeks, else to
+    Next if it fits there, else Later (so a smaller idea further down can still fill what
+    is left of Now). Ideas that need estimates go to Later.
     """
     now, next_, later = Bucket.NOW, Bucket.NEXT, Bucket.LATER
     in_progress, done, wont_do = IdeaStatus.IN_PROGRESS, IdeaStatus.DONE, IdeaStatus.WONT_DO
     archived = IdeaStatus.ARCHIVED
     buckets: dict[int, Bucket | None] = {}
     # Plain locals and identity tests rather than dicts keyed by enum: this runs per idea.
-    used_now = used_next = 0.0
+    fixed_now: list[float] = []
+    fixed_next: list[float] = []
     free = []
     for s in ranked:
         f = s.facts
@@ -410,9 +491,10 @@ def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None
             continue
         buckets[s.idea_id] = fixed
         if fixed is now:
-            used_now += s.weeks
+            fixed_now.append(s.weeks)
         elif fixed is next_:
-            used_next += s.weeks
+            fixed_next.append(s.weeks)
+    used_now, used_next = fixed_load(fixed_now), fixed_load(fixed_next)
     limit_now, limit_next = capacity.now, capacity.next
     for s in free:
         weeks = s.weeks
@@ -427,6 +509,21 @@ def plan(ranked: Sequence[Score], capacity: Capacity) -> dict[int, Bucket | None
         else:
             buckets[s.idea_id] = later
     return buckets
+
+
+def fixed_load(weeks: Iterable[float]) -> float:
+    """Return the team-weeks that pinned and in-progress ideas take from one bucket.
+
+    The exact sum, correctly rounded (`math.fsum`): it does not depend on the order the
+    ideas are read in, so a plan computed from an index agrees with one computed by
+    walking the whole ranking, to the last bit, at a capacity's edge.
+    """
+    return math.fsum(weeks)
+
+
+def fits(used: float, weeks: float, limit: float) -> bool:
+    """Whether an idea of `weeks` still fits a bucket with `used` of its `limit` taken."""
+    return used + weeks <= limit
 
 
 @dataclass(frozen=True, slots=True)

@@ -313,3 +313,93 @@ def m008_card_bucket(db: Database) -> None:
     # The bucket each idea's card shows ("" off the roadmap; null: not known yet), so votes
     # that move other ideas between Now, Next and Later redraw exactly those cards.
     db["ideas"].add_column("card_bucket", str)
+
+
+@migrations()
+def m009_ranks(db: Database) -> None:
+    # Who gave the highest and lowest impact and complexity, whatever the spread: whether
+    # that is a disagreement depends on the config, so the verdict is made when read and
+    # the old `disagreement` column is no longer written. Existing rows are rebuilt on
+    # start (the stats version in `meta` is missing).
+    db["idea_stats"].add_column("impact_ends", str)
+    db["idea_stats"].add_column("complexity_ends", str)
+    # Each live idea's place in the ranking, scored with the config named by the
+    # fingerprint in `meta` (rebuilt when it differs), so that one idea's rank and bucket
+    # are a few indexed reads. Columns are the rank key, negated so that it sorts
+    # ascending: closed, needs estimates, score band and score, supporters, severity, id.
+    # `lane`: 0 placed by capacity, 1 fixed by a pin or In progress, 2 needs estimates,
+    # 3 closed.
+    db["idea_rank"].create(
+        {
+            "idea_id": int,
+            "team_id": str,
+            "off": int,
+            "needs": int,
+            "band": int,
+            "neg_value": float,
+            "neg_supporters": int,
+            "neg_severity": int,
+            "weeks": float,
+            "lane": int,
+            "fixed": str,
+        },
+        pk="idea_id",
+        not_null={"team_id", "off", "needs", "band", "neg_value", "weeks", "lane"},
+    )
+    key = "band, neg_value, neg_supporters, neg_severity, idea_id"
+    db.execute(f"create index idea_rank_order on idea_rank (team_id, off, needs, {key})")
+    db.execute(f"create index idea_rank_lanes on idea_rank (team_id, lane, fixed, weeks, {key})")
+    # How many ideas sit in each (closed, needs, band) of a workspace: a rank is the sum
+    # of the bands above plus a count inside one band, not a count of every better idea.
+    db["rank_bands"].create(
+        {"team_id": str, "off": int, "needs": int, "band": int, "n": int},
+        pk=("team_id", "off", "needs", "band"),
+        not_null={"n"},
+    )
+    band = "team_id = {0}.team_id and off = {0}.off and needs = {0}.needs and band = {0}.band"
+    # Not "insert or ignore": the statement that fires a trigger imposes its own conflict
+    # handling on the trigger's statements, so the row is created only when missing.
+    add = (
+        "insert into rank_bands (team_id, off, needs, band, n)"
+        " select new.team_id, new.off, new.needs, new.band, 0"
+        f" where not exists (select 1 from rank_bands where {band.format('new')});"
+        f" update rank_bands set n = n + 1 where {band.format('new')};"
+    )
+    remove = (
+        f"update rank_bands set n = n - 1 where {band.format('old')};"
+        f" delete from rank_bands where {band.format('old')} and n <= 0;"
+    )
+    db.execute(f"create trigger idea_rank_added after insert on idea_rank begin {add} end")
+    db.execute(f"create trigger idea_rank_removed after delete on idea_rank begin {remove} end")
+    db.execute(
+        "create trigger idea_rank_moved after update of team_id, off, needs, band on idea_rank"
+        " when old.team_id is not new.team_id or old.off is not new.off"
+        " or old.needs is not new.needs or old.band is not new.band"
+        f" begin {remove} {add} end"
+    )
+    # A status or a pin changes what an idea's bucket is fixed by, not its score: kept
+    # here so that every path that changes them (Slack, Notion read-back, import) agrees.
+    # The same rules as `prioritize.scoring.bucket_for`.
+    closed = "new.status in ('Done', 'Won''t do', 'Archived')"
+    pinned = "nullif(new.pinned_bucket, '')"
+    db.execute(
+        "create trigger idea_rank_status after update of status, pinned_bucket on ideas begin"
+        f" update idea_rank set off = ({closed}),"
+        f" fixed = case when {closed} then null when {pinned} is not null then {pinned}"
+        "   when new.status = 'In progress' then 'Now' end,"
+        f" lane = case when {closed} then 3"
+        f"   when {pinned} is not null or new.status = 'In progress' then 1"
+        "   when needs then 2 else 0 end"
+        " where idea_id = new.id; end"
+    )
+    db.execute(
+        "create trigger idea_rank_merged after update of merged_into on ideas"
+        " when new.merged_into is not null"
+        " begin delete from idea_rank where idea_id = new.id; end"
+    )
+    db.execute(
+        "create trigger idea_rank_deleted after delete on ideas"
+        " begin delete from idea_rank where idea_id = old.id; end"
+    )
+    # App Home lists a person's own ideas.
+    db["ideas"].create_index(["team_id", "proposer"])

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
+from prioritize.config import Capacity, ScoringConfig
 from prioritize.errors import InvalidInput, NotFound, NotSaved
 from prioritize.heat import PainFact
 from prioritize.models import (
@@ -36,8 +37,9 @@ from prioritize.models import (
     Support,
 )
 from prioritize.parsing import parse_id
-from prioritize.scoring import Consensus, IdeaFacts, consensus
+from prioritize.scoring import Consensus, IdeaFacts, consensus, disagreement, scorer
 
+from . import ranks
 from .schema import migrations
 
 __all__ = ["NotFound", "NotSaved", "Store", "open_database"]
@@ -217,8 +219,12 @@ class Store:
         disagree_spread: int = 3,
         path: str | None = None,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        scoring: ScoringConfig | None = None,
+        readonly: bool = False,
     ) -> None:
-        self.disagree_spread = disagree_spread
+        self._set_scoring(scoring or ScoringConfig(disagree_spread=disagree_spread))
+        self.readonly = readonly
+        """Opened for reading only (a command that reads): nothing derived is rebuilt."""
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
         self._first = db
@@ -231,7 +237,12 @@ class Store:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, disagree_spread: int = 3, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+        cls,
+        path: str | Path,
+        *,
+        disagree_spread: int = 3,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        scoring: ScoringConfig | None = None,
     ) -> Store:
         """Return a Store on the database at `path`, created and migrated as needed."""
         db = open_database(path, busy_timeout_ms=busy_timeout_ms)
@@ -241,7 +252,23 @@ class Store:
             disagree_spread=disagree_spread,
             path=None if shared else str(path),
             busy_timeout_ms=busy_timeout_ms,
+            scoring=scoring,
         )
+
+    def _set_scoring(self, scoring: ScoringConfig) -> None:
+        self.scoring = scoring
+        self.disagree_spread = scoring.disagree_spread
+        self._score = scorer(scoring)
+        self._fingerprint = ranks.fingerprint(scoring)
+
+    def use_scoring(self, scoring: ScoringConfig) -> bool:
+        """Score with `scoring` from now on; rebuild what was derived with another config.
+
+        Called when the bot or a command starts: a config changed since the last run
+        shows everywhere at once, with nothing to run. Returns whether anything was rebuilt.
+        """
+        self._set_scoring(scoring)
+        return self.ensure_ranks()
 
     @property
     def db(self) -> Database:
@@ -752,8 +779,10 @@ class Store:
     # ---------------------------------------------------------------- scoring facts
 
     def refresh_stats(self, idea_id: int) -> None:
-        """Recompute the idea's stored aggregates from its estimates, support and links."""
+        """Recompute the idea's stored aggregates from its estimates, support and links,
+        and its place in the ranking index."""
         with self.transaction() as db:
+            self.ensure_ranks()
             conn = db.conn
             ratings = [
                 _Rating(*row)
@@ -777,6 +806,83 @@ class Store:
             conn.execute(
                 _UPSERT_STATS, self._stats_row(idea_id, ratings, support_teams, severities)
             )
+            self._rerank(idea_id)
+
+    def _rerank(self, idea_id: int) -> None:
+        """Rewrite the idea's row of the ranking index (none for a merged idea)."""
+        conn = self.db.conn
+        row = conn.execute(self._RANK_SQL, [idea_id]).fetchone()
+        if row is None or row[1] is not None:
+            conn.execute("delete from idea_rank where idea_id = ?", [idea_id])
+            return
+        (facts,) = _facts_of([row[2:]], self.disagree_spread)
+        conn.execute(ranks.UPSERT, ranks.rank_row(row[0], self._score(facts)))
+
+    def _rebuild_ranks(self, team_ids: Iterable[str]) -> None:
+        """Rewrite the workspaces' rows of the ranking index from their stats.
+
+        In bulk: the index's own indexes and triggers are set aside meanwhile (within the
+        transaction, so nobody sees them missing) and the band counts summed once, which
+        is several times faster than 100,000 rows each updating two indexes and a count.
+        """
+        with self.transaction() as db:
+            conn = db.conn
+            aside = conn.execute(
+                "select type, name, sql from sqlite_master where tbl_name = 'idea_rank'"
+                " and type in ('index', 'trigger') and sql is not null"
+            ).fetchall()
+            for kind, name, _ in aside:
+                conn.execute(f'drop {kind} "{name}"')
+            score = self._score
+            for team_id in team_ids:
+                conn.execute("delete from idea_rank where team_id = ?", [team_id])
+                conn.execute("delete from rank_bands where team_id = ?", [team_id])
+                conn.executemany(
+                    ranks.UPSERT,
+                    [ranks.rank_row(team_id, score(f)) for f in self.facts(team_id, _checked=True)],
+                )
+                conn.execute(
+                    "insert into rank_bands (team_id, off, needs, band, n)"
+                    " select team_id, off, needs, band, count(*) from idea_rank"
+                    " where team_id = ? group by team_id, off, needs, band",
+                    [team_id],
+                )
+            for _, _, sql in aside:
+                conn.execute(sql)
+
+    def ensure_ranks(self) -> bool:
+        """Rebuild stats of an older version and a ranking scored with another config.
+
+        Cheap when nothing changed (one read of `meta`). Also run before every read and
+        write of the index, so that a process with another config (a command run with an
+        edited config file while the bot runs) never mixes its scores into this one's.
+        Returns whether anything was rebuilt.
+        """
+        if self.readonly:
+            return False  # reads the whole roadmap through `prioritize`, not the index
+        wanted = {ranks.STATS_VERSION_KEY: ranks.STATS_VERSION}
+        wanted[ranks.RANKS_FINGERPRINT] = self._fingerprint
+        stored = dict(
+            self.db.execute(
+                "select key, value from meta where key in (?, ?)", list(wanted)
+            ).fetchall()
+        )
+        if stored == wanted:
+            return False
+        with self.transaction() as db:
+            stored = dict(
+                db.execute("select key, value from meta where key in (?, ?)", list(wanted))
+            )
+            if stored == wanted:
+                return False  # another thread or process got there first
+            teams = [t for (t,) in db.execute("select distinct team_id from ideas")]
+            if stored.get(ranks.STATS_VERSION_KEY) != ranks.STATS_VERSION:
+                for team_id in teams:
+                    self._rebuild_stats(team_id)
+            self._rebuild_ranks(teams)
+            for key, value in wanted.items():
+                db["meta"].insert({"key": key, "value": value}, replace=True)
+        return True
 
     def _stats_row(
         self,
@@ -786,6 +892,7 @@ class Store:
         severities: list[int],
     ) -> tuple[Any, ...]:
         c = consensus(ratings, disagree_spread=self.disagree_spread)
+        # The verdict (`disagreement`) is made when read, with the spread of that moment.
         teams = {r.team for r in ratings if r.team} | {team for team in support_teams if team}
         # The named teams are the ones the count counts (estimates and +1s alike), so a card,
         # a one-line explanation and Notion never name fewer teams than "N teams" says.
@@ -798,13 +905,15 @@ class Store:
             c.impact_spread,
             c.complexity_spread,
             c.weeks_spread,
-            c.disagreement,
+            None,
             json.dumps(sorted(teams)),
             len(support_teams),
             len(teams),
             len(severities),
             sum(severities),
             max(severities, default=0),
+            c.impact_ends,
+            c.complexity_ends,
         )
 
     def rebuild_stats(self, team_id: str) -> int:
@@ -813,6 +922,13 @@ class Store:
         One pass over the workspace's estimates in idea order, written in batches: the
         same numbers as `refresh_stats` on each idea, without a million small queries.
         """
+        with self.transaction():
+            self.ensure_ranks()
+            n = self._rebuild_stats(team_id)
+            self._rebuild_ranks([team_id])
+        return n
+
+    def _rebuild_stats(self, team_id: str) -> int:
         with self.transaction() as db:
             conn = db.conn
             support_teams: dict[int, list[str | None]] = {}
@@ -861,48 +977,234 @@ class Store:
 
     # Listed column by column: facts() unpacks the rows positionally, which must not
     # break when a later migration adds a column to idea_stats.
-    _FACTS_SQL = """
-        select i.id, i.status, i.pinned_bucket, s.n_estimates, s.impact, s.complexity,
-          s.weeks, s.impact_spread, s.complexity_spread, s.weeks_spread, s.disagreement,
-          s.estimate_teams, s.supporters, s.teams, s.pain_points, s.pain_severity,
-          s.max_severity
+    _FACTS_COLUMNS = """
+        i.id, i.status, i.pinned_bucket, s.n_estimates, s.impact, s.complexity,
+        s.weeks, s.impact_spread, s.complexity_spread, s.weeks_spread, s.impact_ends,
+        s.complexity_ends, s.estimate_teams, s.supporters, s.teams, s.pain_points,
+        s.pain_severity, s.max_severity
+    """
+    # "+i.team_id": without statistics SQLite would rather probe the workspace's index
+    # for every idea (twice the time of a plain scan at 100,000 ideas) or for a dozen
+    # ids (instead of their primary keys); the unary plus rules that index out.
+    _FACTS_SQL = f"""
+        select {_FACTS_COLUMNS}
         from ideas i join idea_stats s on s.idea_id = i.id
-        where i.team_id = ? and i.merged_into is null
+        where +i.team_id = ? and i.merged_into is null
+    """
+    _RANK_SQL = f"""
+        select i.team_id, i.merged_into, {_FACTS_COLUMNS}
+        from ideas i join idea_stats s on s.idea_id = i.id
+        where i.id = ?
     """
 
-    def facts(self, team_id: str, *, idea_id: int | None = None) -> list[IdeaFacts]:
-        """Return the scoring facts of every idea in the workspace (or of one idea)."""
+    def facts(
+        self,
+        team_id: str,
+        *,
+        idea_id: int | None = None,
+        ids: Iterable[int] | None = None,
+        _checked: bool = False,
+    ) -> list[IdeaFacts]:
+        """Return the scoring facts of every idea in the workspace (or of one idea, or some).
+
+        Whether raters disagree is judged here, with the configured `disagree_spread`.
+        """
+        if not _checked:
+            self.ensure_ranks()  # stats of an older version are rebuilt first
         sql, params = self._FACTS_SQL, [team_id]
         if idea_id is not None:
             sql += " and i.id = ?"
             params.append(idea_id)
-        rows = self.db.execute(sql, params).fetchall()
-        statuses = {s.value: s for s in IdeaStatus}
-        buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
-        buckets[None] = None
-        # Few distinct team lists recur across many ideas: decode each JSON text once.
-        team_lists: dict[str, tuple[str, ...]] = {"[]": ()}
-        out = []
-        append = out.append
-        # Column order is fixed by _FACTS_SQL; tuples and positional arguments (in the
-        # dataclasses' field order) are much faster than dicts and keywords over 100,000 ideas.
-        for (
-            iid, status, pinned, n, impact, complexity, weeks, i_spread, c_spread,
-            w_spread, disagreement, teams_json, supporters, teams, pains, severity, max_sev,
-        ) in rows:  # fmt: skip
-            estimate_teams = team_lists.get(teams_json)
-            if estimate_teams is None:
-                estimate_teams = team_lists[teams_json] = tuple(json.loads(teams_json))
-            c = Consensus(
-                n, impact, complexity, weeks, i_spread, c_spread, w_spread, disagreement,
-                estimate_teams,
-            )  # fmt: skip
-            f = IdeaFacts(
-                iid, c, supporters, pains, severity, max_sev, teams, statuses[status],
-                buckets[pinned],
-            )  # fmt: skip
-            append(f)
+        if ids is not None:
+            out: list[IdeaFacts] = []
+            for chunk in _chunks(list(ids), 900):
+                rows = self.db.execute(
+                    sql + f" and i.id in ({','.join('?' * len(chunk))})", [*params, *chunk]
+                ).fetchall()
+                out.extend(_facts_of(rows, self.disagree_spread))
+            return out
+        return _facts_of(self.db.execute(sql, params).fetchall(), self.disagree_spread)
+
+    # ---------------------------------------------------------------- the ranking index
+
+    def standing(
+        self, team_id: str, idea_id: int, *, capacity: Capacity | None = None
+    ) -> tuple[int, Bucket | None] | None:
+        """Return the idea's rank and bucket, as `prioritize.roadmap` would give them.
+
+        None for an idea that is not ranked (merged, or unknown). A few indexed reads,
+        whatever the size of the workspace (see `storage.ranks`).
+        """
+        self.ensure_ranks()
+        with self._snapshot() as conn:
+            rank = ranks.position(conn, team_id, idea_id)
+            if rank is None:
+                return None
+            capacity = capacity or self.scoring.capacity
+            return rank, ranks.bucket_of(conn, team_id, idea_id, capacity)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Run several reads on one snapshot of the database (a read transaction).
+
+        A rank and a bucket take a few queries; a vote committed between two of them must
+        not leave them describing two different rankings.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("begin")
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("commit")
+
+    def ranked(
+        self, team_id: str, ids: Iterable[int], *, capacity: Capacity | None = None
+    ) -> dict[int, tuple[int, Bucket | None]]:
+        """Return the rank and bucket of each of `ids` that is ranked (one capacity walk)."""
+        self.ensure_ranks()
+        with self._snapshot() as conn:
+            positions = {i: ranks.position(conn, team_id, i) for i in ids}
+            buckets = ranks.buckets_of(
+                conn,
+                team_id,
+                [i for i, r in positions.items() if r is not None],
+                capacity or self.scoring.capacity,
+            )
+        return {i: (r, buckets[i]) for i, r in positions.items() if r is not None}
+
+    def top_ids(self, team_id: str, n: int) -> list[int]:
+        """Return the ids of the `n` best ranked ideas still on the roadmap, best first."""
+        self.ensure_ranks()
+        return ranks.top_ids(self.db.conn, team_id, n)
+
+    def waiting_ids(self, team_id: str, voter: str, n: int) -> list[int]:
+        """Return the `n` best ranked ideas on the roadmap that `voter` has not estimated."""
+        self.ensure_ranks()
+        return ranks.waiting_ids(self.db.conn, team_id, voter, n)
+
+    def cards_drawn_with(self, scoring: ScoringConfig) -> bool:
+        """Whether the cards were last drawn under `scoring` (see `cards_to_redraw`)."""
+        wanted = ranks.fingerprint(scoring, everything=True)
+        return self.get_meta(ranks.CARDS_FINGERPRINT) == wanted
+
+    def cards_to_redraw(self, scoring: ScoringConfig) -> dict[str, list[int]]:
+        """Return, per workspace, the live ideas with a card, when the cards were last
+        drawn under another scoring config than `scoring` (else nothing); and remember
+        `scoring` as the one they are drawn with from now on.
+
+        Unlike the ranking's fingerprint this covers every setting a card shows (capacity
+        moves buckets, `min_estimates` the "needs estimates" note).
+        """
+        key = ranks.CARDS_FINGERPRINT
+        wanted = ranks.fingerprint(scoring, everything=True)
+        with self.transaction() as db:
+            if self.get_meta(key) == wanted:
+                return {}
+            db["meta"].insert({"key": key, "value": wanted}, replace=True)
+            found: dict[str, list[int]] = {}
+            for team_id, idea_id in db.execute(
+                "select team_id, id from ideas where card_ts is not null"
+                " and merged_into is null order by team_id, id"
+            ):
+                found.setdefault(team_id, []).append(idea_id)
+            return found
+
+    def own_ids(self, team_id: str, proposer: str, n: int) -> list[int]:
+        """Return up to `n` of the ranked ideas `proposer` proposed, lowest ranked first."""
+        self.ensure_ranks()
+        return ranks.own_ids(self.db.conn, team_id, proposer, n)
+
+    def unposted_ids(self, team_id: str, *, limit: int) -> list[int]:
+        """Return up to `limit` live, open ideas whose card was never posted, oldest first."""
+        rows = self.db.execute(
+            "select id from ideas where team_id = ? and card_ts is null and merged_into is null"
+            " and status not in ('Done', 'Won''t do', 'Archived') order by id limit ?",
+            [team_id, limit],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def active_count(self, team_id: str) -> int:
+        """Return how many live ideas are on the roadmap (not merged, Done or Won't do)."""
+        self.ensure_ranks()
+        return ranks.active_count(self.db.conn, team_id)
+
+    def ideas_and_facts(self, team_id: str) -> tuple[dict[int, Idea], list[IdeaFacts]]:
+        """Return every live idea of the workspace and its scoring facts, read together.
+
+        What the whole roadmap needs, in one pass over the ideas and one over the links:
+        at 100,000 ideas, building the Idea models is most of the cost of the roadmap.
+        """
+        self.ensure_ranks()
+        conn = self.db.conn
+        links: dict[int, list[int]] = {}
+        for idea_id, pain_id in conn.execute(
+            # CROSS JOIN keeps the links outermost: read in primary key order (no sort),
+            # one look-up per link rather than one per idea of the workspace.
+            "select l.idea_id, l.pain_point_id from idea_pain_points l"
+            " cross join ideas i on i.id = l.idea_id"
+            " where i.team_id = ? and i.merged_into is null"
+            " order by l.idea_id, l.pain_point_id",
+            [team_id],
+        ):
+            links.setdefault(idea_id, []).append(pain_id)
+        rows = conn.execute(
+            f"select {self._FACTS_COLUMNS}, {_IDEA_COLUMNS}"
+            " from ideas i join idea_stats s on s.idea_id = i.id"
+            " where +i.team_id = ? and i.merged_into is null",
+            [team_id],
+        ).fetchall()
+        width = len(_STATS_FACTS)
+        facts = _facts_of((row[:width] for row in rows), self.disagree_spread)
+        ideas = _ideas_of((row[width:] for row in rows), links)
+        return ideas, facts
+
+    def ideas_by_id(self, team_id: str, ids: Iterable[int]) -> dict[int, Idea]:
+        """Return the workspace's live ideas among `ids`, by id, with their links."""
+        conn = self.db.conn
+        out: dict[int, Idea] = {}
+        for chunk in _chunks(list(ids), 900):
+            marks = ",".join("?" * len(chunk))
+            links: dict[int, list[int]] = {}
+            for idea_id, pain_id in conn.execute(
+                "select idea_id, pain_point_id from idea_pain_points"
+                f" where idea_id in ({marks}) order by idea_id, pain_point_id",
+                chunk,
+            ):
+                links.setdefault(idea_id, []).append(pain_id)
+            # "+team_id": look the ids up by primary key, not by walking the workspace.
+            rows = conn.execute(
+                f"select {_IDEA_COLUMNS} from ideas i where +i.team_id = ?"
+                f" and i.merged_into is null and i.id in ({marks})",
+                [team_id, *chunk],
+            )
+            out.update(_ideas_of(rows, links))
         return out
+
+    def addressing(self, team_id: str) -> dict[int, list[int]]:
+        """Return, for the open pain points that an idea on the roadmap addresses, one such
+        idea each, as {idea id: [pain point ids]}: enough to tell the weakest stage.
+
+        One indexed look-up per open pain point, instead of reading every link.
+        """
+        found: dict[int, list[int]] = {}
+        for pain_id, idea_id in self.db.execute(
+            """
+            select p.id, (
+              select l.idea_id from idea_pain_points l join ideas i on i.id = l.idea_id
+              where l.pain_point_id = p.id and i.merged_into is null
+                and i.status not in ('Done', 'Won''t do')
+              limit 1
+            ) from pain_points p where p.team_id = ? and p.status = 'Open'
+            """,
+            [team_id],
+        ):
+            if idea_id is not None:
+                found.setdefault(idea_id, []).append(pain_id)
+        return found
 
     def pain_facts(self, team_id: str) -> list[PainFact]:
         """Return what journey heat needs of every pain point in the workspace."""
@@ -982,6 +1284,88 @@ class Store:
         return [row["team_id"] for row in rows]
 
 
+_STATS_FACTS = tuple(c.strip() for c in Store._FACTS_COLUMNS.split(","))
+_IDEA_FIELDS = (
+    "id", "team_id", "title", "description", "proposer", "owning_team", "status",
+    "pinned_bucket", "merged_into", "card_channel", "card_ts", "created_at", "updated_at",
+)  # fmt: skip
+_IDEA_COLUMNS = ", ".join(f"i.{name}" for name in _IDEA_FIELDS)
+_IDEA_SET = frozenset((*_IDEA_FIELDS, "pain_point_ids"))
+
+
+def _ideas_of(rows: Iterable[tuple[Any, ...]], links: dict[int, list[int]]) -> dict[int, Idea]:
+    """Return Idea models from rows of `_IDEA_COLUMNS`, with their linked pain point ids.
+
+    Rows were validated on their way in. `Idea.model_construct` costs about ten
+    microseconds an idea, most of the time of a 100,000-idea roadmap; this sets the same
+    instance state (`__dict__`, the fields set, no extras or private attributes) directly.
+    """
+    statuses = {s.value: s for s in IdeaStatus}
+    buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
+    buckets[None] = buckets[""] = None
+    parse = datetime.fromisoformat
+    new, set_ = Idea.__new__, object.__setattr__
+    fields_set = set(_IDEA_SET)
+    out: dict[int, Idea] = {}
+    for (
+        iid, team_id, title, description, proposer, owning_team, status, pinned,
+        merged_into, card_channel, card_ts, created_at, updated_at,
+    ) in rows:  # fmt: skip
+        idea = new(Idea)
+        set_(idea, "__dict__", {
+            "id": iid, "team_id": team_id, "title": title, "description": description or "",
+            "proposer": proposer, "owning_team": owning_team,
+            "pain_point_ids": links.get(iid, []), "status": statuses[status],
+            "pinned_bucket": buckets[pinned], "merged_into": merged_into,
+            "card_channel": card_channel, "card_ts": card_ts,
+            "created_at": (created := parse(created_at) if created_at else None),
+            # Never edited: the same moment, parsed once (datetimes are immutable).
+            "updated_at": created if updated_at == created_at
+            else parse(updated_at) if updated_at else None,
+        })  # fmt: skip
+        # One set for all: every field is in it, so assigning a field never changes it.
+        set_(idea, "__pydantic_fields_set__", fields_set)
+        set_(idea, "__pydantic_extra__", None)
+        set_(idea, "__pydantic_private__", None)
+        out[iid] = idea
+    return out
+
+
+def _facts_of(rows: Iterable[tuple[Any, ...]], spread: int) -> list[IdeaFacts]:
+    """Return IdeaFacts from rows of `Store._FACTS_COLUMNS`, judging disagreement at `spread`."""
+    statuses = {s.value: s for s in IdeaStatus}
+    buckets: dict[str | None, Bucket | None] = {b.value: b for b in Bucket}
+    buckets[None] = buckets[""] = None
+    # Few distinct team lists recur across many ideas: decode each JSON text once.
+    team_lists: dict[str, tuple[str, ...]] = {"[]": ()}
+    out = []
+    append = out.append
+    # Column order is fixed by _FACTS_COLUMNS; tuples and positional arguments (in the
+    # dataclasses' field order) are much faster than dicts and keywords over 100,000 ideas.
+    for (
+        iid, status, pinned, n, impact, complexity, weeks, i_spread, c_spread,
+        w_spread, i_ends, c_ends, teams_json, supporters, teams, pains, severity, max_sev,
+    ) in rows:  # fmt: skip
+        estimate_teams = team_lists.get(teams_json)
+        if estimate_teams is None:
+            estimate_teams = team_lists[teams_json] = tuple(json.loads(teams_json))
+        verdict = (
+            disagreement(i_spread, i_ends, c_spread, c_ends, spread=spread)
+            if i_ends is not None or c_ends is not None
+            else None
+        )
+        c = Consensus(
+            n, impact, complexity, weeks, i_spread, c_spread, w_spread, verdict,
+            estimate_teams, i_ends, c_ends,
+        )  # fmt: skip
+        f = IdeaFacts(
+            iid, c, supporters, pains, severity, max_sev, teams, statuses[status],
+            buckets[pinned],
+        )  # fmt: skip
+        append(f)
+    return out
+
+
 class _Rating(NamedTuple):
     """An estimate as a plain row: what `consensus` reads, without validating it again."""
 
@@ -1007,6 +1391,8 @@ _STATS_COLUMNS = (
     "pain_points",
     "pain_severity",
     "max_severity",
+    "impact_ends",
+    "complexity_ends",
 )
 _UPSERT_STATS = (
     f"insert or replace into idea_stats ({', '.join(_STATS_COLUMNS)})"

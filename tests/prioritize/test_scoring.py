@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prioritize.config import Capacity, ScoringConfig, Strategy, Weights
 from prioritize.models import Bucket, IdeaStatus, Quadrant
 from prioritize.scoring import (
+    Breakdown,
     Consensus,
     IdeaFacts,
     Score,
+    breakdown,
     bucket_for,
     consensus,
     explain,
@@ -401,3 +405,90 @@ def test_roadmap_numbers_ranks_from_one_and_buckets_every_idea():
         (2, 1, Bucket.NEXT),
         (3, 3, Bucket.LATER),
     ]
+
+
+# ---------------------------------------------------------------- one explanation source
+
+_ratings = st.builds(
+    Rating,
+    team=st.sampled_from([None, "Sales", "Support"]),
+    impact=st.none() | st.integers(1, 5),
+    complexity=st.none() | st.integers(1, 5),
+    weeks=st.none() | st.sampled_from([0.1, 0.5, 1.0, 3.0, 12.0, 52.0]),
+)
+
+
+@st.composite
+def _random_facts(draw: st.DrawFn) -> IdeaFacts:
+    severity = draw(st.integers(0, 15))
+    return IdeaFacts(
+        idea_id=draw(st.integers(1, 1000)),
+        consensus=consensus(draw(st.lists(_ratings, max_size=6)), disagree_spread=2),
+        supporters=draw(st.integers(0, 30)),
+        pain_points=min(severity, 3),
+        pain_severity=severity,
+        max_severity=min(severity, 5),
+        teams=draw(st.integers(0, 7)),
+    )
+
+
+_configs = st.builds(
+    ScoringConfig,
+    strategy=st.sampled_from(Strategy),
+    weights=st.builds(
+        Weights,
+        impact=st.floats(0.01, 3),
+        reach=st.floats(0, 3),
+        ease=st.floats(0, 3),
+        speed=st.floats(0, 3),
+    ),
+    min_estimates=st.integers(1, 5),
+    default_weeks=st.sampled_from([0.5, 4.0, 26.0]),
+)
+
+
+def _recombined(b: Breakdown) -> float:
+    """The strategy's formula written out again, independently of the code that scores."""
+    f = dict(b.factors)
+    if b.strategy is Strategy.WEIGHTED:
+        return f["impact"] + f["reach"] + f["ease"] + f["speed"]
+    if b.strategy is Strategy.RICE:
+        return f["reach"] * f["impact"] * f["confidence"] / f["effort"]
+    if b.strategy is Strategy.ICE:
+        return f["impact"] * f["confidence"] * f["ease"] / 10
+    return (f["impact"] + f["reach"] + f["urgency"]) / f["job size"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(_random_facts(), _configs)
+def test_the_explained_factors_combine_into_the_score_for_every_strategy(
+    f: IdeaFacts, config: ScoringConfig
+) -> None:
+    s = score(f, config)
+    b = breakdown(f, config)
+    assert b.strategy is config.strategy
+    assert round(b.value, 1) == s.value
+    assert _recombined(b) == pytest.approx(b.value, rel=1e-12, abs=1e-12)
+    line = explain(s, config)
+    assert line.split(" = ")[0].split()[-1] == f"{s.value:g}"
+    factors = dict(b.factors)
+    if config.strategy is Strategy.WEIGHTED:
+        # Each term of the sum is printed as it was added.
+        for name in ("impact", "reach", "ease", "speed"):
+            assert f"→ {factors[name]:.1f}" in line
+    elif config.strategy is Strategy.RICE:
+        assert f"confidence {factors['confidence']:.0%}" in line
+        assert f"reach {factors['reach']:g} [" in line
+    elif config.strategy is Strategy.ICE:
+        assert f"confidence {factors['confidence']:.0f}/10" in line
+    else:
+        assert f"urgency {factors['urgency']:g})" in line
+
+
+def test_a_weighted_explanation_adds_up_to_its_score_by_hand():
+    f = facts(impact=4, complexity=2, weeks=2, supporters=3, pain_severity=4, teams=2)
+    b = breakdown(f, ScoringConfig())
+    assert [name for name, _ in b.factors] == ["impact", "reach", "ease", "speed"]
+    # 40 × 3/4 + 25 × 11/21 + 20 × 3/4 + 15 × 4/6
+    assert sum(v for _, v in b.factors) == pytest.approx(30 + 25 * 11 / 21 + 15 + 10)
+    assert score(f, ScoringConfig()).value == round(30 + 25 * 11 / 21 + 15 + 10, 1)

@@ -30,24 +30,33 @@ def roadmap_line(entry: RoadmapEntry) -> str:
 
 
 def roadmap_message(
-    entries: Sequence[RoadmapEntry], *, weakest: str | None, notion_url: str | None
+    entries: Sequence[RoadmapEntry],
+    *,
+    weakest: str | None,
+    notion_url: str | None,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """Return the ephemeral /roadmap answer: top 10, weakest stage, link to Notion."""
+    """Return the ephemeral /roadmap answer: top 10, weakest stage, link to Notion.
+
+    `entries` may be the whole roadmap or just its top; `total` then says how many ideas
+    are on the roadmap in all.
+    """
     active = [e for e in entries if e.idea.status.is_active]
+    count = len(active) if total is None else max(total, len(active))
     shown = min(TOP, len(active))
     # The header counts what is listed under it (not a fixed "top 10").
     title = (
-        f"Roadmap: top {shown} of {len(active)} ideas"
-        if len(active) > TOP
-        else (f"Roadmap: {len(active)} idea{'s' * (len(active) != 1)}")
+        f"Roadmap: top {shown} of {count} ideas"
+        if count > TOP
+        else (f"Roadmap: {count} idea{'s' * (count != 1)}")
     )
     blocks: Blocks = [header(title)]
     if not active:
         blocks.append(section("No ideas on the roadmap yet. Propose one with `/idea`."))
     for entry in active[:TOP]:
         blocks.append(section(roadmap_line(entry)))
-    if len(active) > TOP:
-        blocks.append(context(f"{len(active) - TOP} more ideas are ranked below these."))
+    if count > TOP:
+        blocks.append(context(f"{count - TOP} more ideas are ranked below these."))
     blocks.append(divider())
     if weakest:
         blocks.append(
@@ -60,7 +69,7 @@ def roadmap_message(
         blocks.append(
             actions([button("Open the roadmap in Notion", Action.OPEN_LINK, url=notion_url)])
         )
-    text = f"Roadmap: top {shown} of {len(active)} ideas"
+    text = f"Roadmap: top {shown} of {count} ideas"
     return {"text": text, "blocks": blocks[: LIMITS.MESSAGE_BLOCKS]}
 
 

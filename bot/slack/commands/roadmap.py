@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from ..blocks.reports import roadmap_message
+from ..blocks.reports import TOP, roadmap_message
 from ..deps import Deps
 from ..ids import Command
 
@@ -17,10 +17,12 @@ def register(app: App, deps: Deps) -> None:
     """Register /roadmap."""
 
     def answer(team_id: str, respond: Respond) -> None:
+        # The top from the ranking index: the same cost whatever the roadmap's size.
         message = roadmap_message(
-            deps.services.roadmap(team_id),
-            weakest=deps.services.heat(team_id).weakest,
+            deps.services.top(team_id, TOP),
+            weakest=deps.services.weakest_stage(team_id),
             notion_url=deps.services.notion_url(),
+            total=deps.services.on_roadmap(team_id),
         )
         respond(response_type="ephemeral", **message)
 
