@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from prioritize.config import InvalidInput
+from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 
 from ..blocks.kit import esc, unmarkup
 from ..blocks.reports import heat_message
@@ -18,7 +18,8 @@ __all__ = ["HELP", "register"]
 HELP = (
     "*/journey* shows where on the customer journey it hurts most.\n"
     "• `/journey` or `/journey heat`: the stage heat table\n"
-    "• `/journey team <team>`: say which team you are in (estimates count per team)\n"
+    "• `/journey team <team>`: say which team you are in (estimates count per team;"
+    " once set, only an admin changes it)\n"
     "• `/journey notify off` or `on`: status-update DMs about ideas you care about"
 )
 
@@ -57,10 +58,21 @@ def _team(deps: Deps, team_id: str, user: str, name: str) -> str:
     if not name:
         current = deps.services.team_of(team_id, user)
         teams = ", ".join(deps.journey.teams)
-        where = f"You are in *{esc(current)}*." if current else "You have not set a team."
-        return f"{where} Set it with `/journey team <team>`: {esc(teams)}."
+        if current:
+            return (
+                f"You are in *{esc(current)}*. Only an admin"
+                f" ({deps.services.admins_to_ask()}) can change it: {esc(teams)}."
+            )
+        return (
+            f"You have not set a team. Set it with `/journey team <team>` ({esc(teams)});"
+            f" after that only an admin ({deps.services.admins_to_ask()}) can change it."
+        )
     try:
         team = deps.services.set_team(team_id, user, name)
     except InvalidInput as e:
         return f":warning: {esc(e.message)}"
+    except NotAllowed as e:
+        return f":warning: {e}"  # our own words, with the admins as mentions
+    except NotSaved as e:
+        return f":warning: Not saved: {esc(str(e))}. Try again in a moment."
     return f"You are in *{esc(team)}* now; your estimates and +1s count for {esc(team)}."
