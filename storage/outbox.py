@@ -128,8 +128,12 @@ class Outbox:
                 [_iso(now), effect_id],
             )
 
-    def retry(self, effect_id: int, *, at: datetime, error: str) -> None:
-        """Give an effect back to be tried again at `at` (a transient failure)."""
+    def retry(self, effect_id: int, *, at: datetime, error: str, counts: bool = True) -> None:
+        """Give an effect back to be tried again at `at` (a transient failure).
+
+        `counts=False` takes the try back: an outage of Slack's as a whole (a revoked
+        token, a rate limit) says nothing about this effect, so it never uses it up.
+        """
         with self.store.transaction() as db:
             # A newer redraw of the same card may be waiting already; it covers this one.
             row = db.execute("select coalesce_key from outbox where id = ?", [effect_id]).fetchone()
@@ -145,8 +149,9 @@ class Outbox:
                     )
                     return
             db.execute(
-                "update outbox set state = 'pending', due_at = ?, error = ? where id = ?",
-                [_iso(at), error, effect_id],
+                "update outbox set state = 'pending', due_at = ?, error = ?,"
+                " attempts = max(0, attempts - ?) where id = ?",
+                [_iso(at), error, 0 if counts else 1, effect_id],
             )
 
     def fail(self, effect_id: int, *, error: str, now: datetime) -> None:

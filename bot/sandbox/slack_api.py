@@ -632,6 +632,7 @@ class SlackEmulator:
         self.bot_name = bot_name
         self.scopes: tuple[str, ...] = tuple(DEFAULT_SCOPES if scopes is None else scopes)
         self.rate_limits: dict[str, int] = dict(rate_limits or {})
+        self.token_revoked = False
         self.message_ts_counter = 0
         """How many ts were issued; each new ts is ``ts_epoch`` plus 100µs per issue."""
         self._ts_epoch = ts_epoch
@@ -785,6 +786,21 @@ class SlackEmulator:
                 "is_member": True,
             }
             self._messages.setdefault(channel_id, [])
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel: posting to it answers ``is_archived`` from now on."""
+        with self._lock:
+            self._channels[self._channel_or_raise(channel_id)]["is_archived"] = True
+
+    def set_bot_member(self, channel_id: str, member: bool) -> None:
+        """Add the bot to a channel or take it out (``conversations.info``'s ``is_member``)."""
+        with self._lock:
+            self._channels[self._channel_or_raise(channel_id)]["is_member"] = member
+
+    def revoke_token(self, revoked: bool = True) -> None:
+        """Revoke the bot token (every call answers ``token_revoked``), or restore it."""
+        with self._lock:
+            self.token_revoked = revoked
 
     def dm_channel(self, user: str) -> str:
         """Return the id of the bot's DM channel with ``user``, opening it if needed."""
@@ -1141,6 +1157,8 @@ class SlackEmulator:
             raise _ApiError("not_authed")
         if token != self.token:
             raise _ApiError("invalid_auth")
+        if self.token_revoked:
+            raise _ApiError("token_revoked")
         limited = self._rate_limited(method, params)
         if limited is not None:
             return limited
@@ -1533,8 +1551,13 @@ class SlackEmulator:
             "is_enterprise_install": False,
         }
 
+    def _not_archived(self, channel_id: str) -> str:
+        if self._channels[channel_id].get("is_archived"):
+            raise _ApiError("is_archived")
+        return channel_id
+
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel_id = self._channel(params)
+        channel_id = self._not_archived(self._channel(params))
         text, blocks = self._content(params)
         thread_ts = self._thread_ts(params)
         message = self._bot_message(text or "", blocks, params)
@@ -1544,7 +1567,7 @@ class SlackEmulator:
         return {"channel": channel_id, "ts": message["ts"], "message": self._public(message)}
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel_id = self._channel(params)
+        channel_id = self._not_archived(self._channel(params))
         user = _s(params, "user")
         if user is None or user not in self._users:
             raise _ApiError("user_not_in_channel")

@@ -63,6 +63,24 @@ PERMANENT = frozenset(
 )
 """Slack errors that will not heal by trying again: recorded on the effect and reported."""
 
+OUTAGES = {
+    "invalid_auth": "Slack rejects the bot token",
+    "token_revoked": "the bot token was revoked",
+    "token_expired": "the bot token expired",
+    "account_inactive": "the bot token's app or workspace is inactive",
+    "not_authed": "no bot token reached Slack",
+    "ratelimited": "Slack is rate limiting journeybot",
+}
+"""Errors about Slack and journeybot as a whole, not about one effect: every effect waits
+(none is used up or given up) and one line says so, until it heals or a person fixes it."""
+
+AUTH_RETRY = 30.0
+"""Seconds between tries while Slack rejects the token (a new one takes a restart or a
+person in Slack's app settings; trying often would only fill the logs)."""
+
+OUTAGE_REPEAT = 600.0
+"""Seconds after which an outage still going on is said again."""
+
 MAX_ATTEMPTS = 12
 """An effect that keeps failing for other reasons gives up after this many tries."""
 MAX_BACKOFF = 300.0
@@ -97,6 +115,11 @@ class Courier:
         self._thread: threading.Thread | None = None
         self.delivered = 0
         self.last_error: str | None = None
+        self.auth_retry = AUTH_RETRY
+        self.outage: str | None = None
+        """The error of an outage in progress (see OUTAGES), said once when it starts."""
+        self._outage_lock = threading.Lock()
+        self._said: dict[str, float] = {}
 
     def start(self) -> Courier:
         """Give back what a stopped process had taken, then start delivering."""
@@ -176,10 +199,40 @@ class Courier:
             return
         self.outbox.done(effect.id, now=datetime.now(UTC))
         self.delivered += 1
+        if self.outage is not None:
+            with self._outage_lock:
+                ended, self.outage = self.outage, None
+            if ended is not None:
+                log.info(
+                    "Slack takes journeybot's updates again (after %s); %d waiting",
+                    ended,
+                    self.outbox.backlog(),
+                )
 
     def _failed(self, effect: Effect, error: str, retry_after: float | None) -> None:
         now = datetime.now(UTC)
         self.last_error = error
+        if error in OUTAGES:
+            with self._outage_lock:
+                # Said once per outage; a rate limit on one method while others go through
+                # is still the same outage until it has been quiet for a while.
+                last = self._said.get(error)
+                starts = last is None or time.monotonic() - last > OUTAGE_REPEAT
+                if starts or self.outage != error:
+                    self._said[error] = time.monotonic()
+                self.outage = error
+            wait_s = retry_after if retry_after is not None else self.auth_retry
+            if starts:
+                log.warning(
+                    "%s (%s); Slack updates wait in the outbox and go out when it allows%s",
+                    OUTAGES[error],
+                    error,
+                    "" if error == "ratelimited" else " (replace SLACK_BOT_TOKEN and restart)",
+                )
+            self.outbox.retry(
+                effect.id, at=now + timedelta(seconds=wait_s), error=error, counts=False
+            )
+            return
         if error in PERMANENT or effect.attempts >= MAX_ATTEMPTS:
             log.warning(
                 "Slack refused %s for good (%s); recorded, not retried (see journeybot doctor)",
