@@ -4,6 +4,9 @@ gives one clear line or message, nothing stored is lost, and it all catches up b
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
+from datetime import UTC, datetime
 
 import pytest
 from slack_helpers import BOSS, CHANNEL, TEAM, Bot, wait_for
@@ -13,8 +16,10 @@ from bot.sandbox.slack_api import SlackEmulator
 from bot.services import Effects, Services
 from bot.slack.ids import Action
 from bot.slack.outbound import Outbound
-from bot.slack.outbound.courier import MAX_ATTEMPTS
+from bot.slack.outbound.courier import MAX_ATTEMPTS, Courier
 from prioritize.models import IdeaStatus
+from storage.outbox import Effect, Outbox
+from storage.store import Store
 
 COURIER = "bot.slack.outbound.courier"
 
@@ -149,3 +154,35 @@ def test_a_channel_archived_under_a_card_is_recorded_for_good_and_the_rest_goes_
     assert services.idea(TEAM, idea.id or 0).status is IdeaStatus.PLANNED  # stored all the same
     assert len(services.store.estimates(idea.id or 0)) == 1
     assert services.outbox.backlog() == 0
+
+
+def test_a_delivered_update_the_database_cannot_record_yet_is_recorded_later_not_resent(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=COURIER)
+    store.busy_timeout_ms = 100  # the courier's own connections wait this long for the lock
+    outbox = Outbox(store)
+    with store.transaction():
+        outbox.add(TEAM, "note", {}, key="note:1", now=datetime.now(UTC))
+    holder = sqlite3.connect(
+        str(store.path), isolation_level=None, timeout=5, check_same_thread=False
+    )
+    delivered: list[str] = []
+
+    def deliver(effect: Effect) -> None:
+        delivered.append(effect.key)
+        holder.execute("BEGIN IMMEDIATE")  # from now on the outbox cannot record anything
+
+    courier = Courier(outbox, {"note": deliver}, poll=0.05).start()
+    try:
+        wait_for(lambda: delivered, timeout=5)
+        time.sleep(0.5)  # several rounds of the courier while the lock is held
+        assert not courier.idle()
+        holder.execute("ROLLBACK")
+        wait_for(courier.idle, timeout=5)
+    finally:
+        courier.close()
+        holder.close()
+    assert delivered == ["note:1"]
+    assert store.db.execute("select state from outbox").fetchall() == [("done",)]
+    assert len([w for w in _warnings(caplog) if "cannot be updated" in w]) == 1

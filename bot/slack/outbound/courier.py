@@ -23,6 +23,7 @@ from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from prioritize.errors import NotSaved
 from storage.outbox import Effect, Outbox
 
 __all__ = ["PERMANENT", "Courier", "Handler", "Undeliverable"]
@@ -120,6 +121,7 @@ class Courier:
         """The error of an outage in progress (see OUTAGES), said once when it starts."""
         self._outage_lock = threading.Lock()
         self._said: dict[str, float] = {}
+        self._unrecorded: list[tuple[Callable[..., None], int, dict[str, object]]] = []
 
     def start(self) -> Courier:
         """Give back what a stopped process had taken, then start delivering."""
@@ -136,7 +138,7 @@ class Courier:
 
     def idle(self) -> bool:
         """Whether nothing is waiting or being delivered."""
-        return not self._busy.is_set() and self.outbox.backlog() == 0
+        return not self._busy.is_set() and not self._unrecorded and self.outbox.backlog() == 0
 
     def close(self, *, timeout: float = 10.0) -> None:
         """Stop taking effects and wait up to `timeout` for those in flight.
@@ -149,24 +151,62 @@ class Courier:
             self._thread.join(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def _record(self, outcome: Callable[..., None], effect_id: int, **kwargs: object) -> None:
+        """Record how an effect went; kept in memory while the database cannot take it.
+
+        A full disk or another process's long lock must not leave a delivered effect
+        "sending" until a restart (it would be delivered again): it is recorded later.
+        """
+        try:
+            outcome(effect_id, **kwargs)
+        except NotSaved as e:
+            with self._outage_lock:
+                first = not self._unrecorded
+                self._unrecorded.append((outcome, effect_id, kwargs))
+            if first:
+                log.warning("the outbox cannot be updated (%s); trying again shortly", e)
+
+    def _record_later(self) -> None:
+        with self._outage_lock:
+            waiting, self._unrecorded = self._unrecorded, []
+        for outcome, effect_id, kwargs in waiting:
+            try:
+                outcome(effect_id, **kwargs)
+            except NotSaved:
+                with self._outage_lock:
+                    self._unrecorded.append((outcome, effect_id, kwargs))
+
     def _loop(self) -> None:
+        said: str | None = None  # the last error logged, so that an outage is one line
         while not self._stop.is_set():
             try:
                 self._busy.set()
-                effects = self.outbox.take(now=datetime.now(UTC), limit=self._batch)
+                self._record_later()
+                # While outcomes wait to be recorded the database takes no writes: take
+                # nothing more until it does.
+                effects = (
+                    []
+                    if self._unrecorded
+                    else self.outbox.take(now=datetime.now(UTC), limit=self._batch)
+                )
+                said = None
                 if effects:
                     wait([self._pool.submit(self.deliver, e) for e in effects])
                     continue
             except Exception as e:
                 if self._stop.is_set() or isinstance(e, sqlite3.ProgrammingError):
                     return  # the database was closed: this process is shutting down
-                log.warning("the outbox could not be read (%s); trying again shortly", e)
+                if str(e) != said:
+                    log.warning("the outbox could not be read (%s); trying again shortly", e)
+                    said = str(e)
             finally:
                 self._busy.clear()
             self._wake.wait(self._sleep())
             self._wake.clear()
 
     def _sleep(self) -> float:
+        if self._unrecorded:
+            return self.poll
         try:
             due = self.outbox.next_due()
         except Exception:
@@ -180,7 +220,9 @@ class Courier:
         handler = self.handlers.get(effect.kind)
         now = datetime.now(UTC)
         if handler is None:
-            self.outbox.fail(effect.id, error=f"no handler for {effect.kind!r}", now=now)
+            self._record(
+                self.outbox.fail, effect.id, error=f"no handler for {effect.kind!r}", now=now
+            )
             return
         try:
             handler(effect)
@@ -197,7 +239,7 @@ class Courier:
             log.exception("delivering %s %s failed", effect.kind, effect.key)
             self._failed(effect, f"{type(e).__name__}: {e}", None)
             return
-        self.outbox.done(effect.id, now=datetime.now(UTC))
+        self._record(self.outbox.done, effect.id, now=datetime.now(UTC))
         self.delivered += 1
         if self.outage is not None:
             with self._outage_lock:
@@ -229,9 +271,8 @@ class Courier:
                     error,
                     "" if error == "ratelimited" else " (replace SLACK_BOT_TOKEN and restart)",
                 )
-            self.outbox.retry(
-                effect.id, at=now + timedelta(seconds=wait_s), error=error, counts=False
-            )
+            at = now + timedelta(seconds=wait_s)
+            self._record(self.outbox.retry, effect.id, at=at, error=error, counts=False)
             return
         if error in PERMANENT or effect.attempts >= MAX_ATTEMPTS:
             log.warning(
@@ -239,7 +280,7 @@ class Courier:
                 _what(effect),
                 error,
             )
-            self.outbox.fail(effect.id, error=error, now=now)
+            self._record(self.outbox.fail, effect.id, error=error, now=now)
             if self.on_failure is not None:
                 try:
                     self.on_failure(effect, error)
@@ -248,7 +289,8 @@ class Courier:
             return
         wait_s = retry_after if retry_after is not None else backoff(effect.attempts)
         log.info("%s failed (%s); trying again in %.0f s", _what(effect), error, wait_s)
-        self.outbox.retry(effect.id, at=now + timedelta(seconds=wait_s), error=error)
+        at = now + timedelta(seconds=wait_s)
+        self._record(self.outbox.retry, effect.id, at=at, error=error)
 
 
 def _retry_after(error: SlackApiError) -> float | None:
