@@ -5,10 +5,13 @@ Each check returns ok with what it found, or one line saying what to fix.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from .config import ConfigError, Settings, load_config
+from .services import ROADMAP_CHANNEL
 
 __all__ = ["Check", "manifest_scopes", "run_checks"]
 
@@ -209,6 +213,145 @@ def check_notion(settings: Settings) -> Iterator[Check]:
     yield Check("Notion parent page", True, "shared with the integration")
 
 
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+@contextmanager
+def _stored(settings: Settings) -> Iterator[sqlite3.Connection | None]:
+    """A read-only connection to the database, or None while it does not exist."""
+    path = settings.journeybot_db
+    if not path.is_file():
+        yield None
+        return
+    # mode=ro: reading never creates the file nor writes to it.
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def check_outbox(settings: Settings) -> Check:
+    """What Slack refused for good, and what still waits to be delivered."""
+    try:
+        with _stored(settings) as conn:
+            tables = {r[0] for r in conn.execute("select name from sqlite_master")} if conn else ()
+            if conn is None or "outbox" not in tables:
+                return Check("Slack updates", True, "no database yet: nothing sent or waiting")
+            backlog, oldest = conn.execute(
+                "select count(*), min(created_at) from outbox where state in ('pending', 'sending')"
+            ).fetchone()
+            failed = conn.execute(
+                "select kind, payload, error, delivered_at from outbox where state = 'failed'"
+                " order by id desc limit 5"
+            ).fetchall()
+            total = conn.execute("select count(*) from outbox where state = 'failed'").fetchone()
+            waiting = f"{backlog} waiting" + (f" since {oldest[:19]}Z" if oldest else "")
+            if not failed:
+                return Check("Slack updates", True, f"none refused by Slack; {waiting}")
+            refused = "; ".join(_refused(*row) for row in failed)
+            more = f" (and {total[0] - len(failed)} more)" if total[0] > len(failed) else ""
+            return Check(
+                "Slack updates",
+                False,
+                f"Slack refused {total[0]} for good: {refused}{more}; {waiting}."
+                " Fix the channel (or invite the bot) and repost the card"
+                " (App Home, or `journeybot repost IDEA`)",
+            )
+    except sqlite3.DatabaseError as e:
+        return Check("Slack updates", False, f"cannot read the outbox: {e}")
+
+
+def _refused(kind: str, payload: str, error: str | None, when: str | None) -> str:
+    try:
+        idea = json.loads(payload).get("idea_id")
+    except (ValueError, AttributeError):
+        idea = None
+    about = f" of idea #{idea}" if idea is not None else ""
+    return f"{kind.replace('_', ' ')}{about}: {error} at {(when or '?')[:19]}Z"
+
+
+def check_roadmap_channel(settings: Settings) -> Check:
+    """Where idea cards go: set, shaped like an id, existing, open and with the bot in it."""
+    name = "Roadmap channel"
+    try:
+        configured = load_config(settings.journeybot_config).slack.roadmap_channel
+    except ConfigError:
+        return Check(name, False, "cannot tell until the config file loads (see Config file)")
+    token = _secret(settings, "slack_bot_token")
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10) if token else None
+    team_id: str | None = None
+    if client is not None:
+        try:
+            team_id = client.auth_test().get("team_id")
+        except (SlackApiError, SlackRequestError, OSError):
+            client = None  # said by the token check
+    channel, where = configured, "roadmap_channel under [slack] in the config file"
+    try:
+        with _stored(settings) as conn:
+            # Without a token the workspace is unknown: any workspace's choice will do.
+            key, op = (
+                (f"{ROADMAP_CHANNEL}:{team_id}", "=")
+                if team_id
+                else (ROADMAP_CHANNEL + ":%", "like")
+            )
+            row = (
+                conn.execute(f"select value from meta where key {op} ? limit 1", [key]).fetchone()
+                if conn is not None
+                else None
+            )
+            if row and row[0]:
+                channel, where = row[0], "picked by an admin on App Home"
+    except sqlite3.DatabaseError:
+        pass  # said by the database check
+    if not channel:
+        return Check(
+            name,
+            False,
+            "no roadmap channel is set, so idea cards have nowhere to go: an admin picks one"
+            " on journeybot's App Home (Settings), or set roadmap_channel under [slack]"
+            " in the config file",
+        )
+    if not _CHANNEL_ID.match(channel):
+        return Check(
+            name,
+            False,
+            f"{channel!r} ({where}) is not a channel id: use the id (C… or G…), not the name;"
+            " in Slack, open the channel's details: the id is at the bottom of the About tab",
+        )
+    if client is None:
+        return Check(name, True, f"{channel} ({where}); not checked with Slack without a token")
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as e:
+        error = e.response.get("error")
+        if error == "channel_not_found":
+            return Check(
+                name,
+                False,
+                f"{channel} ({where}) does not exist or is private without the bot in it:"
+                " invite the bot there with /invite @journeybot, or pick another channel",
+            )
+        if error == "missing_scope":
+            return Check(
+                name,
+                False,
+                f"cannot check {channel}: the token lacks channels:read or groups:read"
+                " (update the app from manifest.yml and reinstall it)",
+            )
+        return Check(name, False, f"cannot check {channel} ({where}): {error}")
+    except (SlackRequestError, OSError) as e:
+        return Check(name, False, f"cannot check {channel}: {e}")
+    label = f"#{info.get('name')} ({channel}, {where})"
+    if info.get("is_archived"):
+        return Check(name, False, f"{label} is archived: unarchive it or pick another channel")
+    if not info.get("is_member"):
+        return Check(
+            name, False, f"{label}: the bot is not a member; invite it with /invite @journeybot"
+        )
+    return Check(name, True, f"{label} exists and the bot is a member")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Return the result of every check, in the order a person would fix them."""
     steps: list[Callable[[Settings], Check | Iterator[Check]]] = [
@@ -217,6 +360,8 @@ def run_checks(settings: Settings) -> list[Check]:
         check_slack_token,
         check_signing_secret,
         check_app_token,
+        check_roadmap_channel,
+        check_outbox,
         check_notion,
     ]
     results: list[Check] = []

@@ -80,6 +80,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "commands",
     "files:write",
     "groups:history",
+    "groups:read",
     "im:history",
     "im:read",
     "im:write",
