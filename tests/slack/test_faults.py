@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from slack_helpers import BOSS, CHANNEL, TEAM, Bot, wait_for
+from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory, wait_for
 from slack_sdk import WebClient
 
 from bot.sandbox.slack_api import SlackEmulator
@@ -186,3 +186,23 @@ def test_a_delivered_update_the_database_cannot_record_yet_is_recorded_later_not
     assert delivered == ["note:1"]
     assert store.db.execute("select state from outbox").fetchall() == [("done",)]
     assert len([w for w in _warnings(caplog) if "cannot be updated" in w]) == 1
+
+
+def test_journey_team_and_notify_say_not_saved_while_the_database_is_locked(
+    make_bot: BotFactory,
+) -> None:
+    bot = make_bot()
+    bot.store.busy_timeout_ms = 200
+    holder = sqlite3.connect(str(bot.store.path), timeout=1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        team = bot.people.slash("U0BEN", "/journey", "team support")
+        notify = bot.people.slash("U0BEN", "/journey", "notify off")
+    finally:
+        holder.rollback()
+        holder.close()
+    for reply in (team, notify):
+        assert reply.status == 200
+        assert "Not saved: the database is busy" in reply.json()["text"]
+    assert bot.store.team_of(TEAM, "U0BEN") is None
+    assert bot.store.wants_dms(TEAM, "U0BEN") is True

@@ -11,6 +11,7 @@ from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 from ..blocks.kit import esc, unmarkup
 from ..blocks.reports import heat_message
 from ..deps import Deps
+from ..forms import not_saved
 from ..ids import Command
 
 __all__ = ["HELP", "register"]
@@ -43,7 +44,11 @@ def register(app: App, deps: Deps) -> None:
             # One small row: answered in the ack itself.
             ack(response_type="ephemeral", text=_team(deps, team_id, user, rest))
         elif verb == "notify" and rest.casefold() in ("on", "off"):
-            deps.services.set_notify(team_id, user, rest.casefold() == "on")
+            try:
+                deps.services.set_notify(team_id, user, rest.casefold() == "on")
+            except NotSaved as e:
+                ack(response_type="ephemeral", text=f":warning: {esc(not_saved(e))}")
+                return
             ack(
                 response_type="ephemeral",
                 text="Status-update DMs are on."
@@ -74,5 +79,5 @@ def _team(deps: Deps, team_id: str, user: str, name: str) -> str:
     except NotAllowed as e:
         return f":warning: {e}"  # our own words, with the admins as mentions
     except NotSaved as e:
-        return f":warning: Not saved: {esc(str(e))}. Try again in a moment."
+        return f":warning: {esc(not_saved(e))}"
     return f"You are in *{esc(team)}* now; your estimates and +1s count for {esc(team)}."
