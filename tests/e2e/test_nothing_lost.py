@@ -398,3 +398,33 @@ def test_a_full_disk_loses_no_acknowledged_action_and_catches_up_once_space_is_f
         if process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+def test_a_token_revoked_mid_run_is_one_log_line_and_the_cards_catch_up_once_it_is_back(
+    running: Running,
+) -> None:
+    bot = running
+    who = _people(1)
+    bot.slack.revoke_token()
+    _one_round(bot, who, 0)  # stored: the database is fine, only Slack says no
+    assert all(_stored(bot, a) == 1 for a in bot.actions)
+    waiting = _wait(
+        lambda: _read(bot.db, "select count(*) from outbox where error = 'token_revoked'")[0][0]
+    )
+    assert waiting and _read(bot.db, "select count(*) from outbox where state = 'failed'") == [(0,)]
+    bot.slack.revoke_token(False)
+    # The courier tries again every 10 s while the token is refused.
+    _wait(
+        lambda: _read(bot.db, "select count(*) from outbox where state != 'done'")[0][0] == 0,
+        timeout=30,
+    )
+    supporters = _read(bot.db, "select count(*) from supports where idea_id = ?", (bot.idea_id,))
+    card = bot.slack.message(CHANNEL, bot.card_ts) or {}
+    assert f"*Supporters*\\n{supporters[0][0]}" in json.dumps(card.get("blocks"))
+    logs = [json.loads(line)["message"] for line in bot.stop().splitlines()]
+    revoked = [m for m in logs if m.startswith("the bot token was revoked")]
+    assert revoked == [
+        "the bot token was revoked (token_revoked); Slack updates wait in the outbox and go"
+        " out when it allows (replace SLACK_BOT_TOKEN and restart)"
+    ]
+    assert not any("Traceback" in m for m in logs)

@@ -79,7 +79,7 @@ def courier_of(slack: SlackEmulator, services: Services):
         client = WebClient(token=slack.token, base_url=slack.api_url)
         services.default_channel = CHANNEL
         outbound = Outbound(services, client, per_day=3, poll=0.05).start()
-        outbound.courier.auth_retry = 0.2  # thirty seconds in production
+        outbound.courier.auth_retry = 0.2  # ten seconds in production
         started.append(outbound)
         return outbound
 

@@ -75,7 +75,7 @@ OUTAGES = {
 """Errors about Slack and journeybot as a whole, not about one effect: every effect waits
 (none is used up or given up) and one line says so, until it heals or a person fixes it."""
 
-AUTH_RETRY = 30.0
+AUTH_RETRY = 10.0
 """Seconds between tries while Slack rejects the token (a new one takes a restart or a
 person in Slack's app settings; trying often would only fill the logs)."""
 
