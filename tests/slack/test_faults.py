@@ -12,6 +12,8 @@ import pytest
 from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory, wait_for
 from slack_sdk import WebClient
 
+from bot.config import Settings
+from bot.doctor import check_outbox
 from bot.sandbox.slack_api import SlackEmulator
 from bot.services import Effects, Services
 from bot.slack.ids import Action
@@ -154,6 +156,9 @@ def test_a_channel_archived_under_a_card_is_recorded_for_good_and_the_rest_goes_
     assert services.idea(TEAM, idea.id or 0).status is IdeaStatus.PLANNED  # stored all the same
     assert len(services.store.estimates(idea.id or 0)) == 1
     assert services.outbox.backlog() == 0
+    reported = check_outbox(Settings(_env_file=None, journeybot_db=services.store.path))  # type: ignore[call-arg]
+    assert not reported.ok
+    assert f"status thread of idea #{idea.id}: is_archived at " in reported.detail
 
 
 def test_a_delivered_update_the_database_cannot_record_yet_is_recorded_later_not_resent(
