@@ -211,3 +211,16 @@ def test_journey_team_and_notify_say_not_saved_while_the_database_is_locked(
         assert "Not saved: the database is busy" in reply.json()["text"]
     assert bot.store.team_of(TEAM, "U0BEN") is None
     assert bot.store.wants_dms(TEAM, "U0BEN") is True
+
+
+def test_a_modal_opens_in_time_while_card_updates_wait_out_a_rate_limit(bot: Bot) -> None:
+    idea = bot.propose("U0BEN", "Retry payments")
+    # Each 429 makes the card's Web API client sleep before trying again.
+    bot.slack.fail_next("chat.update", status=429, retry_after=2, times=4)
+    assert bot.people.reply_in_thread("U0CHLOE", CHANNEL, idea.card_ts or "", "+1").status == 200
+    wait_for(lambda: any(c.error == "ratelimited" for c in bot.slack.calls_to("chat.update")))
+    # Trigger ids live 3 s: the modal's work must not queue behind the sleeping update.
+    assert bot.people.slash("U0DAN", "/pain").status == 200
+    wait_for(lambda: bot.slack.modal("U0DAN"), timeout=3)
+    assert not [c for c in bot.slack.calls_to("views.open") if c.error is not None]
+    wait_for(lambda: "*Supporters*\\n1" in str(bot.card(idea)["blocks"]), timeout=20)
