@@ -34,6 +34,8 @@ TRY_AGAIN = (
     ":hourglass: Slack did not let me open that form in time ({error})."
     " Nothing was lost; please try again."
 )
+CANNOT_OPEN = ":warning: Slack would not open that form ({error}). Please try again."
+_LATE = frozenset({"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"})
 
 
 def remember_requester(context: BoltContext, next: Callable[[], None]) -> None:
@@ -91,7 +93,9 @@ class Deps:
             log.warning("views.open failed: %s", error)
             user, channel = _REQUESTER.get()
             if user:
-                message = {"text": TRY_AGAIN.format(error=error)}
+                message = {
+                    "text": (TRY_AGAIN if error in _LATE else CANNOT_OPEN).format(error=error)
+                }
                 self.tell(user, message, channel=channel)
             return False
         return True

@@ -45,7 +45,7 @@ def test_a_modal_that_cannot_open_in_time_tells_the_person_to_try_again(bot: Bot
 
 def test_an_estimate_form_that_cannot_open_says_so_to_whoever_clicked(bot: Bot) -> None:
     idea = bot.propose("U0BEN", "Retry payments")
-    bot.slack.fail_next("views.open", error="expired_trigger_id")
+    bot.slack.fail_next("views.open", status=500, error="internal_error")
     reply = bot.people.block_action(
         "U0CHLOE", Action.IDEA_ESTIMATE, str(idea.id), channel=CHANNEL, message_ts=idea.card_ts
     )
@@ -53,7 +53,7 @@ def test_an_estimate_form_that_cannot_open_says_so_to_whoever_clicked(bot: Bot) 
     bot.settle()
     assert [e["text"] for e in bot.slack.ephemerals("U0BEN")] == []
     [told] = bot.slack.ephemerals("U0CHLOE")
-    assert "please try again" in told["text"]
+    assert "Slack would not open that form (internal_error). Please try again." in told["text"]
 
 
 def test_a_card_update_that_fails_several_times_is_retried_until_the_card_shows_the_votes(
