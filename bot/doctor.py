@@ -13,7 +13,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -21,6 +23,10 @@ from notion_client import APIResponseError, Client
 from notion_client.errors import RequestTimeoutError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from prioritize.errors import InvalidInput
+from storage.outbox import Outbox
+from storage.store import Store, open_database
 
 from .config import ConfigError, Settings, load_config
 from .services import ROADMAP_CHANNEL
@@ -233,42 +239,53 @@ def _stored(settings: Settings) -> Iterator[sqlite3.Connection | None]:
 
 def check_outbox(settings: Settings) -> Check:
     """What Slack refused for good, and what still waits to be delivered."""
+    name = "Slack updates"
+    if not settings.journeybot_db.is_file():
+        return Check(name, True, "no database yet: nothing sent or waiting")
     try:
-        with _stored(settings) as conn:
-            tables = {r[0] for r in conn.execute("select name from sqlite_master")} if conn else ()
-            if conn is None or "outbox" not in tables:
-                return Check("Slack updates", True, "no database yet: nothing sent or waiting")
-            backlog, oldest = conn.execute(
-                "select count(*), min(created_at) from outbox where state in ('pending', 'sending')"
-            ).fetchone()
-            failed = conn.execute(
-                "select kind, payload, error, delivered_at from outbox where state = 'failed'"
-                " order by id desc limit 5"
-            ).fetchall()
-            total = conn.execute("select count(*) from outbox where state = 'failed'").fetchone()
-            waiting = f"{backlog} waiting" + (f" since {oldest[:19]}Z" if oldest else "")
-            if not failed:
-                return Check("Slack updates", True, f"none refused by Slack; {waiting}")
-            refused = "; ".join(_refused(*row) for row in failed)
-            more = f" (and {total[0] - len(failed)} more)" if total[0] > len(failed) else ""
-            return Check(
-                "Slack updates",
-                False,
-                f"Slack refused {total[0]} for good: {refused}{more}; {waiting}."
-                " Fix the channel (or invite the bot) and repost the card"
-                " (App Home, or `journeybot repost IDEA`)",
-            )
+        # Read only: doctor never creates, upgrades or writes the database.
+        store = Store(open_database(settings.journeybot_db, readonly=True))
+    except InvalidInput as e:
+        return Check(name, False, f"cannot read the outbox: {e.message}")
+    try:
+        outbox = Outbox(store)
+        failed, total = outbox.failures(limit=5), outbox.failed_count()
+        oldest = outbox.oldest_waiting()
+        waiting = f"{outbox.backlog()} waiting" + (f" since {_when(oldest)}" if oldest else "")
     except sqlite3.DatabaseError as e:
-        return Check("Slack updates", False, f"cannot read the outbox: {e}")
+        return Check(name, False, f"cannot read the outbox: {e}")
+    finally:
+        store.close()
+    if not failed:
+        return Check(name, True, f"none refused by Slack; {waiting}")
+    refused = "; ".join(_refused(f) for f in failed)
+    more = f" (and {total - len(failed)} more)" if total > len(failed) else ""
+    return Check(
+        name,
+        False,
+        f"Slack refused {total} for good: {refused}{more}; {waiting}."
+        " Fix the channel (or invite the bot) and repost the card"
+        " (App Home, or `journeybot repost IDEA`)",
+    )
 
 
-def _refused(kind: str, payload: str, error: str | None, when: str | None) -> str:
+def _when(moment: datetime | str | None) -> str:
+    if moment is None:
+        return "?"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _refused(failure: dict[str, Any]) -> str:
+    """One effect Slack refused: its kind, the idea it is about, the error and when."""
     try:
-        idea = json.loads(payload).get("idea_id")
+        idea = json.loads(failure["payload"]).get("idea_id")
     except (ValueError, AttributeError):
         idea = None
     about = f" of idea #{idea}" if idea is not None else ""
-    return f"{kind.replace('_', ' ')}{about}: {error} at {(when or '?')[:19]}Z"
+    kind = str(failure["kind"]).replace("_", " ")
+    return f"{kind}{about}: {failure['error']} at {_when(failure['delivered_at'])}"
 
 
 def check_roadmap_channel(settings: Settings) -> Check:

@@ -197,6 +197,17 @@ class Outbox:
             params.append(team_id)
         return self.store.db["outbox"].count_where(where, params)
 
+    def oldest_waiting(self) -> datetime | None:
+        """Return when the oldest effect still waiting to be delivered was recorded."""
+        row = self.store.db.execute(
+            "select min(created_at) from outbox where state in ('pending', 'sending')"
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def failed_count(self) -> int:
+        """Return how many effects Slack refused for good (see `failures`)."""
+        return self.store.db["outbox"].count_where("state = 'failed'")
+
     def next_due(self) -> datetime | None:
         """Return when the next waiting effect is due, if any."""
         row = self.store.db.execute(
