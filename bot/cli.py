@@ -63,13 +63,14 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def context(*, readonly: bool = False) -> Iterator[Context]:
+def context(*, readonly: bool = False, busy_timeout_ms: int | None = None) -> Iterator[Context]:
     """Build settings, config and services once, and turn known errors into one line.
 
     `readonly` opens an existing database for reading only: a missing file is an error,
-    never a new empty database.
+    never a new empty database. `busy_timeout_ms` bounds how long a write waits for
+    another process's lock before it is refused (NotSaved).
     """
-    from storage.store import Store, open_database
+    from storage.store import BUSY_TIMEOUT_MS, Store, open_database
 
     try:
         settings = load_settings()
@@ -84,7 +85,11 @@ def context(*, readonly: bool = False) -> Iterator[Context]:
             )
             if readonly
             # A connection per thread, as `journeybot run` serves requests on many.
-            else Store.open(settings.journeybot_db, disagree_spread=spread)
+            else Store.open(
+                settings.journeybot_db,
+                disagree_spread=spread,
+                busy_timeout_ms=busy_timeout_ms or BUSY_TIMEOUT_MS,
+            )
         )
     except (ConfigError, InvalidInput) as e:
         raise fail(str(e)) from None
@@ -124,6 +129,11 @@ def pick_workspace(services: Services, workspace: str | None, *, writing: bool =
     raise fail(f"the database holds {len(known)} workspaces; pick one with --workspace")
 
 
+RUN_BUSY_TIMEOUT_MS = 2000
+"""How long the bot's writes wait for another process's lock: a write is stored before
+Slack's answer, which must leave within 3 s, so past this the person is told "Not saved"."""
+
+
 class LogFormat(StrEnum):
     AUTO = "auto"
     TEXT = "text"
@@ -157,7 +167,7 @@ def run_command(
     from .logs import setup_logging
     from .slack.run import run_bot
 
-    with context() as ctx:
+    with context(busy_timeout_ms=RUN_BUSY_TIMEOUT_MS) as ctx:
         setup_logging(log_format=log_format.value, secrets=_secret_values(ctx.settings))
         # Stopped while starting: nothing was running yet, so nothing to finish.
         with suppress(KeyboardInterrupt):

@@ -5,13 +5,18 @@ Each check returns ok with what it found, or one line saying what to fix.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -20,10 +25,15 @@ from notion_client.errors import RequestTimeoutError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from prioritize.errors import InvalidInput
+from storage.outbox import Outbox
+from storage.store import Store, open_database
+
 from .config import ConfigError, Settings, load_config
 from .notion.client import explain
 from .notion.provision import REHOME_HINT, gone_message
 from .notion.schema import PAINS_TITLE, ROADMAP_TITLE
+from .services import ROADMAP_CHANNEL
 
 __all__ = ["Check", "manifest_scopes", "run_checks"]
 
@@ -284,6 +294,156 @@ def check_notion_home(settings: Settings, client: Client, page_id: str) -> Check
     return Check(name, True, "the Roadmap and Pain points databases are under the parent page")
 
 
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+@contextmanager
+def _stored(settings: Settings) -> Iterator[sqlite3.Connection | None]:
+    """A read-only connection to the database, or None while it does not exist."""
+    path = settings.journeybot_db
+    if not path.is_file():
+        yield None
+        return
+    # mode=ro: reading never creates the file nor writes to it.
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def check_outbox(settings: Settings) -> Check:
+    """What Slack refused for good, and what still waits to be delivered."""
+    name = "Slack updates"
+    if not settings.journeybot_db.is_file():
+        return Check(name, True, "no database yet: nothing sent or waiting")
+    try:
+        # Read only: doctor never creates, upgrades or writes the database.
+        store = Store(open_database(settings.journeybot_db, readonly=True))
+    except InvalidInput as e:
+        return Check(name, False, f"cannot read the outbox: {e.message}")
+    try:
+        outbox = Outbox(store)
+        failed, total = outbox.failures(limit=5), outbox.failed_count()
+        oldest = outbox.oldest_waiting()
+        waiting = f"{outbox.backlog()} waiting" + (f" since {_when(oldest)}" if oldest else "")
+    except sqlite3.DatabaseError as e:
+        return Check(name, False, f"cannot read the outbox: {e}")
+    finally:
+        store.close()
+    if not failed:
+        return Check(name, True, f"none refused by Slack; {waiting}")
+    refused = "; ".join(_refused(f) for f in failed)
+    more = f" (and {total - len(failed)} more)" if total > len(failed) else ""
+    return Check(
+        name,
+        False,
+        f"Slack refused {total} for good: {refused}{more}; {waiting}."
+        " Fix the channel (or invite the bot) and repost the card"
+        " (App Home, or `journeybot repost IDEA`)",
+    )
+
+
+def _when(moment: datetime | str | None) -> str:
+    if moment is None:
+        return "?"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _refused(failure: dict[str, Any]) -> str:
+    """One effect Slack refused: its kind, the idea it is about, the error and when."""
+    try:
+        idea = json.loads(failure["payload"]).get("idea_id")
+    except (ValueError, AttributeError):
+        idea = None
+    about = f" of idea #{idea}" if idea is not None else ""
+    kind = str(failure["kind"]).replace("_", " ")
+    return f"{kind}{about}: {failure['error']} at {_when(failure['delivered_at'])}"
+
+
+def check_roadmap_channel(settings: Settings) -> Check:
+    """Where idea cards go: set, shaped like an id, existing, open and with the bot in it."""
+    name = "Roadmap channel"
+    try:
+        configured = load_config(settings.journeybot_config).slack.roadmap_channel
+    except ConfigError:
+        return Check(name, False, "cannot tell until the config file loads (see Config file)")
+    token = _secret(settings, "slack_bot_token")
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10) if token else None
+    team_id: str | None = None
+    if client is not None:
+        try:
+            team_id = client.auth_test().get("team_id")
+        except (SlackApiError, SlackRequestError, OSError):
+            client = None  # said by the token check
+    channel, where = configured, "roadmap_channel under [slack] in the config file"
+    try:
+        with _stored(settings) as conn:
+            # Without a token the workspace is unknown: any workspace's choice will do.
+            key, op = (
+                (f"{ROADMAP_CHANNEL}:{team_id}", "=")
+                if team_id
+                else (ROADMAP_CHANNEL + ":%", "like")
+            )
+            row = (
+                conn.execute(f"select value from meta where key {op} ? limit 1", [key]).fetchone()
+                if conn is not None
+                else None
+            )
+            if row and row[0]:
+                channel, where = row[0], "picked by an admin on App Home"
+    except sqlite3.DatabaseError:
+        pass  # said by the database check
+    if not channel:
+        return Check(
+            name,
+            False,
+            "no roadmap channel is set, so idea cards have nowhere to go: an admin picks one"
+            " on journeybot's App Home (Settings), or set roadmap_channel under [slack]"
+            " in the config file",
+        )
+    if not _CHANNEL_ID.match(channel):
+        return Check(
+            name,
+            False,
+            f"{channel!r} ({where}) is not a channel id: use the id (C… or G…), not the name;"
+            " in Slack, open the channel's details: the id is at the bottom of the About tab",
+        )
+    if client is None:
+        return Check(name, True, f"{channel} ({where}); not checked with Slack without a token")
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as e:
+        error = e.response.get("error")
+        if error == "channel_not_found":
+            return Check(
+                name,
+                False,
+                f"{channel} ({where}) does not exist or is private without the bot in it:"
+                " invite the bot there with /invite @journeybot, or pick another channel",
+            )
+        if error == "missing_scope":
+            return Check(
+                name,
+                False,
+                f"cannot check {channel}: the token lacks channels:read or groups:read"
+                " (update the app from manifest.yml and reinstall it)",
+            )
+        return Check(name, False, f"cannot check {channel} ({where}): {error}")
+    except (SlackRequestError, OSError) as e:
+        return Check(name, False, f"cannot check {channel}: {e}")
+    label = f"#{info.get('name')} ({channel}, {where})"
+    if info.get("is_archived"):
+        return Check(name, False, f"{label} is archived: unarchive it or pick another channel")
+    if not info.get("is_member"):
+        return Check(
+            name, False, f"{label}: the bot is not a member; invite it with /invite @journeybot"
+        )
+    return Check(name, True, f"{label} exists and the bot is a member")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Return the result of every check, in the order a person would fix them."""
     steps: list[Callable[[Settings], Check | Iterator[Check]]] = [
@@ -292,6 +452,8 @@ def run_checks(settings: Settings) -> list[Check]:
         check_slack_token,
         check_signing_secret,
         check_app_token,
+        check_roadmap_channel,
+        check_outbox,
         check_notion,
     ]
     results: list[Check] = []

@@ -649,7 +649,7 @@ class Services:
         complexity: int | None,
         weeks: float | None,
     ) -> Estimate:
-        team = self.store.team_of(team_id, voter)
+        team = self.team_of(team_id, voter)
         for criterion, value in (
             (Criterion.IMPACT, impact),
             (Criterion.COMPLEXITY, complexity),
@@ -732,7 +732,7 @@ class Services:
             idea = self.live(team_id, idea_id)
             if unit.replayed:
                 return Vote(idea, replayed=True)
-            team = self.store.team_of(team_id, user)
+            team = self.team_of(team_id, user)
             added = self.store.add_support(
                 Support(team_id=team_id, idea_id=idea.id, user=user, team=team),
                 now=self.clock(),
@@ -956,16 +956,40 @@ class Services:
     # ---------------------------------------------------------------- people
 
     def team_of(self, team_id: str, user: str) -> str | None:
-        """Return the team a person said they are in, if any."""
-        return self.store.team_of(team_id, user)
+        """Return a person's team: the config's `[journey.members]`, else the one stored."""
+        return self.journey.members.get(user) or self.store.team_of(team_id, user)
 
-    def set_team(self, team_id: str, user: str, team: str) -> str:
-        """Remember a person's team; return its configured spelling."""
+    def set_team(self, team_id: str, user: str, team: str, *, by: str | None = None) -> str:
+        """Remember `user`'s team (`by` an admin, or themselves while none is set).
+
+        A team decides whose estimates count under `[journey.raters]`, so once set it is
+        changed only by an admin, and a team from `[journey.members]` not at all here.
+        Returns the configured spelling; raises InvalidInput or NotAllowed.
+        """
         name = self.journey.team(team)
+        by = by or user
+        if user in self.journey.members:
+            raise NotAllowed(
+                f"your team is {self.journey.members[user]}, set in the config file"
+                f" ([journey.members]); {self.admins_to_ask()} can change it there"
+            )
+        # Asked before the transaction: whether one is a workspace admin may ask Slack.
+        current = self.store.team_of(team_id, user)
+        if by != user and not self.is_admin(by):
+            raise NotAllowed("only an admin can set someone else's team")
+        if current is not None and current != name and not self.is_admin(by):
+            raise NotAllowed(
+                f"you are in {current}; once set, a team is changed only by an admin"
+                f" (ask {self.admins_to_ask()} to set it under [journey.members])"
+            )
         with self._unit():
             self.store.set_team(team_id, user, name)
             self.refresh_home(team_id, user)
         return name
+
+    def admins_to_ask(self) -> str:
+        """Return whom to ask for an admin change, as Slack mentions."""
+        return ", ".join(f"<@{a}>" for a in sorted(self.admins)[:3]) or "a workspace admin"
 
     def set_notify(self, team_id: str, user: str, notify: bool) -> None:
         """Turn a person's status-update DMs on or off."""
@@ -985,7 +1009,7 @@ class Services:
         top = self.store.top_ids(team_id, 5)
         entries = self._entries(team_id, [*waiting, *top, *own])
         return Home(
-            team=self.store.team_of(team_id, user),
+            team=self.team_of(team_id, user),
             teams=tuple(self.journey.teams),
             notify=self.store.wants_dms(team_id, user),
             pain_points=list(reversed(self.store.pain_points(team_id, reporter=user))),
@@ -1032,7 +1056,7 @@ class Services:
 
     def no_channel_message(self) -> str:
         """Return what a person is told while no roadmap channel is set."""
-        admins = ", ".join(f"<@{a}>" for a in sorted(self.admins)[:3]) or "a workspace admin"
+        admins = self.admins_to_ask()
         return (
             "journeybot has no roadmap channel yet, so ideas have nowhere to go. Ask "
             f"{admins} to pick one on journeybot's App Home (Settings: *Roadmap channel*), "

@@ -150,6 +150,10 @@ class JourneyConfig(BaseModel):
         default_factory=dict,
         description="which teams may rate a criterion; a criterion not listed is open to all",
     )
+    members: dict[str, str] = Field(
+        default_factory=dict,
+        description="Slack user id -> team: set here, a person's team cannot be changed in Slack",
+    )
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     questions: QuestionsConfig = Field(default_factory=QuestionsConfig)
     default_stage: str | None = None
@@ -176,6 +180,10 @@ class JourneyConfig(BaseModel):
         self.raters = {
             criterion: [self.team(team, field=f"raters.{criterion.value}") for team in teams]
             for criterion, teams in self.raters.items()
+        }
+        self.members = {
+            user.strip(): self.team(team, field=f"members.{user.strip()}")
+            for user, team in self.members.items()
         }
         if self.default_stage is not None:
             self.default_stage = self.stage(self.default_stage, field="default_stage")

@@ -158,8 +158,12 @@ class Outbox:
                 [_iso(now), effect_id],
             )
 
-    def retry(self, effect_id: int, *, at: datetime, error: str) -> None:
-        """Give an effect back to be tried again at `at` (a transient failure)."""
+    def retry(self, effect_id: int, *, at: datetime, error: str, counts: bool = True) -> None:
+        """Give an effect back to be tried again at `at` (a transient failure).
+
+        `counts=False` takes the try back: an outage of Slack's as a whole (a revoked
+        token, a rate limit) says nothing about this effect, so it never uses it up.
+        """
         with self.store.transaction() as db:
             # A newer redraw of the same card may be waiting already; it covers this one.
             row = db.execute("select coalesce_key from outbox where id = ?", [effect_id]).fetchone()
@@ -175,8 +179,9 @@ class Outbox:
                     )
                     return
             db.execute(
-                "update outbox set state = 'pending', due_at = ?, error = ? where id = ?",
-                [_iso(at), error, effect_id],
+                "update outbox set state = 'pending', due_at = ?, error = ?,"
+                " attempts = max(0, attempts - ?) where id = ?",
+                [_iso(at), error, 0 if counts else 1, effect_id],
             )
 
     def fail(self, effect_id: int, *, error: str, now: datetime) -> None:
@@ -226,7 +231,7 @@ class Outbox:
         """Make every effect waiting after a failure due now; return how many."""
         with self.store.transaction() as db:
             return db.execute(
-                "update outbox set due_at = ? where state = 'pending' and attempts > 0"
+                "update outbox set due_at = ? where state = 'pending' and error is not null"
                 " and due_at > ?",
                 [_iso(now), _iso(now)],
             ).rowcount
@@ -247,6 +252,17 @@ class Outbox:
             where += " and team_id = ?"
             params.append(team_id)
         return self.store.db["outbox"].count_where(where, params)
+
+    def oldest_waiting(self) -> datetime | None:
+        """Return when the oldest effect still waiting to be delivered was recorded."""
+        row = self.store.db.execute(
+            "select min(created_at) from outbox where state in ('pending', 'sending')"
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def failed_count(self) -> int:
+        """Return how many effects Slack refused for good (see `failures`)."""
+        return self.store.db["outbox"].count_where("state = 'failed'")
 
     def next_due(self) -> datetime | None:
         """Return when the next waiting effect is due, if any."""

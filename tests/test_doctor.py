@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.notion.sync import RoadmapSync
 from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack import SlackEmulator
 from bot.services import Services
+from storage.outbox import Outbox
 from storage.store import Store
 
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -47,9 +49,16 @@ def failures(checks) -> dict[str, str]:
     return {c.name: c.detail for c in checks if not c.ok}
 
 
+def _config(tmp_path: Path, channel: str) -> Path:
+    path = tmp_path / "journeybot.toml"
+    path.write_text(f'[slack]\nroadmap_channel = "{channel}"\n')
+    return path
+
+
 def test_a_complete_installation_passes_every_check(tmp_path, notion):
     with SlackEmulator(scopes=manifest_scopes()) as slack:
-        checks = run_checks(settings(tmp_path, slack, notion))
+        config = _config(tmp_path, "C0ROADMAP")
+        checks = run_checks(settings(tmp_path, slack, notion, journeybot_config=config))
     assert failures(checks) == {}
     names = [c.name for c in checks]
     assert names[:3] == ["Config file", "Database", "Slack token"]
@@ -135,7 +144,8 @@ def test_the_command_exits_1_and_counts_what_to_fix(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["doctor"])
     assert result.exit_code == 1
     assert "fix Slack token: SLACK_BOT_TOKEN is not set" in result.output
-    assert "2 things to fix before going live." in result.output
+    assert "fix Roadmap channel: no roadmap channel is set" in result.output
+    assert "3 things to fix before going live." in result.output
 
 
 def synced(tmp_path: Path, notion: NotionEmulator) -> RoadmapSync:
@@ -143,6 +153,7 @@ def synced(tmp_path: Path, notion: NotionEmulator) -> RoadmapSync:
     store = Store.open(tmp_path / "journeybot.db")
     services = Services(store)
     services.propose_idea("T0001", "U1", "Retry payments")
+    store.set_meta("slack.roadmap_channel:T0001", "C0ROADMAP")
     client = NotionClient(notion.token, base_url=notion.base_url, requests_per_second=100)
     sync = RoadmapSync(services, client, team_id="T0001", parent_page_id=notion.root_page_id)
     sync.run()
@@ -176,3 +187,112 @@ def test_a_deleted_roadmap_database_is_said_in_one_line(tmp_path, notion):
         "the Roadmap database journeybot built in Notion is gone"
     )
     assert "--rehome" in problems["Notion roadmap"]
+
+
+def test_no_roadmap_channel_fails_and_says_how_to_set_one_without_creating_the_database(
+    tmp_path, notion
+):
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        problems = failures(run_checks(settings(tmp_path, slack, notion)))
+    assert problems["Roadmap channel"].startswith("no roadmap channel is set")
+    assert "App Home" in problems["Roadmap channel"]
+    assert "roadmap_channel under [slack]" in problems["Roadmap channel"]
+    assert not (tmp_path / "journeybot.db").exists()
+
+
+def test_a_channel_name_instead_of_an_id_is_explained(tmp_path, notion):
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        config = _config(tmp_path, "#roadmap")
+        problems = failures(run_checks(settings(tmp_path, slack, notion, journeybot_config=config)))
+    assert (
+        "'#roadmap' is a channel name; journeybot needs the channel id" in problems["Config file"]
+    )
+    assert (
+        problems["Roadmap channel"] == "cannot tell until the config file loads (see Config file)"
+    )
+
+
+def test_a_channel_name_picked_some_other_way_is_explained_too(tmp_path, notion):
+    store = Store.open(tmp_path / "journeybot.db")
+    store.set_meta("slack.roadmap_channel:T0001", "roadmap")  # not through App Home's picker
+    store.close()
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        problems = failures(run_checks(settings(tmp_path, slack, notion)))
+    assert problems["Roadmap channel"].startswith(
+        "'roadmap' (picked by an admin on App Home) is not a channel id: use the id"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        ("missing", "C0NOWHERE (roadmap_channel under [slack] in the config file) does not exist"),
+        ("archived", "#roadmap (C0ROADMAP, roadmap_channel under [slack] in the config file)"
+         " is archived"),
+        ("not a member", "the bot is not a member; invite it with /invite @journeybot"),
+        ("no scope", "the token lacks channels:read or groups:read"),
+    ],
+)  # fmt: skip
+def test_a_channel_that_is_gone_archived_or_without_the_bot_is_named(tmp_path, notion, fault, says):
+    granted = manifest_scopes() - (
+        {"channels:read", "groups:read"} if fault == "no scope" else set()
+    )
+    with SlackEmulator(scopes=granted) as slack:
+        if fault == "archived":
+            slack.archive_channel("C0ROADMAP")
+        if fault == "not a member":
+            slack.set_bot_member("C0ROADMAP", False)
+        config = _config(tmp_path, "C0NOWHERE" if fault == "missing" else "C0ROADMAP")
+        problems = failures(run_checks(settings(tmp_path, slack, notion, journeybot_config=config)))
+    assert says in problems["Roadmap channel"]
+
+
+def test_the_channel_an_admin_picked_on_app_home_is_the_one_checked(tmp_path, notion):
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        store = Store.open(tmp_path / "journeybot.db")
+        Services(store, admins=frozenset({"U0ADA"})).set_roadmap_channel(
+            slack.workspace_id, "C0GENERAL", by="U0ADA"
+        )
+        store.close()
+        checks = {c.name: c for c in run_checks(settings(tmp_path, slack, notion))}
+    channel = checks["Roadmap channel"]
+    assert channel.ok, channel.detail
+    assert channel.detail == (
+        "#general (C0GENERAL, picked by an admin on App Home) exists and the bot is a member"
+    )
+
+
+def test_the_outbox_shows_what_slack_refused_for_good_and_what_waits(tmp_path, notion):
+    store = Store.open(tmp_path / "journeybot.db")
+    services = Services(store)
+    idea = services.propose_idea("T0001", "U0BEN", "Retry payments")
+    outbox = Outbox(store)
+    now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    with store.transaction():
+        outbox.add("T0001", "status_thread", {"idea_id": idea.id}, key="thread:1", now=now)
+    [effect] = [e for e in outbox.take(now=now + timedelta(days=9)) if e.key == "thread:1"]
+    outbox.fail(effect.id, error="is_archived", now=now)
+    waiting = outbox.backlog()
+    store.close()
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        config = _config(tmp_path, "C0ROADMAP")
+        problems = failures(run_checks(settings(tmp_path, slack, notion, journeybot_config=config)))
+    said = problems["Slack updates"]
+    assert said.startswith(
+        f"Slack refused 1 for good: status thread of idea #{idea.id}: is_archived at"
+        " 2026-03-02T09:30:00Z;"
+    )
+    assert f"; {waiting} waiting since " in said
+    assert "journeybot repost" in said
+
+
+def test_an_empty_outbox_is_fine_and_a_missing_database_is_not_created(tmp_path, notion):
+    with SlackEmulator(scopes=manifest_scopes()) as slack:
+        config = _config(tmp_path, "C0ROADMAP")
+        checks = {
+            c.name: c
+            for c in run_checks(settings(tmp_path, slack, notion, journeybot_config=config))
+        }
+    assert checks["Slack updates"].ok
+    assert checks["Slack updates"].detail == "no database yet: nothing sent or waiting"
+    assert not (tmp_path / "journeybot.db").exists()

@@ -252,6 +252,16 @@ def test_a_rejected_bot_token_is_one_line_and_exit_2(slack: SlackEmulator, tmp_p
     assert "xoxb-revoked-0000" not in result.stdout
 
 
+def test_a_revoked_bot_token_is_one_line_and_exit_2(slack: SlackEmulator, tmp_path: Path) -> None:
+    slack.revoke_token()
+    result = _run_once(_env(slack, tmp_path), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: SLACK_BOT_TOKEN is rejected by Slack (token_revoked)"
+    ]
+    assert "Traceback" not in result.stdout
+
+
 def test_a_bad_app_token_is_one_line_and_a_non_zero_exit(
     slack: SlackEmulator, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from pydantic import ValidationError
 
 from bot.services import Change, InvalidInput, NotAllowed, Services, StatusChange
 from prioritize.config import JourneyConfig
@@ -79,6 +80,41 @@ def test_only_the_configured_teams_may_rate_a_restricted_criterion(store, clock)
     assert s.record_estimate(T1, idea.id, "U1", impact=4).estimate.team == "Sales"
     assert s.record_estimate(T1, idea.id, "U2", complexity=2).estimate.team == "Engineering"
     assert len(store.estimates(idea.id)) == 2
+
+
+def test_a_team_once_set_is_changed_only_by_an_admin_so_raters_cannot_be_bypassed(store, clock):
+    journey = JourneyConfig(raters={"complexity": ["engineering"]})
+    s = Services(store, journey, clock=clock, admins=frozenset({"U0ADMIN"}))
+    idea = s.propose_idea(T1, "U1", "Retry payments")
+    assert s.set_team(T1, "U1", "sales") == "Sales"
+    assert s.set_team(T1, "U1", "SALES") == "Sales"  # the same team again changes nothing
+    with pytest.raises(NotAllowed, match=r"you are in Sales; .* only by an admin .*<@U0ADMIN>"):
+        s.set_team(T1, "U1", "Engineering")
+    assert s.team_of(T1, "U1") == "Sales"
+    with pytest.raises(NotAllowed, match="complexity is rated by Engineering"):
+        s.record_estimate(T1, idea.id, "U1", complexity=2)
+    with pytest.raises(NotAllowed, match="someone else's team"):
+        s.set_team(T1, "U1", "Engineering", by="U2")
+    assert s.set_team(T1, "U1", "Engineering", by="U0ADMIN") == "Engineering"
+    assert s.record_estimate(T1, idea.id, "U1", complexity=2).estimate.team == "Engineering"
+
+
+def test_a_team_from_the_config_mapping_wins_and_cannot_be_changed_in_slack(store, clock):
+    journey = JourneyConfig(
+        raters={"complexity": ["engineering"]}, members={"U1": "sales", "U2": "engineering"}
+    )
+    assert journey.members == {"U1": "Sales", "U2": "Engineering"}
+    s = Services(store, journey, clock=clock)
+    idea = s.propose_idea(T1, "U1", "Retry payments")
+    with pytest.raises(NotAllowed, match=r"your team is Sales, set in the config file"):
+        s.set_team(T1, "U1", "Engineering")
+    store.set_team(T1, "U1", "Engineering")  # a row written before the mapping existed
+    assert s.team_of(T1, "U1") == "Sales"
+    with pytest.raises(NotAllowed):
+        s.record_estimate(T1, idea.id, "U1", complexity=2)
+    assert s.record_estimate(T1, idea.id, "U2", complexity=2).estimate.team == "Engineering"
+    with pytest.raises(ValidationError, match=r"members.U3: unknown team 'Legal'"):
+        JourneyConfig(members={"U3": "Legal"})
 
 
 def test_votes_on_a_merged_idea_land_on_the_survivor(services):

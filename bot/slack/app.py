@@ -30,7 +30,7 @@ from ..config import AppConfig, Settings
 from ..services import Services
 from . import actions, commands, events, shortcuts, views
 from .admins import Admins
-from .deps import Deps
+from .deps import Deps, remember_requester
 from .guard import Installation, installation_of, only_installed_workspace
 from .outbound import Outbound
 from .runtime import Runtime
@@ -98,6 +98,7 @@ def build_app(
     )
     installation = installation or installation_of(client)
     app.use(only_installed_workspace(installation))
+    app.use(remember_requester)
     app.installation = installation
     admins = Admins(client, set(config.slack.admins) | set(services.admins))
     services.workspace_admin = admins.is_admin

@@ -8,6 +8,7 @@ so that `drain` waits for both.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -44,13 +45,16 @@ class Runtime:
         self._closers.append(close)
 
     def later(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
-        """Run `fn(*args, **kwargs)` on the pool; its exceptions are logged, never raised."""
+        """Run `fn(*args, **kwargs)` on the pool; its exceptions are logged, never raised.
+
+        It runs in a copy of the caller's context, so it knows whose request it serves.
+        """
         with self._cond:
             if self._closed:
                 log.warning("runtime closed; dropping %s", getattr(fn, "__name__", fn))
                 return
             self._busy += 1
-        self._pool.submit(self._run, fn, args, kwargs)
+        self._pool.submit(contextvars.copy_context().run, self._run, fn, args, kwargs)
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:

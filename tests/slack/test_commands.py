@@ -63,7 +63,33 @@ def test_journey_team_sets_the_team_and_refuses_unknown_ones(bot: Bot) -> None:
     assert "unknown team 'Astronauts'" in refused.json()["text"]
     assert bot.store.team_of(TEAM, "U0BEN") == "Customer Success"
     current = bot.slash("U0BEN", "/journey", "team")
-    assert "You are in *Customer Success*." in current.json()["text"]
+    assert "You are in *Customer Success*. Only an admin" in current.json()["text"]
+
+
+def test_app_home_cannot_switch_a_team_once_set_either_and_says_so_in_a_dm(bot: Bot) -> None:
+    bot.slash("U0EVE", "/journey", "team support")
+    bot.people.open_home("U0EVE")
+    bot.settle()
+    bot.people.block_action(
+        "U0EVE",
+        Action.HOME_TEAM,
+        view=bot.slack.home("U0EVE")["id"],
+        action_type="static_select",
+        selected_option=static_select_value("Engineering")["selected_option"],
+        block_id=Block.HOME_SETTINGS,
+    )
+    bot.settle()
+    assert bot.store.team_of(TEAM, "U0EVE") == "Support"
+    [dm] = bot.slack.dms("U0EVE")
+    assert "you are in Support; once set, a team is changed only by an admin" in dm["text"]
+
+
+def test_journey_team_cannot_switch_a_team_once_set_and_says_who_can(bot: Bot) -> None:
+    bot.slash("U0BEN", "/journey", "team support")
+    refused = bot.slash("U0BEN", "/journey", "team engineering")
+    text = refused.json()["text"]
+    assert "you are in Support; once set, a team is changed only by an admin" in text
+    assert bot.store.team_of(TEAM, "U0BEN") == "Support"
 
 
 def test_journey_notify_turns_dms_off_and_on(bot: Bot) -> None:

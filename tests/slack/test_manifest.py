@@ -25,6 +25,8 @@ NEEDED_SCOPES = {
     "reactions:write": "reactions.add acknowledging a thread vote",
     "users:read": "users.info: is this person a workspace admin or owner?",
     "files:write": "the weekly digest's impact-versus-effort chart (files.uploadV2)",
+    "channels:read": "conversations.info: doctor checks a public roadmap channel",
+    "groups:read": "conversations.info: doctor checks a private roadmap channel",
 }
 
 

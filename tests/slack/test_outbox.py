@@ -272,16 +272,23 @@ def test_an_effect_delivered_while_the_database_is_busy_is_recorded_once_it_is_f
 
     store = Store.open(db_path, busy_timeout_ms=50)
     outbox = Outbox(store)
-    outbox.add(TEAM, "status_dm", {"user": "U1"}, key="dm:1", now=datetime.now(UTC))
     sent: list[str] = []
-    courier = Courier(outbox, {"status_dm": lambda e: sent.append(e.key)})
-    [effect] = outbox.take(now=datetime.now(UTC))
     other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")  # `journeybot import` writing a batch
-    threading.Timer(0.5, lambda: other.execute("ROLLBACK")).start()
-    courier.deliver(effect)  # never raises; waits for the database to record it
-    other.close()
-    state = store.db.execute("select state from outbox where id = ?", [effect.id]).fetchone()
+
+    def deliver(effect: object) -> None:
+        sent.append(effect.key)  # type: ignore[attr-defined]
+        other.execute("BEGIN IMMEDIATE")  # `journeybot import` takes the lock meanwhile
+        threading.Timer(0.5, lambda: other.execute("ROLLBACK")).start()
+
+    courier = Courier(outbox, {"status_dm": deliver}, poll=0.05).start()
+    try:
+        outbox.add(TEAM, "status_dm", {"user": "U1"}, key="dm:1", now=datetime.now(UTC))
+        courier.wake()
+        wait_for(courier.idle, timeout=10)
+    finally:
+        courier.close()
+        other.close()
+    state = store.db.execute("select state from outbox where key = 'dm:1'").fetchone()
     assert sent == ["dm:1"] and state[0] == "done"
     store.close()
 

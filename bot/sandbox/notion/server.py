@@ -214,6 +214,8 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
         self._bucket: _TokenBucket | None = None
         self.configure_rate_limit(rate_limit, burst=burst)
         self._storm_until = 0.0
+        self.down = False
+        """While True every request answers 503 service_unavailable (see `set_down`)."""
         self._failures: list[_Failure] = []
         self._drops_after_create = 0
         self._slow_creates: list[float] = []
@@ -333,6 +335,11 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
             self._failures.append(
                 _Failure(n, status, path_contains, method and method.upper(), max(1, retry_after))
             )
+
+    def set_down(self, down: bool = True) -> None:
+        """Make Notion unavailable (every request answers 503) until `set_down(False)`."""
+        with self._lock:
+            self.down = down
 
     def storm_429(self, seconds: float) -> None:
         """Answer every request with 429 rate_limited for the next ``seconds``."""
@@ -529,6 +536,9 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
             if handler.headers.get("Authorization") != f"Bearer {self.token}":
                 raise _ApiError(401, "unauthorized", "API token is invalid.")
             with self._lock:
+                if self.down:
+                    code, message = _FAILURES[503]
+                    raise _ApiError(503, code, message)
                 self._check_rate_limit()
                 self._check_injected_failure(method, path)
             if len(raw) > MAX_BODY_BYTES:

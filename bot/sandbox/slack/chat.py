@@ -76,7 +76,7 @@ class ChatMethods(WorkspaceState):
             return event
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel_id = self._channel(params)
+        channel_id = self._not_archived(self._channel(params))
         text, blocks = self._content(params)
         thread_ts = self._thread_ts(params)
         message = self._bot_message(text or "", blocks, params)
@@ -86,7 +86,7 @@ class ChatMethods(WorkspaceState):
         return {"channel": channel_id, "ts": message["ts"], "message": self._public(message)}
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel_id = self._channel(params)
+        channel_id = self._not_archived(self._channel(params))
         user = param(params, "user")
         if user is None or user not in self._users:
             raise ApiError("user_not_in_channel")

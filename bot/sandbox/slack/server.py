@@ -231,6 +231,8 @@ class SlackEmulator(
         if token != valid or (app_level and self.app_token_revoked):
             other = self.token if app_level else self.app_token
             raise ApiError("not_allowed_token_type" if token == other else "invalid_auth")
+        if not app_level and self.token_revoked:
+            raise ApiError("token_revoked")
         limited = self._rate_limited(method, params)
         if limited is not None:
             return limited

@@ -33,6 +33,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "commands",
     "files:write",
     "groups:history",
+    "groups:read",
     "im:history",
     "im:read",
     "im:write",
@@ -112,6 +113,7 @@ class WorkspaceState:
         self.bot_name = bot_name
         self.scopes: tuple[str, ...] = tuple(DEFAULT_SCOPES if scopes is None else scopes)
         self.rate_limits: dict[str, int] = dict(rate_limits or {})
+        self.token_revoked = False
         self.message_ts_counter = 0
         """How many ts were issued; each new ts is ``ts_epoch`` plus 100µs per issue."""
         self._ts_epoch = ts_epoch
@@ -211,6 +213,26 @@ class WorkspaceState:
                 "is_member": True,
             }
             self._messages.setdefault(channel_id, [])
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel: posting to it answers ``is_archived`` from now on."""
+        with self._lock:
+            self._channels[self._channel_or_raise(channel_id)]["is_archived"] = True
+
+    def set_bot_member(self, channel_id: str, member: bool) -> None:
+        """Add the bot to a channel or take it out (``conversations.info``'s ``is_member``)."""
+        with self._lock:
+            self._channels[self._channel_or_raise(channel_id)]["is_member"] = member
+
+    def revoke_token(self, revoked: bool = True) -> None:
+        """Revoke the bot token (every call answers ``token_revoked``), or restore it."""
+        with self._lock:
+            self.token_revoked = revoked
+
+    def _not_archived(self, channel_id: str) -> str:
+        if self._channels.get(channel_id, {}).get("is_archived"):
+            raise ApiError("is_archived")
+        return channel_id
 
     def dm_channel(self, user: str) -> str:
         """Return the id of the bot's DM channel with ``user``, opening it if needed."""

@@ -13,6 +13,7 @@ from prioritize.parsing import parse_id
 from ..blocks.kit import esc
 from ..blocks.notices import notice
 from ..deps import Deps
+from ..forms import not_saved
 from ..ids import Action
 
 __all__ = ["register"]
@@ -34,6 +35,9 @@ def register(app: App, deps: Deps) -> None:
                 deps.services.set_team(context.team_id, context.user_id, team)
             except (InvalidInput, NotAllowed, NotSaved) as e:
                 log.info("App Home team change refused: %s", e)
+                said = not_saved(e) if isinstance(e, NotSaved) else str(e)
+                # The picker already shows the new team: say why it did not take.
+                deps.runtime.later(deps.tell, context.user_id, notice(f":warning: {said}"))
         ack()
 
     @app.action(Action.HOME_NOTIFY)

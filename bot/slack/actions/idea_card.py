@@ -11,6 +11,7 @@ from ..blocks.idea import admin_modal, estimate_modal, why_modal
 from ..blocks.kit import esc
 from ..blocks.notices import notice
 from ..deps import Deps
+from ..forms import not_saved
 from ..ids import Action
 
 __all__ = ["refusal", "register"]
@@ -59,8 +60,9 @@ def register(app: App, deps: Deps) -> None:
             deps.services.support(context.team_id, idea_id, context.user_id)
         except (NotFound, NotSaved) as e:
             channel, _ = _where(body)
+            said = not_saved(e) if isinstance(e, NotSaved) else str(e)
             deps.runtime.later(
-                deps.tell, context.user_id, notice(f":warning: {esc(str(e))}"), channel=channel
+                deps.tell, context.user_id, notice(f":warning: {esc(said)}"), channel=channel
             )
         ack()
 

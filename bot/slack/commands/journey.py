@@ -7,12 +7,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from prioritize.config import InvalidInput
+from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 
 from ..blocks.kit import esc, unmarkup
 from ..blocks.questions import questions_message
 from ..blocks.reports import heat_message
 from ..deps import Deps
+from ..forms import not_saved
 from ..ids import Command
 
 __all__ = ["HELP", "register"]
@@ -22,7 +23,8 @@ HELP = (
     "• `/journey` or `/journey heat`: the stage heat table\n"
     "• `/journey questions`: the five journey questions answered (impact, effort,"
     " obstacles, weakest and strongest stage with outcomes, say versus do)\n"
-    "• `/journey team <team>`: say which team you are in (estimates count per team)\n"
+    "• `/journey team <team>`: say which team you are in (estimates count per team;"
+    " once set, only an admin changes it)\n"
     "• `/journey notify off` or `on`: DMs about ideas you care about (status updates,"
     ' "Is this better now?")'
 )
@@ -54,7 +56,11 @@ def register(app: App, deps: Deps) -> None:
             # One small row: answered in the ack itself.
             ack(response_type="ephemeral", text=_team(deps, team_id, user, rest))
         elif verb == "notify" and rest.casefold() in ("on", "off"):
-            deps.services.set_notify(team_id, user, rest.casefold() == "on")
+            try:
+                deps.services.set_notify(team_id, user, rest.casefold() == "on")
+            except NotSaved as e:
+                ack(response_type="ephemeral", text=f":warning: {esc(not_saved(e))}")
+                return
             ack(
                 response_type="ephemeral",
                 text="DMs about ideas you care about are on (status updates, and"
@@ -71,10 +77,21 @@ def _team(deps: Deps, team_id: str, user: str, name: str) -> str:
     if not name:
         current = deps.services.team_of(team_id, user)
         teams = ", ".join(deps.journey.teams)
-        where = f"You are in *{esc(current)}*." if current else "You have not set a team."
-        return f"{where} Set it with `/journey team <team>`: {esc(teams)}."
+        if current:
+            return (
+                f"You are in *{esc(current)}*. Only an admin"
+                f" ({deps.services.admins_to_ask()}) can change it: {esc(teams)}."
+            )
+        return (
+            f"You have not set a team. Set it with `/journey team <team>` ({esc(teams)});"
+            f" after that only an admin ({deps.services.admins_to_ask()}) can change it."
+        )
     try:
         team = deps.services.set_team(team_id, user, name)
     except InvalidInput as e:
         return f":warning: {esc(e.message)}"
+    except NotAllowed as e:
+        return f":warning: {e}"  # our own words, with the admins as mentions
+    except NotSaved as e:
+        return f":warning: {esc(not_saved(e))}"
     return f"You are in *{esc(team)}* now; your estimates and +1s count for {esc(team)}."

@@ -8,7 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from ...services import NotFound, NotSaved
+from ..blocks.kit import esc
+from ..blocks.notices import notice
 from ..deps import Deps
+from ..forms import not_saved
 from ..ids import Event
 
 __all__ = ["SUPPORT_REACTIONS", "register"]
@@ -46,10 +49,13 @@ def register(app: App, deps: Deps) -> None:
         except NotFound:
             pass
         except NotSaved as e:
-            # No ack: Slack hears an error and sends the event again (up to three times);
-            # the event id makes a later delivery count once.
-            log.warning("a +1 by reaction on idea #%s was not stored yet: %s", idea.id, e)
-            raise
+            log.warning("a +1 by reaction on idea #%s was not stored: %s", idea.id, e)
+            deps.runtime.later(
+                deps.tell,
+                event["user"],
+                notice(f":warning: Your :+1: on idea #{idea.id}: {esc(not_saved(e))}"),
+                channel=item.get("channel"),
+            )
         ack()
 
     @app.event(Event.REACTION_ADDED)

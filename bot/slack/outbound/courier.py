@@ -65,11 +65,23 @@ PERMANENT = frozenset(
 )
 """Slack errors that will not heal by trying again: recorded on the effect and reported."""
 
-TOKEN_ERRORS = frozenset(
-    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
-)
-"""Slack refuses the bot token: nothing can be delivered until a person fixes it, and then
-everything can, so effects wait (retried slowly) instead of failing."""
+OUTAGES = {
+    "invalid_auth": "Slack rejects the bot token",
+    "token_revoked": "the bot token was revoked",
+    "token_expired": "the bot token expired",
+    "account_inactive": "the bot token's app or workspace is inactive",
+    "not_authed": "no bot token reached Slack",
+    "ratelimited": "Slack is rate limiting journeybot",
+}
+"""Errors about Slack and journeybot as a whole, not about one effect: every effect waits
+(none is used up or given up) and one line says so, until it heals or a person fixes it."""
+
+AUTH_RETRY = 10.0
+"""Seconds between tries while Slack rejects the token (a new one takes a restart or a
+person in Slack's app settings; trying often would only fill the logs)."""
+
+OUTAGE_REPEAT = 600.0
+"""Seconds after which an outage still going on is said again."""
 
 GIVE_UP_AFTER = timedelta(hours=24)
 """An effect still failing for other reasons a day after it was recorded is given up."""
@@ -111,6 +123,12 @@ class Courier:
         self._threads: list[threading.Thread] = []
         self.delivered = 0
         self.last_error: str | None = None
+        self.auth_retry = AUTH_RETRY
+        self.outage: str | None = None
+        """The error of an outage in progress (see OUTAGES), said once when it starts."""
+        self._outage_lock = threading.Lock()
+        self._said: dict[str, float] = {}
+        self._unrecorded: list[tuple[Callable[..., None], int, dict[str, object]]] = []
 
     def start(self) -> Courier:
         """Give back what a stopped process had taken, then start delivering."""
@@ -140,7 +158,7 @@ class Courier:
     def idle(self) -> bool:
         """Whether nothing is waiting or being delivered."""
         with self._lock:
-            if self._inflight:
+            if self._inflight or self._unrecorded:
                 return False
         return self.outbox.backlog(scheduled=False) == 0
 
@@ -158,10 +176,42 @@ class Courier:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
+    def _record(self, outcome: Callable[..., None], effect_id: int, **kwargs: object) -> None:
+        """Record how an effect went; kept in memory while the database cannot take it.
+
+        A full disk or another process's long lock must not leave a delivered effect
+        "sending" until a restart (it would be delivered again): it is recorded later.
+        """
+        try:
+            outcome(effect_id, **kwargs)
+        except NotSaved as e:
+            with self._outage_lock:
+                first = not self._unrecorded
+                self._unrecorded.append((outcome, effect_id, kwargs))
+            if first:
+                log.warning("the outbox cannot be updated (%s); trying again shortly", e)
+
+    def _record_later(self) -> None:
+        with self._outage_lock:
+            waiting, self._unrecorded = self._unrecorded, []
+        for outcome, effect_id, kwargs in waiting:
+            try:
+                outcome(effect_id, **kwargs)
+            except NotSaved:
+                with self._outage_lock:
+                    self._unrecorded.append((outcome, effect_id, kwargs))
+
     def _loop(self) -> None:
         while not self._stop.is_set():
+            try:
+                self._record_later()
+            except Exception:
+                if self._stop.is_set():
+                    return
             with self._lock:
-                free = self.workers - self._inflight
+                # While outcomes wait to be recorded the database takes no writes: take
+                # nothing more until it does.
+                free = 0 if self._unrecorded else self.workers - self._inflight
             taken: list[Effect] = []
             if free > 0:
                 try:
@@ -192,6 +242,8 @@ class Courier:
                 self._wake.set()
 
     def _sleep(self) -> float:
+        if self._unrecorded:
+            return self.poll
         try:
             due = self.outbox.next_due()
         except Exception:
@@ -223,19 +275,48 @@ class Courier:
             return
         self._mark(self.outbox.done, effect)
         self.delivered += 1
+        if self.outage is not None:
+            with self._outage_lock:
+                ended, self.outage = self.outage, None
+            if ended is not None:
+                log.info(
+                    "Slack takes journeybot's updates again (after %s); %d waiting",
+                    ended,
+                    self.outbox.backlog(),
+                )
+        if self.outage is not None:
+            with self._outage_lock:
+                ended, self.outage = self.outage, None
+            if ended is not None:
+                log.info(
+                    "Slack takes journeybot's updates again (after %s); %d waiting",
+                    ended,
+                    self.outbox.backlog(),
+                )
 
     def _failed(self, effect: Effect, error: str, retry_after: float | None) -> None:
         now = datetime.now(UTC)
         self.last_error = error
-        too_old = effect.created_at is not None and now - effect.created_at > GIVE_UP_AFTER
-        if error in TOKEN_ERRORS and not too_old:
-            log.error(
-                "Slack rejects the bot token (%s): Slack updates wait until SLACK_BOT_TOKEN"
-                " is fixed (journeybot doctor checks it)",
-                error,
-            )
-            self._mark(self.outbox.retry, effect, error=error, wait=MAX_BACKOFF)
+        if error in OUTAGES:
+            with self._outage_lock:
+                # Said once per outage; a rate limit on one method while others go through
+                # is still the same outage until it has been quiet for a while.
+                last = self._said.get(error)
+                starts = last is None or time.monotonic() - last > OUTAGE_REPEAT
+                if starts or self.outage != error:
+                    self._said[error] = time.monotonic()
+                self.outage = error
+            wait_s = retry_after if retry_after is not None else self.auth_retry
+            if starts:
+                log.warning(
+                    "%s (%s); Slack updates wait in the outbox and go out when it allows%s",
+                    OUTAGES[error],
+                    error,
+                    "" if error == "ratelimited" else " (replace SLACK_BOT_TOKEN and restart)",
+                )
+            self._mark(self.outbox.retry, effect, error=error, wait=wait_s, counts=False)
             return
+        too_old = effect.created_at is not None and now - effect.created_at > GIVE_UP_AFTER
         if error in PERMANENT or too_old:
             log.warning(
                 "Slack refused %s for good (%s); recorded, not retried (see journeybot doctor)",
@@ -260,30 +341,22 @@ class Courier:
         *,
         error: str | None = None,
         wait: float = 0.0,
+        counts: bool = True,
     ) -> None:
-        """Record how an effect went, retrying while the database is busy (never raises).
-
-        An effect whose outcome cannot be recorded stays taken; the next start gives it
-        back, so it is delivered again rather than lost.
-        """
-        for attempt in range(10):
-            now = datetime.now(UTC)
-            try:
-                if how == self.outbox.retry:
-                    how(effect.id, at=now + timedelta(seconds=wait), error=error or "")
-                elif how == self.outbox.fail:
-                    how(effect.id, error=error or "", now=now)
-                else:
-                    how(effect.id, now=now)
-                return
-            except NotSaved:
-                time.sleep(min(2.0, 0.2 * (attempt + 1)))
-            except Exception:
-                if self._stop.is_set():
-                    return
+        """Record how an effect went (never raises); see `_record` for a busy database."""
+        now = datetime.now(UTC)
+        kwargs: dict[str, object]
+        if how == self.outbox.retry:
+            kwargs = {"at": now + timedelta(seconds=wait), "error": error or "", "counts": counts}
+        elif how == self.outbox.fail:
+            kwargs = {"error": error or "", "now": now}
+        else:
+            kwargs = {"now": now}
+        try:
+            self._record(how, effect.id, **kwargs)
+        except Exception:
+            if not self._stop.is_set():
                 log.exception("recording how %s went failed", effect.key)
-                return
-        log.error("could not record how %s went; the next start delivers it again", effect.key)
 
 
 def _retry_after(error: SlackApiError) -> float | None:
