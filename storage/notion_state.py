@@ -82,10 +82,8 @@ class NotionState:
         self.store = store
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        with self.store.transaction() as db:
-            cursor = db.execute(sql, list(params))
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        with self.store.transaction() as db:  # the connection is shared: hold its lock
+            return list(db.query(sql, list(params)))
 
     # ------------------------------------------------------------ objects
 

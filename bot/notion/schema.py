@@ -204,6 +204,9 @@ _TABLE_COLUMNS = (
 # The roadmap's own order: ideas that need estimates and ideas done come after the rest,
 # which a sort by score alone would not show.
 _RANK_SORT = [{"property": IdeaProp.RANK, "direction": "ascending"}]
+# The table reads like the board: Now, Next, Later (a select sorts in option order), each
+# in rank order, since capacity can put a better-ranked idea in a later bucket.
+_TABLE_SORT = [{"property": IdeaProp.BUCKET, "direction": "ascending"}, *_RANK_SORT]
 
 
 def board_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) -> dict[str, Any]:
@@ -235,13 +238,13 @@ def board_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) ->
 
 
 def table_view(database_id: str, data_source_id: str, ids: Mapping[str, str]) -> dict[str, Any]:
-    """Return the views.create body of the table in rank order, with the scoring columns."""
+    """Return the views.create body of the table by bucket and rank, with the scoring columns."""
     return {
         "database_id": database_id,
         "data_source_id": data_source_id,
         "name": TABLE_VIEW,
         "type": "table",
-        "sorts": _RANK_SORT,
+        "sorts": _TABLE_SORT,
         "configuration": {
             "type": "table",
             "properties": [

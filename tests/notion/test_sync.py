@@ -68,7 +68,10 @@ def test_first_sync_builds_the_databases_views_summary_and_a_page_per_idea(
     assert board["configuration"]["group_by"]["property_name"] == "Bucket"
     assert board["sorts"] == [{"property": "Rank", "direction": "ascending"}]
     table = views[TABLE_VIEW]
-    assert table["sorts"] == [{"property": "Rank", "direction": "ascending"}]
+    assert table["sorts"] == [
+        {"property": "Bucket", "direction": "ascending"},
+        {"property": "Rank", "direction": "ascending"},
+    ]
     shown = [p["property_name"] for p in table["configuration"]["properties"]]
     assert shown[:4] == ["Name", "Rank", "Bucket", "Needs estimates"]
     assert "Score breakdown" in shown
