@@ -34,6 +34,7 @@ from .deps import Deps, remember_requester
 from .guard import Installation, installation_of, only_installed_workspace
 from .outbound import Outbound
 from .runtime import Runtime
+from .values import refuse_impossible_values
 
 __all__ = ["SURFACES", "JourneyApp", "build_app", "make_client"]
 
@@ -99,6 +100,7 @@ def build_app(
     installation = installation or installation_of(client)
     app.use(only_installed_workspace(installation))
     app.use(remember_requester)
+    app.use(refuse_impossible_values)
     app.installation = installation
     admins = Admins(client, set(config.slack.admins) | set(services.admins))
     services.workspace_admin = admins.is_admin
