@@ -13,6 +13,7 @@ a card redraw or a reaction; a notice could then show twice).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -175,6 +176,10 @@ class Courier:
             self._queue.put(None)
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        # Outcomes the database could not take yet: a last try, so that what was delivered
+        # is not delivered again by the next start.
+        with contextlib.suppress(Exception):
+            self._record_later()
 
     def _record(self, outcome: Callable[..., None], effect_id: int, **kwargs: object) -> None:
         """Record how an effect went; kept in memory while the database cannot take it.
