@@ -270,7 +270,7 @@ def test_a_bad_app_token_is_one_line_and_a_non_zero_exit(
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: SLACK_APP_TOKEN is rejected by Slack (")
+    assert lines == ["error: SLACK_APP_TOKEN is rejected by Slack (invalid_auth)"]
     assert "Traceback" not in result.stdout
 
 
