@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prioritize.models import PainPoint, PainStatus
 
-from .store import Store, _pain
+from .store import Store, _pain, iso
 
 __all__ = [
     "COUNT_UP_TO",
@@ -29,9 +29,7 @@ __all__ = [
 
 
 def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return iso(moment, timespec="seconds")
 
 
 class EditHistory:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .store import Store
+from .store import iso as _iso
 
 __all__ = [
     "CREATING",
@@ -29,12 +30,6 @@ CREATING = "creating"
 """A create was sent (or is about to be) and its answer has not been stored yet."""
 LIVE = "live"
 GONE = "archived"
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)

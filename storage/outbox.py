@@ -18,10 +18,11 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .store import Store
+from .store import iso as _iso
 
 __all__ = ["Effect", "Outbox"]
 
@@ -44,12 +45,6 @@ def _abandoned(
             return False
         return False
     return (now - datetime.fromisoformat(taken_at)).total_seconds() >= stale_after
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)

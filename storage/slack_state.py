@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .store import Store
+from .store import Store, iso
 
 __all__ = ["SlackState"]
 
 
 def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return iso(moment, timespec="seconds")
 
 
 class SlackState:

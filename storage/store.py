@@ -164,10 +164,14 @@ def _migrate(db: Database) -> None:
     db.conn.execute("COMMIT")
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime, *, timespec: str = "microseconds") -> str:
+    """Return `moment` as the ISO text journeybot stores (UTC; naive times are UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec=timespec)
+
+
+_iso = iso
 
 
 def _dt(text: str | None) -> datetime | None:

@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prioritize.outcomes import SurveyAnswer
 
 from .store import Store
+from .store import iso as _iso
 
 __all__ = ["Surveys"]
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Surveys:
