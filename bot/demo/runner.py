@@ -34,8 +34,9 @@ from ..sandbox.notion import NotionEmulator
 from ..sandbox.slack import SlackEmulator, Workspace
 from ..services import Services
 from ..slack.app import build_app
-from ..slack.run import connect_socket_mode, serve_http
+from ..slack.http_server import serve_http
 from ..slack.runtime import Runtime
+from ..slack.socket_mode import connect_socket_mode
 from . import script
 from .clock import DemoClock
 from .outputs import DEMO_META, fresh, write_outputs
