@@ -10,13 +10,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from prioritize.config import InvalidInput
 from prioritize.models import EvidenceSource, PainPoint
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..blocks.everyday import pain_edit_modal
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..blocks.pain import SOURCE_BUTTONS, pain_confirmation
-from ..deps import Deps
-from ..ids import Action
+from ....services import NotAllowed, NotFound, NotSaved
+from ...blocks.everyday import pain_edit_modal
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...blocks.pain import SOURCE_BUTTONS, pain_confirmation
+from ...deps import Deps
+from ...ids import Action
 
 __all__ = ["register"]
 

@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, BoltContext
 from prioritize.config import InvalidInput
 from prioritize.parsing import parse_id, parse_weeks
 
-from ...services import NotAllowed, NotSaved
-from ..deps import Deps
-from ..forms import error_block, metadata, not_saved, read_state
-from ..ids import Block, View
+from ....services import NotAllowed, NotSaved
+from ...deps import Deps
+from ...forms import error_block, metadata, not_saved, read_state
+from ...ids import Block, View
 
 __all__ = ["estimate_values", "register"]
 

@@ -10,12 +10,12 @@ from prioritize.config import InvalidInput
 from prioritize.models import PainPoint
 from prioritize.parsing import parse_id
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..blocks.everyday import fingerprint
-from ..blocks.pain import pain_confirmation
-from ..deps import Deps
-from ..forms import error_block, metadata, not_saved, read_state
-from ..ids import Block, View
+from ....services import NotAllowed, NotFound, NotSaved
+from ...blocks.everyday import fingerprint
+from ...blocks.pain import pain_confirmation
+from ...deps import Deps
+from ...forms import error_block, metadata, not_saved, read_state
+from ...ids import Block, View
 
 __all__ = ["register"]
 

@@ -9,11 +9,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 from prioritize.outcomes import SurveyAnswer
 
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..blocks.questions import SURVEY_BUTTONS, survey_answered
-from ..deps import Deps
-from ..forms import not_saved
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...blocks.questions import SURVEY_BUTTONS, survey_answered
+from ...deps import Deps
+from ...forms import not_saved
 
 __all__ = ["register"]
 

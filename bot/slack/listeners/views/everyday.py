@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, BoltContext
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 from prioritize.parsing import parse_id
 
-from ..blocks.everyday import fingerprint, found_view
-from ..deps import Deps
-from ..forms import error_block, metadata, not_saved, read_state
-from ..ids import Block, View
+from ...blocks.everyday import fingerprint, found_view
+from ...deps import Deps
+from ...forms import error_block, metadata, not_saved, read_state
+from ...ids import Block, View
 
 __all__ = ["register"]
 

@@ -10,11 +10,11 @@ from slack_bolt import Ack, App, BoltContext
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 from prioritize.parsing import parse_id
 
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Action
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...deps import Deps
+from ...forms import not_saved
+from ...ids import Action
 
 __all__ = ["register"]
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..blocks.idea import admin_modal, estimate_modal, why_modal
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Action
+from ....services import NotAllowed, NotFound, NotSaved
+from ...blocks.idea import admin_modal, estimate_modal, why_modal
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...deps import Deps
+from ...forms import not_saved
+from ...ids import Action
 
 __all__ = ["refusal", "register"]
 
