@@ -288,15 +288,6 @@ class Courier:
                     ended,
                     self.outbox.backlog(),
                 )
-        if self.outage is not None:
-            with self._outage_lock:
-                ended, self.outage = self.outage, None
-            if ended is not None:
-                log.info(
-                    "Slack takes journeybot's updates again (after %s); %d waiting",
-                    ended,
-                    self.outbox.backlog(),
-                )
 
     def _failed(self, effect: Effect, error: str, retry_after: float | None) -> None:
         now = datetime.now(UTC)
