@@ -13,10 +13,6 @@ from bot.slack.outbound import ACK_REACTION
 from prioritize.config import Criterion, JourneyConfig
 
 
-def dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def test_idea_opens_a_modal_prefilled_with_the_title_and_matching_pain_points(bot: Bot) -> None:
     bot.slash("U0CHLOE", "/pain", "Admins cannot find the SSO settings page")
     bot.slash("U0BEN", "/idea", "Link the SSO settings for admins")

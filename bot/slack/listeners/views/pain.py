@@ -6,16 +6,19 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.config import InvalidInput
 from prioritize.models import PainPoint
 from prioritize.parsing import parse_id
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..blocks.everyday import fingerprint
-from ..blocks.pain import pain_confirmation
-from ..deps import Deps
-from ..forms import error_block, metadata, not_saved, read_state
-from ..ids import Block, View
+from ...blocks.everyday import fingerprint
+from ...blocks.pain import pain_confirmation
+from ...deps import Deps
+from ...forms import (
+    REFUSALS,
+    metadata,
+    read_state,
+    refusal,
+)
+from ...ids import Block, View
 
 __all__ = ["register"]
 
@@ -53,14 +56,8 @@ def register(app: App, deps: Deps) -> None:
             logged = deps.services.log_pain_point(
                 context.team_id, context.user_id, text, once=f"view:{view['id']}", **_fields(values)
             )
-        except NotSaved as e:
-            ack(response_action="errors", errors={Block.TEXT: not_saved(e)})
-            return
-        except InvalidInput as e:
-            ack(
-                response_action="errors",
-                errors={error_block(e, values, default=Block.TEXT): e.message},
-            )
+        except REFUSALS as e:
+            ack(response_action="errors", errors=refusal(e, values, default=Block.TEXT))
             return
         ack()
         deps.runtime.later(
@@ -87,17 +84,8 @@ def register(app: App, deps: Deps) -> None:
             edited = deps.services.editing.edit_pain(
                 context.team_id, context.user_id, pain_id, once=f"view:{view['id']}", **changes
             )
-        except InvalidInput as e:
-            ack(
-                response_action="errors",
-                errors={error_block(e, values, default=Block.TEXT): e.message},
-            )
-            return
-        except (NotAllowed, NotFound) as e:
-            ack(response_action="errors", errors={Block.TEXT: str(e)})
-            return
-        except NotSaved as e:
-            ack(response_action="errors", errors={Block.TEXT: not_saved(e)})
+        except REFUSALS as e:
+            ack(response_action="errors", errors=refusal(e, values, default=Block.TEXT))
             return
         ack()
         pain = edited.item

@@ -6,14 +6,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 from prioritize.outcomes import SurveyAnswer
 
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..blocks.questions import SURVEY_BUTTONS, survey_answered
-from ..deps import Deps
-from ..forms import not_saved
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...blocks.questions import SURVEY_BUTTONS, survey_answered
+from ...deps import Deps
+from ...forms import REFUSALS, reason
 
 __all__ = ["register"]
 
@@ -39,13 +38,9 @@ def register(app: App, deps: Deps) -> None:
             # Stored before the answer to Slack: the thanks never precede the answer.
             try:
                 deps.services.answer_if_better(context.team_id, context.user_id, int(value), said)
-            except NotSaved as e:
+            except REFUSALS as e:
                 ack()
-                deps.runtime.later(warn, respond, not_saved(e))
-                return
-            except (InvalidInput, NotAllowed, NotFound) as e:
-                ack()
-                deps.runtime.later(warn, respond, str(e))
+                deps.runtime.later(warn, respond, reason(e))
                 return
             ack()
             deps.runtime.later(thank, context.team_id, int(value), said, respond)

@@ -6,13 +6,17 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.config import InvalidInput
 from prioritize.parsing import parse_id
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..deps import Deps
-from ..forms import error_block, metadata, not_saved, read_state
-from ..ids import Block, View
+from ....services import NotAllowed
+from ...deps import Deps
+from ...forms import (
+    REFUSALS,
+    metadata,
+    read_state,
+    refusal,
+)
+from ...ids import Block, View
 from .idea import estimate_values, not_allowed_block
 
 __all__ = ["register"]
@@ -41,14 +45,7 @@ def register(app: App, deps: Deps) -> None:
         except NotAllowed as e:
             ack(response_action="errors", errors={not_allowed_block(e): str(e)})
             return
-        except InvalidInput as e:
-            block = error_block(e, values, default=Block.IMPACT)
-            ack(response_action="errors", errors={block: e.message})
-            return
-        except NotFound as e:
-            ack(response_action="errors", errors={Block.IMPACT: str(e)})
-            return
-        except NotSaved as e:
-            ack(response_action="errors", errors={Block.IMPACT: not_saved(e)})
+        except REFUSALS as e:
+            ack(response_action="errors", errors=refusal(e, values, default=Block.IMPACT))
             return
         ack()

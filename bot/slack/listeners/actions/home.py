@@ -10,11 +10,11 @@ from slack_bolt import Ack, App, BoltContext
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 from prioritize.parsing import parse_id
 
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Action
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...deps import Deps
+from ...forms import reason
+from ...ids import Action
 
 __all__ = ["register"]
 
@@ -27,6 +27,9 @@ def register(app: App, deps: Deps) -> None:
     # Stored before the answer to Slack; each use case records the redraw of the
     # person's App Home with its change, which shows them it worked.
 
+    def warn(user: str, error: Exception) -> None:
+        deps.runtime.later(deps.tell, user, notice(f":warning: {esc(reason(error))}"))
+
     @app.action(Action.HOME_TEAM)
     def home_team(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
         team = (action.get("selected_option") or {}).get("value")
@@ -35,9 +38,8 @@ def register(app: App, deps: Deps) -> None:
                 deps.services.set_team(context.team_id, context.user_id, team)
             except (InvalidInput, NotAllowed, NotSaved) as e:
                 log.info("App Home team change refused: %s", e)
-                said = not_saved(e) if isinstance(e, NotSaved) else str(e)
                 # The picker already shows the new team: say why it did not take.
-                deps.runtime.later(deps.tell, context.user_id, notice(f":warning: {said}"))
+                warn(context.user_id, e)
         ack()
 
     @app.action(Action.HOME_NOTIFY)
@@ -56,7 +58,7 @@ def register(app: App, deps: Deps) -> None:
             try:
                 deps.services.set_roadmap_channel(context.team_id, channel, by=context.user_id)
             except (InvalidInput, NotAllowed, NotSaved) as e:
-                deps.runtime.later(deps.tell, context.user_id, notice(f":warning: {esc(str(e))}"))
+                warn(context.user_id, e)
         ack()
 
     @app.action(Action.HOME_REPOST)
@@ -66,7 +68,7 @@ def register(app: App, deps: Deps) -> None:
             try:
                 deps.services.repost_card(context.team_id, idea_id, by=context.user_id)
             except (NotFound, NotAllowed, NotSaved) as e:
-                deps.runtime.later(deps.tell, context.user_id, notice(f":warning: {esc(str(e))}"))
+                warn(context.user_id, e)
         ack()
 
     @app.action(Action.OPEN_LINK)

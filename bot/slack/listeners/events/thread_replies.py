@@ -12,12 +12,12 @@ from slack_bolt import Ack, App, BoltContext
 from prioritize.config import InvalidInput
 from prioritize.parsing import parse_vote
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..blocks.kit import esc, unmarkup
-from ..blocks.notices import notice
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Event
+from ....services import NotAllowed, NotFound, NotSaved
+from ...blocks.kit import esc, unmarkup
+from ...blocks.notices import notice
+from ...deps import Deps
+from ...forms import reason
+from ...ids import Event
 
 __all__ = ["register"]
 
@@ -82,7 +82,7 @@ def register(app: App, deps: Deps) -> None:
                 )
         except (NotAllowed, InvalidInput, NotFound, NotSaved) as e:
             ack()
-            why = not_saved(e) if isinstance(e, NotSaved) else str(e)
+            why = reason(e)
             deps.runtime.later(refused, context.team_id, user, channel, event["thread_ts"], why)
             return
         ack()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from ..deps import Deps
+from ...deps import Deps
 from . import idea, journey, pain, roadmap
 
 __all__ = ["register"]

@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from ...services import NotFound, NotSaved
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Event
+from ....services import NotFound, NotSaved
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...deps import Deps
+from ...forms import not_saved
+from ...ids import Event
 
 __all__ = ["SUPPORT_REACTIONS", "register"]
 

@@ -9,9 +9,9 @@ from slack_bolt import Ack, Respond
 
 from prioritize.errors import InvalidInput
 
-from ..blocks.everyday import found_message
-from ..blocks.kit import esc
-from ..deps import Deps
+from ...blocks.everyday import found_message
+from ...blocks.kit import esc
+from ...deps import Deps
 
 __all__ = ["answer_find", "find_request"]
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from ..blocks.idea import idea_option, pain_option
-from ..blocks.kit import LIMITS
-from ..deps import Deps
-from ..forms import metadata
-from ..ids import Action
+from ...blocks.idea import idea_option, pain_option
+from ...blocks.kit import LIMITS
+from ...deps import Deps
+from ...forms import metadata
+from ...ids import Action
 
 __all__ = ["register"]
 

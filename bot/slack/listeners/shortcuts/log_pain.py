@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 
 from prioritize.models import EvidenceSource
 
-from ..blocks.kit import unmarkup
-from ..blocks.pain import pain_modal
-from ..deps import Deps
-from ..ids import Shortcut
+from ...blocks.kit import unmarkup
+from ...blocks.pain import pain_modal
+from ...deps import Deps
+from ...ids import Shortcut
 
 __all__ = ["register"]
 

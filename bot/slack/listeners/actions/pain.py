@@ -7,16 +7,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from prioritize.config import InvalidInput
 from prioritize.models import EvidenceSource, PainPoint
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..blocks.everyday import pain_edit_modal
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..blocks.pain import SOURCE_BUTTONS, pain_confirmation
-from ..deps import Deps
-from ..ids import Action
+from ....services import NotAllowed, NotFound, NotSaved
+from ...blocks.everyday import pain_edit_modal
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...blocks.pain import SOURCE_BUTTONS, pain_confirmation
+from ...deps import Deps
+from ...forms import REFUSALS, reason
+from ...ids import Action
 
 __all__ = ["register"]
 
@@ -40,12 +40,27 @@ def register(app: App, deps: Deps) -> None:
         respond(
             response_type="ephemeral",
             replace_original=False,
-            **notice(f":warning: {esc(str(error))}"),
+            **notice(f":warning: {esc(reason(error))}"),
         )
 
     def redraw(team_id: str, pain: PainPoint, respond: Respond) -> None:
         similar = deps.services.similar_pain_points(team_id, pain.text, exclude=pain.id)
         respond(replace_original=True, **pain_confirmation(pain, similar, deps.journey))
+
+    def update(
+        ack: Ack, context: BoltContext, respond: Respond, pain_id: int, **change: Any
+    ) -> None:
+        # Stored before the answer to Slack; the redrawn confirmation follows it.
+        try:
+            pain = deps.services.update_pain_point(
+                context.team_id, context.user_id, pain_id, **change
+            )
+        except REFUSALS as e:
+            ack()
+            deps.runtime.later(warn, respond, e)
+            return
+        ack()
+        deps.runtime.later(redraw, context.team_id, pain, respond)
 
     def detail_listener(field: str) -> Any:
         def listener(
@@ -60,17 +75,7 @@ def register(app: App, deps: Deps) -> None:
                 ack()
                 return
             value: Any = int(chosen) if field == "severity" else chosen
-            # Stored before the answer to Slack; the redrawn confirmation follows it.
-            try:
-                pain = deps.services.update_pain_point(
-                    context.team_id, context.user_id, pain_id, **{field: value}
-                )
-            except (InvalidInput, NotAllowed, NotFound, NotSaved) as e:
-                ack()
-                deps.runtime.later(warn, respond, e)
-                return
-            ack()
-            deps.runtime.later(redraw, context.team_id, pain, respond)
+            update(ack, context, respond, pain_id, **{field: value})
 
         listener.__name__ = f"pain_{field}"
         return listener
@@ -86,17 +91,7 @@ def register(app: App, deps: Deps) -> None:
             if not value.isdigit():
                 ack()
                 return
-            # Stored before the answer to Slack, like the pickers.
-            try:
-                pain = deps.services.update_pain_point(
-                    context.team_id, context.user_id, int(value), source=source
-                )
-            except (InvalidInput, NotAllowed, NotFound, NotSaved) as e:
-                ack()
-                deps.runtime.later(warn, respond, e)
-                return
-            ack()
-            deps.runtime.later(redraw, context.team_id, pain, respond)
+            update(ack, context, respond, int(value), source=source)
 
         listener.__name__ = f"pain_source_{source.name.lower()}"
         return listener

@@ -9,12 +9,12 @@ from slack_bolt import Ack, App, Respond
 
 from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 
-from ..blocks.kit import esc, unmarkup
-from ..blocks.questions import questions_message
-from ..blocks.reports import heat_message
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Command
+from ...blocks.kit import esc, unmarkup
+from ...blocks.questions import questions_message
+from ...blocks.reports import heat_message
+from ...deps import Deps
+from ...forms import not_saved
+from ...ids import Command
 
 __all__ = ["HELP", "register"]
 

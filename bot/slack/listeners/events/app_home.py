@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from ..deps import Deps
-from ..ids import Event
+from ...deps import Deps
+from ...ids import Event
 
 __all__ = ["register"]
 

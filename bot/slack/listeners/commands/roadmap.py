@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from ..blocks.reports import TOP, roadmap_message
-from ..deps import Deps
-from ..ids import Command
+from ...blocks.reports import TOP, roadmap_message
+from ...deps import Deps
+from ...ids import Command
 
 __all__ = ["register"]
 

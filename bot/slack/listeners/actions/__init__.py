@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from ..deps import Deps
+from ...deps import Deps
 from . import everyday, home, idea_card, pain, search, survey
 
 __all__ = ["register"]

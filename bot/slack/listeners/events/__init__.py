@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from ..deps import Deps
+from ...deps import Deps
 from . import app_home, reactions, thread_replies
 
 __all__ = ["register"]

@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from ..blocks.everyday import similar_ideas_block
-from ..blocks.idea import idea_modal
-from ..blocks.kit import unmarkup
-from ..deps import Deps
-from ..ids import Command
+from ...blocks.everyday import similar_ideas_block
+from ...blocks.idea import idea_modal
+from ...blocks.kit import unmarkup
+from ...deps import Deps
+from ...ids import Command
 
 __all__ = ["register"]
 

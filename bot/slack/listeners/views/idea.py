@@ -6,13 +6,19 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.config import InvalidInput
-from prioritize.parsing import parse_id, parse_weeks
+from prioritize.parsing import parse_weeks
 
-from ...services import NotAllowed, NotSaved
-from ..deps import Deps
-from ..forms import error_block, metadata, not_saved, read_state
-from ..ids import Block, View
+from ....services import NotAllowed
+from ...deps import Deps
+from ...forms import (
+    PICK_PAIN_POINTS,
+    REFUSALS,
+    metadata,
+    picked_ids,
+    read_state,
+    refusal,
+)
+from ...ids import Block, View
 
 __all__ = ["estimate_values", "register"]
 
@@ -63,12 +69,9 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors=errors)
             return
         # Stored before the ack so that problems show inline on their field (see views/pain).
-        pain_ids = [parse_id(str(v)) for v in values.get(Block.PAIN_POINTS) or []]
-        if None in pain_ids:
-            ack(
-                response_action="errors",
-                errors={Block.PAIN_POINTS: "Pick pain points from the list."},
-            )
+        pain_ids = picked_ids(values, Block.PAIN_POINTS)
+        if pain_ids is None:
+            ack(response_action="errors", errors={Block.PAIN_POINTS: PICK_PAIN_POINTS})
             return
         # The card is posted from the outbox, after the ack; a second submission of the same
         # modal stores nothing twice.
@@ -79,21 +82,15 @@ def register(app: App, deps: Deps) -> None:
                 values.get(Block.TITLE) or "",
                 description=values.get(Block.DESCRIPTION) or "",
                 owning_team=values.get(Block.OWNING_TEAM),
-                pain_point_ids=[i for i in pain_ids if i is not None],
+                pain_point_ids=pain_ids,
                 channel=metadata(view).get("channel"),
                 once=f"view:{view['id']}",
                 **estimate,
             )
-        except NotSaved as e:
-            ack(response_action="errors", errors={Block.TITLE: not_saved(e)})
-            return
-        except InvalidInput as e:
-            ack(
-                response_action="errors",
-                errors={error_block(e, values, default=Block.TITLE): e.message},
-            )
-            return
         except NotAllowed as e:
             ack(response_action="errors", errors={not_allowed_block(e): str(e)})
+            return
+        except REFUSALS as e:
+            ack(response_action="errors", errors=refusal(e, values, default=Block.TITLE))
             return
         ack()

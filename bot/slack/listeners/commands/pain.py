@@ -9,12 +9,12 @@ from slack_bolt import Ack, App, Respond
 from prioritize.config import InvalidInput
 from prioritize.models import MAX_TEXT
 
-from ...services import LoggedPain, NotSaved
-from ..blocks.kit import esc, unmarkup
-from ..blocks.pain import pain_confirmation, pain_modal
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Command
+from ....services import LoggedPain, NotSaved
+from ...blocks.kit import esc, unmarkup
+from ...blocks.pain import pain_confirmation, pain_modal
+from ...deps import Deps
+from ...forms import not_saved
+from ...ids import Command
 from .pain_find import answer_find
 
 __all__ = ["register", "too_long"]

@@ -9,18 +9,18 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 
-from ..blocks.everyday import (
+from ...blocks.everyday import (
     found_message,
     found_view,
     idea_edit_modal,
     search_modal,
     with_similar_ideas,
 )
-from ..blocks.idea import idea_modal
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..deps import Deps
-from ..ids import Action
+from ...blocks.idea import idea_modal
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...deps import Deps
+from ...ids import Action
 
 __all__ = ["register"]
 
@@ -93,7 +93,7 @@ def register(app: App, deps: Deps) -> None:
     def open_pain_edit(
         team_id: str, user: str, pain_id: int, body: dict[str, Any], respond: Respond | None
     ) -> None:
-        from ..blocks.everyday import pain_edit_modal
+        from ...blocks.everyday import pain_edit_modal
 
         try:
             pain = deps.services.editing.editable_pain(team_id, user, pain_id)
@@ -179,7 +179,7 @@ def register(app: App, deps: Deps) -> None:
         channel = (body.get("channel") or {}).get("id")
         similar = deps.services.editing.similar_ideas(team_id, pain.text)
         view = idea_modal(deps.journey, suggested=[pain], metadata={"channel": channel})
-        from ..blocks.everyday import similar_ideas_block
+        from ...blocks.everyday import similar_ideas_block
 
         view["blocks"][0:0] = similar_ideas_block(similar)
         show(body["trigger_id"], body, view)

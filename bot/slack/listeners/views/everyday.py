@@ -6,13 +6,20 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
+from prioritize.errors import InvalidInput
 from prioritize.parsing import parse_id
 
-from ..blocks.everyday import fingerprint, found_view
-from ..deps import Deps
-from ..forms import error_block, metadata, not_saved, read_state
-from ..ids import Block, View
+from ...blocks.everyday import fingerprint, found_view
+from ...deps import Deps
+from ...forms import (
+    PICK_PAIN_POINTS,
+    REFUSALS,
+    metadata,
+    picked_ids,
+    read_state,
+    refusal,
+)
+from ...ids import Block, View
 
 __all__ = ["register"]
 
@@ -28,35 +35,23 @@ def register(app: App, deps: Deps) -> None:
         if idea_id is None:
             ack(response_action="errors", errors={Block.TITLE: "This form is not for an idea."})
             return
-        pain_ids = [parse_id(str(v)) for v in values.get(Block.PAIN_POINTS) or []]
-        if None in pain_ids:
-            ack(
-                response_action="errors",
-                errors={Block.PAIN_POINTS: "Pick pain points from the list."},
-            )
+        pain_ids = picked_ids(values, Block.PAIN_POINTS)
+        if pain_ids is None:
+            ack(response_action="errors", errors={Block.PAIN_POINTS: PICK_PAIN_POINTS})
             return
         # Only what changed: a description Slack had to shorten is kept whole.
         changes: dict[str, Any] = {"title": values.get(Block.TITLE) or ""}
         description = values.get(Block.DESCRIPTION) or ""
         if fingerprint(description) != meta.get("shown_description"):
             changes["description"] = description
-        if sorted(i for i in pain_ids if i is not None) != meta.get("shown_pains"):
-            changes["pain_point_ids"] = [i for i in pain_ids if i is not None]
+        if sorted(pain_ids) != meta.get("shown_pains"):
+            changes["pain_point_ids"] = pain_ids
         try:
             deps.services.editing.edit_idea(
                 context.team_id, context.user_id, idea_id, once=f"view:{view['id']}", **changes
             )
-        except InvalidInput as e:
-            ack(
-                response_action="errors",
-                errors={error_block(e, values, default=Block.TITLE): e.message},
-            )
-            return
-        except (NotAllowed, NotFound) as e:
-            ack(response_action="errors", errors={Block.TITLE: str(e)})
-            return
-        except NotSaved as e:
-            ack(response_action="errors", errors={Block.TITLE: not_saved(e)})
+        except REFUSALS as e:
+            ack(response_action="errors", errors=refusal(e, values, default=Block.TITLE))
             return
         ack()
 

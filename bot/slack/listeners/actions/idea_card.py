@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..blocks.idea import admin_modal, estimate_modal, why_modal
-from ..blocks.kit import esc
-from ..blocks.notices import notice
-from ..deps import Deps
-from ..forms import not_saved
-from ..ids import Action
+from ....services import NotAllowed, NotFound, NotSaved
+from ...blocks.idea import admin_modal, estimate_modal, why_modal
+from ...blocks.kit import esc
+from ...blocks.notices import notice
+from ...deps import Deps
+from ...forms import reason
+from ...ids import Action
 
 __all__ = ["refusal", "register"]
 
@@ -60,46 +61,50 @@ def register(app: App, deps: Deps) -> None:
             deps.services.support(context.team_id, idea_id, context.user_id)
         except (NotFound, NotSaved) as e:
             channel, _ = _where(body)
-            said = not_saved(e) if isinstance(e, NotSaved) else str(e)
+            said = reason(e)
             deps.runtime.later(
                 deps.tell, context.user_id, notice(f":warning: {esc(said)}"), channel=channel
             )
         ack()
 
-    def open_estimate(team_id: str, user: str, idea_id: int, trigger_id: str) -> None:
+    def opens(name: str, modal: Callable[[str, str, int], dict[str, Any] | None]) -> Any:
+        """A listener that acks, then opens the modal `modal` builds (None: nothing to open)."""
+
+        def listener(
+            ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+        ) -> None:
+            ack()
+            idea_id = _idea_id(action)
+            if idea_id is None:
+                return
+            team_id, user, trigger_id = context.team_id, context.user_id, body["trigger_id"]
+
+            def open_modal() -> None:
+                view = modal(team_id, user, idea_id)
+                if view is not None:
+                    deps.open_view(trigger_id, view)
+
+            deps.runtime.later(open_modal)
+
+        listener.__name__ = name
+        return listener
+
+    def estimate(team_id: str, user: str, idea_id: int) -> dict[str, Any] | None:
         try:
             idea, previous = deps.services.estimate_of(team_id, idea_id, user)
         except NotFound:
-            return
-        deps.open_view(trigger_id, estimate_modal(idea, previous))
+            return None
+        return estimate_modal(idea, previous)
 
-    @app.action(Action.IDEA_ESTIMATE)
-    def idea_estimate(
-        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        idea_id = _idea_id(action)
-        if idea_id is not None:
-            deps.runtime.later(
-                open_estimate, context.team_id, context.user_id, idea_id, body["trigger_id"]
-            )
-
-    def open_why(team_id: str, idea_id: int, trigger_id: str) -> None:
+    def why(team_id: str, user: str, idea_id: int) -> dict[str, Any] | None:
         try:
             entry, estimates = deps.services.why(team_id, idea_id)
         except NotFound:
-            return
-        view = why_modal(entry.idea, entry.score, entry.breakdown, estimates, entry.item.bucket)
-        deps.open_view(trigger_id, view)
+            return None
+        return why_modal(entry.idea, entry.score, entry.breakdown, estimates, entry.item.bucket)
 
-    @app.action(Action.IDEA_WHY)
-    def idea_why(
-        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        idea_id = _idea_id(action)
-        if idea_id is not None:
-            deps.runtime.later(open_why, context.team_id, idea_id, body["trigger_id"])
+    app.action(Action.IDEA_ESTIMATE)(opens("idea_estimate", estimate))
+    app.action(Action.IDEA_WHY)(opens("idea_why", why))
 
     def open_admin(
         team_id: str, user: str, idea_id: int, focus: str, trigger_id: str, channel: str | None

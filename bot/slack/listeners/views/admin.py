@@ -10,10 +10,10 @@ from prioritize.config import InvalidInput
 from prioritize.models import Bucket, IdeaStatus
 from prioritize.parsing import parse_id
 
-from ...services import NotAllowed, NotFound, NotSaved
-from ..deps import Deps
-from ..forms import metadata, not_saved, read_state
-from ..ids import Block, View
+from ....services import NotAllowed, NotFound, NotSaved
+from ...deps import Deps
+from ...forms import metadata, not_saved, read_state
+from ...ids import Block, View
 
 __all__ = ["NOT_ADMIN", "register"]
 
