@@ -15,7 +15,6 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlite_utils import Database
 from sqlite_utils.utils import chunks
 
 from prioritize.config import Capacity, ScoringConfig
@@ -24,6 +23,7 @@ from prioritize.scoring import Consensus, IdeaFacts, Score, consensus, disagreem
 
 from . import ranks
 from .ideas import IDEA_COLUMNS, ideas_of
+from .repository import Repository
 
 if TYPE_CHECKING:
     from .store import Store
@@ -94,22 +94,18 @@ _OPEN_SEVERITIES = """
 """
 
 
-class Stats:
+class Stats(Repository):
     """Per-idea stats, the ranking index and the scoring facts read from them
     (`store.stats`)."""
 
     def __init__(self, store: Store, scoring: ScoringConfig) -> None:
-        self.store = store
+        super().__init__(store)
         self.configure(scoring)
 
     def configure(self, scoring: ScoringConfig) -> None:
         """Score with `scoring` from now on (`ensure` rebuilds what another config made)."""
         self._score: Callable[[IdeaFacts], Score] = scorer(scoring)
         self._fingerprint = ranks.fingerprint(scoring)
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
 
     def refresh(self, idea_id: int) -> None:
         """Recompute the idea's stored aggregates from its estimates, support and links,
