@@ -51,6 +51,35 @@ def test_proposing_an_idea_with_a_bad_estimate_stores_no_idea(services):
     assert count(services.store, "ideas") == 0
 
 
+def test_writes_to_several_repositories_in_one_transaction_roll_back_together(store):
+    pain = PainPoint(team_id=T1, reporter="U1", text="Checkout fails", stage="Purchase")
+    with pytest.raises(InvalidInput, match="no pain point #42"), store.transaction():
+        stored = store.pains.add(pain, now=NOW)
+        store.people.set_team(T1, "U1", "Sales")
+        store.ideas.add(
+            Idea(team_id=T1, proposer="U1", title="Retry", pain_point_ids=[stored.id or 0, 42]),
+            now=NOW,
+        )
+    assert count(store, "pain_points") == 0
+    assert count(store, "people") == 0
+    assert count(store, "ideas") == 0
+
+
+def test_repositories_share_the_stores_connection_in_each_thread(store):
+    seen: list[set[int]] = []
+
+    def connections() -> None:
+        repos = (store.pains, store.ideas, store.votes, store.stats, store.people, store.meta)
+        seen.append({id(store.db), *(id(repo.db) for repo in repos)})
+
+    connections()
+    worker = threading.Thread(target=connections)
+    worker.start()
+    worker.join()
+    assert [len(ids) for ids in seen] == [1, 1]
+    assert seen[0] != seen[1]  # one connection per thread, shared by every repository
+
+
 def test_linking_an_unknown_pain_point_stores_no_idea(store):
     with pytest.raises(InvalidInput, match="no pain point #42"):
         store.ideas.add(Idea(team_id=T1, proposer="U1", title="X", pain_point_ids=[42]), now=NOW)
