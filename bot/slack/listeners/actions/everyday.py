@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
+from prioritize.errors import NotFound
 
 from ...blocks.everyday import (
     found_message,
@@ -20,11 +20,10 @@ from ...blocks.idea import idea_modal
 from ...blocks.kit import esc
 from ...blocks.notices import notice
 from ...deps import Deps
+from ...forms import REFUSALS, reason
 from ...ids import Action
 
 __all__ = ["register"]
-
-_REFUSED = (InvalidInput, NotAllowed, NotFound, NotSaved)
 
 
 def _tail_id(raw: str) -> int | None:
@@ -52,7 +51,7 @@ def register(app: App, deps: Deps) -> None:
         deps.tell(user, notice(text), channel=channel)
 
     def refuse(user: str, body: dict[str, Any], error: Exception, respond: Respond | None) -> None:
-        answer(user, body, f":warning: {esc(str(error))}", respond)
+        answer(user, body, f":warning: {esc(reason(error))}", respond)
 
     def show(trigger_id: str, body: dict[str, Any], view: dict[str, Any]) -> None:
         # From inside a modal a new form is pushed on top; elsewhere it is opened.
@@ -68,7 +67,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         try:
             idea, linked = deps.services.editing.idea_for_edit(team_id, user, idea_id)
-        except _REFUSED as e:
+        except REFUSALS as e:
             refuse(user, body, e, respond)
             return
         show(body["trigger_id"], body, idea_edit_modal(idea, linked))
@@ -97,7 +96,7 @@ def register(app: App, deps: Deps) -> None:
 
         try:
             pain = deps.services.editing.editable_pain(team_id, user, pain_id)
-        except _REFUSED as e:
+        except REFUSALS as e:
             refuse(user, body, e, respond)
             return
         channel = (body.get("channel") or {}).get("id")
@@ -133,7 +132,7 @@ def register(app: App, deps: Deps) -> None:
                 done = editing.withdraw_pain(context.team_id, context.user_id, int(raw_id))
             else:
                 done = editing.set_pain_status(context.team_id, context.user_id, int(raw_id), what)
-        except _REFUSED as e:
+        except REFUSALS as e:
             ack()
             deps.runtime.later(refuse, context.user_id, body, e, respond)
             return
@@ -156,7 +155,7 @@ def register(app: App, deps: Deps) -> None:
             added, people = deps.services.editing.plus_one(
                 context.team_id, context.user_id, pain_id
             )
-        except _REFUSED as e:
+        except REFUSALS as e:
             ack()
             deps.runtime.later(refuse, context.user_id, body, e, respond)
             return
@@ -212,7 +211,7 @@ def register(app: App, deps: Deps) -> None:
                 search=search,
                 page=int(state.get("p") or 0),
             )
-        except _REFUSED as e:
+        except REFUSALS as e:
             refuse(user, body, e, respond)
             return
         view = body.get("view") or {}
