@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -72,17 +73,23 @@ def register(app: App, deps: Deps) -> None:
             return
         show(body["trigger_id"], body, idea_edit_modal(idea, linked))
 
-    def idea_edit_listener(
-        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        idea_id = _tail_id(_chosen(action))
-        if idea_id is not None:
-            respond = context.respond if body.get("response_url") else None
-            deps.runtime.later(
-                open_idea_edit, context.team_id, context.user_id, idea_id, body, respond
-            )
+    def opener(job: Callable[[str, str, int, dict[str, Any], Respond | None], None]) -> Any:
+        """A listener that acks, then runs `job` for the id its option or button carries."""
 
+        def listener(
+            ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+        ) -> None:
+            ack()
+            record_id = _tail_id(_chosen(action))
+            if record_id is not None:
+                # In a message there is a response_url to answer on; elsewhere a DM.
+                respond = context.respond if body.get("response_url") else None
+                deps.runtime.later(job, context.team_id, context.user_id, record_id, body, respond)
+
+        listener.__name__ = job.__name__.removeprefix("open_")
+        return listener
+
+    idea_edit_listener = opener(open_idea_edit)
     app.action(Action.IDEA_EDIT)(idea_edit_listener)
     # The card's overflow menu carries "Edit…" next to the admin choices.
     app.action(Action.IDEA_ADMIN, matchers=[_is_edit])(idea_edit_listener)
@@ -168,7 +175,7 @@ def register(app: App, deps: Deps) -> None:
         deps.runtime.later(answer, context.user_id, body, text, respond)
 
     def open_propose(
-        team_id: str, pain_id: int, body: dict[str, Any], respond: Respond | None, user: str
+        team_id: str, user: str, pain_id: int, body: dict[str, Any], respond: Respond | None
     ) -> None:
         try:
             pain = deps.services.pain_point(team_id, pain_id)
@@ -183,17 +190,7 @@ def register(app: App, deps: Deps) -> None:
         view["blocks"][0:0] = similar_ideas_block(similar)
         show(body["trigger_id"], body, view)
 
-    @app.action(Action.PAIN_PROPOSE)
-    def pain_propose(
-        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        pain_id = _tail_id(_chosen(action))
-        if pain_id is not None:
-            respond = context.respond if body.get("response_url") else None
-            deps.runtime.later(
-                open_propose, context.team_id, pain_id, body, respond, context.user_id
-            )
+    app.action(Action.PAIN_PROPOSE)(opener(open_propose))
 
     def page(
         team_id: str,
