@@ -2,6 +2,11 @@
 
     setup_logging(log_format="auto", secrets=settings.secret_values())
 
+or, for a block that leaves logging as it found it (`journeybot run` in a test's process):
+
+    with installed_logging(log_format="auto", secrets=...):
+        ...
+
 - Quiet: journeybot's own INFO lines; the libraries (httpx, urllib3, APScheduler, Bolt,
   the Slack and Notion SDKs) only from WARNING, so no line per request or per job run.
 - `auto` writes JSON lines when the stream is not a terminal (Docker, systemd), readable
@@ -18,11 +23,19 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
-__all__ = ["LOUD_LIBRARIES", "JsonFormatter", "TextFormatter", "request_id", "setup_logging"]
+__all__ = [
+    "LOUD_LIBRARIES",
+    "JsonFormatter",
+    "TextFormatter",
+    "installed_logging",
+    "request_id",
+    "setup_logging",
+]
 
 LogFormat = Literal["auto", "text", "json"]
 
@@ -148,6 +161,34 @@ def setup_logging(
     for name in LOUD_LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     return handler
+
+
+@contextmanager
+def installed_logging(
+    *,
+    log_format: LogFormat = "auto",
+    level: int = logging.INFO,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+) -> Iterator[logging.Handler]:
+    """Log as `setup_logging` does inside the block; after it, the handlers and levels found.
+
+    The handler holds the stream it was given: left behind, it would write into whatever
+    stream that was (a finished command's captured output) and keep INFO on for all.
+    """
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    levels = {name: logging.getLogger(name).level for name in ("", *LOUD_LIBRARIES)}
+    handler = setup_logging(log_format=log_format, level=level, secrets=secrets, stream=stream)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        for old in handlers:
+            if old not in root.handlers:
+                root.addHandler(old)
+        for name, found in levels.items():
+            logging.getLogger(name).setLevel(found)
 
 
 QUIET_LOGGERS = ("journeybot.socket_mode",)

@@ -13,7 +13,7 @@ from notion_client import APIResponseError, Client
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.logs import setup_logging
+from bot.logs import LOUD_LIBRARIES, installed_logging, setup_logging
 from bot.notion.client import NotionError
 from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack import SlackEmulator
@@ -112,3 +112,18 @@ def test_setting_up_twice_keeps_one_handler() -> None:
         assert second in logging.getLogger().handlers
     finally:
         logging.getLogger().removeHandler(second)
+
+
+def test_installed_logging_leaves_the_handlers_and_levels_it_found() -> None:
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    levels = [logging.getLogger(name).level for name in ("", *LOUD_LIBRARIES)]
+    stream = io.StringIO()
+    with installed_logging(stream=stream, level=logging.DEBUG) as handler:
+        assert handler in root.handlers
+        logging.getLogger("bot.test").info("inside")
+    logging.getLogger("bot.test").info("after")
+    assert root.handlers == handlers
+    assert [logging.getLogger(name).level for name in ("", *LOUD_LIBRARIES)] == levels
+    assert "inside" in stream.getvalue()
+    assert "after" not in stream.getvalue()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -55,24 +55,28 @@ def run_command(
 
     Stops cleanly on SIGTERM or Ctrl-C (exit 0); GET /healthz says whether it is well.
     """
-    from ..logs import setup_logging
+    from ..logs import installed_logging
     from ..slack.run import run_bot
 
-    with context(busy_timeout_ms=RUN_BUSY_TIMEOUT_MS) as ctx:
-        setup_logging(log_format=log_format.value, secrets=_secret_values(ctx.settings))
-        # Stopped while starting: nothing was running yet, so nothing to finish.
-        with suppress(KeyboardInterrupt):
-            run_bot(
-                ctx.settings,
-                ctx.config,
-                ctx.services,
-                host=host,
-                port=port,
-                health_port=health_port,
-                on_start=[start_jobs],
-                shutdown_timeout=shutdown_timeout,
-            )
-    _exit_if_stuck(grace=1.0)
+    # The command's logging goes when it returns (a test runs several in one process); it
+    # stays for the wait on stuck threads, which logs what it leaves behind.
+    with ExitStack() as logs:
+        with context(busy_timeout_ms=RUN_BUSY_TIMEOUT_MS) as ctx:
+            secrets = _secret_values(ctx.settings)
+            logs.enter_context(installed_logging(log_format=log_format.value, secrets=secrets))
+            # Stopped while starting: nothing was running yet, so nothing to finish.
+            with suppress(KeyboardInterrupt):
+                run_bot(
+                    ctx.settings,
+                    ctx.config,
+                    ctx.services,
+                    host=host,
+                    port=port,
+                    health_port=health_port,
+                    on_start=[start_jobs],
+                    shutdown_timeout=shutdown_timeout,
+                )
+        _exit_if_stuck(grace=1.0)
 
 
 def _exit_if_stuck(*, grace: float) -> None:

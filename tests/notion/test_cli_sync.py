@@ -137,3 +137,15 @@ def test_an_unreachable_notion_is_one_line_naming_the_url(
     assert result.exit_code != 0
     (line,) = [text for text in result.output.splitlines() if text.strip()]
     assert "cannot reach Notion at http://127.0.0.1:9" in line
+
+
+def test_an_unreachable_notion_is_still_one_line_after_journeybot_run_in_the_same_process(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The order that once failed: `run` installed its log handler and left it behind, so
+    # the sync's retry lines landed in the next command's output.
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-secret")
+    ran = CliRunner().invoke(app, ["run", "--port", "0"])
+    assert ran.output.strip().splitlines() == ["error: SLACK_BOT_TOKEN is not set"]
+    test_an_unreachable_notion_is_one_line_naming_the_url(db, monkeypatch)
