@@ -20,51 +20,28 @@ This is not a test: it prints figures and exits 0 whatever they are.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
-import resource
-import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import common  # first: it puts the project on sys.path
+from common import NOW, TEAM_ID, USERS
 
-from bot.services import Services  # noqa: E402
-from prioritize.config import (  # noqa: E402
-    DEFAULT_STAGES,
-    DEFAULT_TEAMS,
-    DEFAULT_TOUCHPOINTS,
-    JourneyConfig,
-)
-from prioritize.questions import answer  # noqa: E402
-from storage.journey_facts import journey_facts  # noqa: E402
-from storage.store import Store  # noqa: E402
+from bot.services import Services
+from prioritize.config import DEFAULT_STAGES, DEFAULT_TOUCHPOINTS, JourneyConfig
+from prioritize.questions import answer
+from storage.journey_facts import journey_facts
+from storage.store import Store
 
-TEAM_ID = "TBENCH"
-NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-BATCH = 50_000
-USERS = [f"U{n:05d}" for n in range(400)]
 SOURCES = ["customer said"] * 4 + ["observed behaviour"] * 3 + ["internal"] * 2 + [None]
 PAIN_STATUSES = ["Open"] * 7 + ["Addressed"] * 2 + ["Closed"]
 IDEA_STATUSES = (
     ["Proposed"] * 70 + ["Planned"] * 12 + ["In progress"] * 8 + ["Done"] * 8 + ["Won't do"] * 2
 )
-WEEKS = [0.5, 1.0, 3.0, 6.0, 12.0, 2.0, 4.0]
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def iso(moment: datetime) -> str:
@@ -115,21 +92,7 @@ def build(path: Path, *, pains: int, ideas: int, seed: int = 7) -> dict[str, int
     def estimate_rows(first: int) -> Iterator[tuple[Any, ...]]:
         for n in range(ideas):
             for voter in rnd.sample(USERS, rnd.randint(0, 20)):
-                yield (
-                    first + n,
-                    voter,
-                    TEAM_ID,
-                    rnd.choice(DEFAULT_TEAMS),
-                    rnd.randint(1, 5) if rnd.random() < 0.95 else None,
-                    rnd.randint(1, 5) if rnd.random() < 0.9 else None,
-                    rnd.choice(WEEKS),
-                    iso(NOW),
-                )
-
-    def support_rows(first: int) -> Iterator[tuple[Any, ...]]:
-        for n in range(ideas):
-            for user in rnd.sample(USERS, rnd.randint(0, 4)):
-                yield (first + n, user, TEAM_ID, rnd.choice(DEFAULT_TEAMS), iso(NOW))
+                yield common.estimate_row(rnd, first + n, voter, iso(NOW))
 
     def link_rows(first_idea: int, first_pain: int) -> Iterator[tuple[int, int]]:
         for n in range(ideas):
@@ -151,47 +114,46 @@ def build(path: Path, *, pains: int, ideas: int, seed: int = 7) -> dict[str, int
                 yield (first + n, "Proposed", statuses[n], "U00001", "slack", iso(moved))
 
     with store.transaction():
-        many(
+        common.insert(
             conn,
-            "insert into pain_points (team_id, reporter, text, stage, touchpoint, severity,"
-            " source, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "pain_points",
+            "team_id, reporter, text, stage, touchpoint, severity, source, status, created_at",
             pain_rows(),
         )
-        many(
+        common.insert(
             conn,
-            "insert into ideas (team_id, title, description, proposer, status, created_at,"
-            " updated_at) values (?, ?, ?, ?, ?, ?, ?)",
+            "ideas",
+            "team_id, title, description, proposer, status, created_at, updated_at",
             idea_rows(),
         )
         first_pain = conn.execute("select min(id) from pain_points").fetchone()[0]
         first_idea = conn.execute("select min(id) from ideas").fetchone()[0]
-        many(
+        common.insert(
             conn,
-            "insert or ignore into idea_pain_points (idea_id, pain_point_id) values (?, ?)",
+            "idea_pain_points",
+            "idea_id, pain_point_id",
             link_rows(first_idea, first_pain),
+            ignore=True,
         )
-        many(
+        common.insert(
             conn,
-            "insert into supports (idea_id, user, team_id, team, created_at)"
-            " values (?, ?, ?, ?, ?)",
-            support_rows(first_idea),
+            "supports",
+            common.SUPPORT_COLUMNS,
+            common.support_rows(rnd, first_idea, ideas, iso(NOW)),
         )
-        many(
+        common.insert(
             conn,
-            "insert into estimates (idea_id, voter, team_id, team, impact, complexity,"
-            " weeks, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "estimates",
+            common.ESTIMATE_COLUMNS,
             estimate_rows(first_idea),
         )
-        many(
-            conn,
-            'insert into status_changes (idea_id, old, new, "by", source, at)'
-            " values (?, ?, ?, ?, ?, ?)",
-            change_rows(first_idea),
+        common.insert(
+            conn, "status_changes", "idea_id, old, new, by, source, at", change_rows(first_idea)
         )
-        many(
+        common.insert(
             conn,
-            "insert into surveys (team_id, idea_id, user_id, asked_at, answer, answered_at)"
-            " values (?, ?, ?, ?, ?, ?)",
+            "surveys",
+            "team_id, idea_id, user_id, asked_at, answer, answered_at",
             survey_rows(first_idea),
         )
     store.stats.rebuild(TEAM_ID)
@@ -211,33 +173,15 @@ def build(path: Path, *, pains: int, ideas: int, seed: int = 7) -> dict[str, int
     return counts
 
 
-def many(conn: sqlite3.Connection, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            conn.executemany(sql, batch)
-            batch.clear()
-    conn.executemany(sql, batch)
-
-
 # ---------------------------------------------------------------- measurements
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
 
 
 def measure_rank(path: Path) -> dict[str, Any]:
     store = Store.open(path)
     services = Services(store, JourneyConfig(), clock=lambda: NOW)
-    seconds, items = timed(lambda: services.ranking(TEAM_ID))
-    rss = peak_rss_mb()
-    runs = sorted([seconds, *(timed(lambda: services.ranking(TEAM_ID))[0] for _ in range(2))])
+    figures, items = common.measured(lambda: services.ranking(TEAM_ID))
     store.close()
-    return {"ideas": len(items), "first": seconds, "median": runs[1], "peak_rss_mb": rss}
+    return {"ideas": len(items), **figures}
 
 
 def measure_questions(path: Path) -> dict[str, Any]:
@@ -245,14 +189,14 @@ def measure_questions(path: Path) -> dict[str, Any]:
     config = JourneyConfig()
 
     def all_five() -> tuple[float, float, Any]:
-        read, facts = timed(
+        read, facts = common.timed(
             lambda: journey_facts(store.db, TEAM_ID, facts=store.stats.facts(TEAM_ID))
         )
-        computed, answers = timed(lambda: answer(facts.pains, facts.ideas, config, now=NOW))
+        computed, answers = common.timed(lambda: answer(facts.pains, facts.ideas, config, now=NOW))
         return read, computed, answers
 
     read, computed, answers = all_five()
-    rss = peak_rss_mb()
+    rss = common.peak_rss_mb()
     runs = sorted([read + computed, *(sum(all_five()[:2]) for _ in range(2))])
     store.close()
     verdicts: dict[str, int] = {}
@@ -274,11 +218,9 @@ def measure_questions(path: Path) -> dict[str, Any]:
 def measure_use_case(path: Path) -> dict[str, Any]:
     store = Store.open(path)
     services = Services(store, JourneyConfig(), clock=lambda: NOW)
-    seconds, _ = timed(lambda: services.questions(TEAM_ID))
-    rss = peak_rss_mb()
-    runs = sorted([seconds, *(timed(lambda: services.questions(TEAM_ID))[0] for _ in range(2))])
+    figures, _ = common.measured(lambda: services.questions(TEAM_ID))
     store.close()
-    return {"first": seconds, "median": runs[1], "peak_rss_mb": rss}
+    return figures
 
 
 MEASURES: dict[str, Callable[[Path], dict[str, Any]]] = {
@@ -286,19 +228,6 @@ MEASURES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "questions": measure_questions,
     "use_case": measure_use_case,
 }
-
-
-def in_fresh_process(name: str, path: Path) -> dict[str, Any]:
-    """Run one measurement in a new interpreter and return what it printed."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", name, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"measuring {name} failed:\n{done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1])
 
 
 # ---------------------------------------------------------------- report
@@ -312,15 +241,12 @@ def report(args: argparse.Namespace) -> None:
         counts = build(path, pains=args.pains, ideas=args.ideas)
         built = time.perf_counter() - started
         print(f"built in {built:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
-        rank = in_fresh_process("rank", path)
-        questions = in_fresh_process("questions", path)
-        use_case = in_fresh_process("use_case", path)
+        rank = common.in_fresh_process(__file__, "rank", path)
+        questions = common.in_fresh_process(__file__, "questions", path)
+        use_case = common.in_fresh_process(__file__, "use_case", path)
 
     print()
-    print(
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
-        f" {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}"
-    )
+    print(common.machine())
     print(
         f"answers: {questions['ranked']:,} ideas ranked by impact × reach,"
         f" {questions['touchpoints']} touchpoints, {questions['gaps']} say-versus-do gaps,"
@@ -364,13 +290,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pains", type=int, default=100_000)
     parser.add_argument("--ideas", type=int, default=10_000)
-    parser.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
-    parser.add_argument("database", nargs="?", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(MEASURES[args.measure](args.database)))
-    else:
-        report(args)
+    common.measure_or_report(parser, MEASURES, report)
 
 
 if __name__ == "__main__":

@@ -23,51 +23,27 @@ This is not a test: it prints figures and exits 0 whatever they are.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
-import resource
-import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import common  # first: it puts the project on sys.path
+from common import NOW, TEAM_ID, USERS
 
-from bot.services import Home, Services  # noqa: E402
-from bot.slack.blocks.idea import idea_card  # noqa: E402
-from bot.slack.blocks.reports import TOP, roadmap_message  # noqa: E402
-from prioritize.config import (  # noqa: E402
-    DEFAULT_STAGES,
-    DEFAULT_TEAMS,
-    JourneyConfig,
-    ScoringConfig,
-    Strategy,
-)
-from prioritize.scoring import RoadmapEntry  # noqa: E402
-from storage.store import Store  # noqa: E402
+from bot.services import Home, Services
+from bot.slack.blocks.idea import idea_card
+from bot.slack.blocks.reports import TOP, roadmap_message
+from prioritize.config import DEFAULT_STAGES, JourneyConfig, ScoringConfig, Strategy
+from prioritize.scoring import RoadmapEntry
+from storage.store import Store
 
-TEAM_ID = "TBENCH"
-NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-BATCH = 50_000
-USERS = [f"U{n:05d}" for n in range(400)]
 STATUSES = ["Proposed"] * 85 + ["Planned"] * 8 + ["In progress"] * 3 + ["Done"] * 3 + ["Won't do"]
-WEEKS = [0.5, 1.0, 3.0, 6.0, 12.0, 2.0, 4.0]
 PER_IDEA = 10
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 # ---------------------------------------------------------------- building the data
@@ -116,21 +92,7 @@ def build(path: Path, *, ideas: int, estimates: int, seed: int = 7) -> dict[str,
         for n in range(ideas):
             count = per_idea + (1 if n < extra else 0)
             for voter in rnd.sample(USERS, count):
-                yield (
-                    first_id + n,
-                    voter,
-                    TEAM_ID,
-                    rnd.choice(DEFAULT_TEAMS),
-                    rnd.randint(1, 5) if rnd.random() < 0.95 else None,
-                    rnd.randint(1, 5) if rnd.random() < 0.9 else None,
-                    rnd.choice(WEEKS),
-                    created,
-                )
-
-    def support_rows(first_id: int) -> Iterator[tuple[Any, ...]]:
-        for n in range(ideas):
-            for user in rnd.sample(USERS, rnd.randint(0, 4)):
-                yield (first_id + n, user, TEAM_ID, rnd.choice(DEFAULT_TEAMS), created)
+                yield common.estimate_row(rnd, first_id + n, voter, created)
 
     def link_rows(first_idea: int, first_pain: int) -> Iterator[tuple[int, int]]:
         for n in range(ideas):
@@ -139,35 +101,33 @@ def build(path: Path, *, ideas: int, estimates: int, seed: int = 7) -> dict[str,
                     yield (first_idea + n, first_pain + p)
 
     with store.transaction():
-        many(
+        common.insert(
             conn,
-            "insert into pain_points (team_id, reporter, text, stage, severity, source,"
-            " status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "pain_points",
+            "team_id, reporter, text, stage, severity, source, status, created_at",
             pain_rows(),
         )
-        many(
+        common.insert(
             conn,
-            "insert into ideas (team_id, title, description, proposer, status,"
-            " pinned_bucket, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "ideas",
+            "team_id, title, description, proposer, status, pinned_bucket, created_at, updated_at",
             idea_rows(),
         )
         first_pain = conn.execute("select min(id) from pain_points").fetchone()[0]
         first_idea = conn.execute("select min(id) from ideas").fetchone()[0]
-        many(
-            conn,
-            "insert into idea_pain_points (idea_id, pain_point_id) values (?, ?)",
-            link_rows(first_idea, first_pain),
+        common.insert(
+            conn, "idea_pain_points", "idea_id, pain_point_id", link_rows(first_idea, first_pain)
         )
-        many(
+        common.insert(
             conn,
-            "insert into supports (idea_id, user, team_id, team, created_at)"
-            " values (?, ?, ?, ?, ?)",
-            support_rows(first_idea),
+            "supports",
+            common.SUPPORT_COLUMNS,
+            common.support_rows(rnd, first_idea, ideas, created),
         )
-        many(
+        common.insert(
             conn,
-            "insert into estimates (idea_id, voter, team_id, team, impact, complexity,"
-            " weeks, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "estimates",
+            common.ESTIMATE_COLUMNS,
             estimate_rows(first_idea),
         )
     counts = {
@@ -176,16 +136,6 @@ def build(path: Path, *, ideas: int, estimates: int, seed: int = 7) -> dict[str,
     }
     store.close()
     return counts
-
-
-def many(conn: sqlite3.Connection, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            conn.executemany(sql, batch)
-            batch.clear()
-    conn.executemany(sql, batch)
 
 
 # ---------------------------------------------------------------- the old paths
@@ -232,24 +182,18 @@ def old_home(services: Services, team_id: str, user: str) -> Home:
 # ---------------------------------------------------------------- measurements
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
-
-
 def open_services(path: Path) -> Services:
     return Services(Store.open(path), JourneyConfig(), clock=Clock())
 
 
 def measure_rebuild(path: Path) -> dict[str, Any]:
     store = Store.open(path)
-    seconds, n = timed(lambda: store.stats.rebuild(TEAM_ID))
+    seconds, n = common.timed(lambda: store.stats.rebuild(TEAM_ID))
     # A scoring config changed between two runs: only the index is rebuilt, then back.
-    changed, _ = timed(lambda: store.use_scoring(ScoringConfig(strategy=Strategy.RICE)))
+    changed, _ = common.timed(lambda: store.use_scoring(ScoringConfig(strategy=Strategy.RICE)))
     store.use_scoring(ScoringConfig())
     store.close()
-    return {"ideas": n, "seconds": seconds, "changed": changed, "peak_rss_mb": peak_rss_mb()}
+    return {"ideas": n, "seconds": seconds, "changed": changed, "peak_rss_mb": common.peak_rss_mb()}
 
 
 def measure_vote(path: Path, *, votes: int = 200, old_votes: int = 5) -> dict[str, Any]:
@@ -308,7 +252,7 @@ def measure_reads(path: Path, *, runs: int = 20, old_runs: int = 3) -> dict[str,
     assert new_roadmap()["blocks"] == old_roadmap()["blocks"], "the two paths disagree"
 
     def median_ms(fn: Callable[[], Any], n: int) -> float:
-        return 1000 * statistics.median(timed(fn)[0] for _ in range(n))
+        return 1000 * statistics.median(common.timed(fn)[0] for _ in range(n))
 
     result = {
         "roadmap_ms": median_ms(new_roadmap, runs),
@@ -323,20 +267,20 @@ def measure_reads(path: Path, *, runs: int = 20, old_runs: int = 3) -> dict[str,
 
 def measure_full(path: Path) -> dict[str, Any]:
     services = open_services(path)
-    seconds, entries = timed(lambda: services.roadmap(TEAM_ID))
-    rss = peak_rss_mb()
+    seconds, entries = common.timed(lambda: services.roadmap(TEAM_ID))
+    rss = common.peak_rss_mb()
     n = len(entries)
     entries = []
-    again, _ = timed(lambda: services.roadmap(TEAM_ID))
+    again, _ = common.timed(lambda: services.roadmap(TEAM_ID))
     services.store.close()
     return {"entries": n, "seconds": seconds, "again": again, "peak_rss_mb": rss}
 
 
 def measure_old_full(path: Path) -> dict[str, Any]:
     services = open_services(path)
-    seconds, _ = timed(lambda: old_roadmap(services, TEAM_ID))
+    seconds, _ = common.timed(lambda: old_roadmap(services, TEAM_ID))
     services.store.close()
-    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    return {"seconds": seconds, "peak_rss_mb": common.peak_rss_mb()}
 
 
 class Clock:
@@ -359,19 +303,6 @@ MEASURES: dict[str, Callable[[Path], dict[str, Any]]] = {
 }
 
 
-def in_fresh_process(name: str, path: Path) -> dict[str, Any]:
-    """Run one measurement in a new interpreter and return what it printed."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", name, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"measuring {name} failed:\n{done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1])
-
-
 # ---------------------------------------------------------------- report
 
 
@@ -387,31 +318,24 @@ def measure_size(ideas: int) -> dict[str, Any]:
             + ")",
             flush=True,
         )
-        return {name: in_fresh_process(name, path) for name in MEASURES}
+        return {name: common.in_fresh_process(__file__, name, path) for name in MEASURES}
 
 
 def report(args: argparse.Namespace) -> None:
-    print(
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
-        f" {os.cpu_count()} CPUs, {platform.machine()} {platform.system()}"
-    )
+    print(common.machine())
     print(f"Building and measuring {', '.join(f'{n:,}' for n in args.sizes)} ideas ...")
     results = {n: measure_size(n) for n in args.sizes}
 
     def row(label: str, target: str, cell: Callable[[dict[str, Any]], str]) -> list[str]:
         return [label, *(cell(results[n]) for n in args.sizes), target]
 
-    def ms(value: float, limit: float | None = None) -> str:
-        flag = "" if limit is None else ("  ok" if value < limit else "  OVER")
-        return f"{value:,.1f} ms{flag}"
+    def unit(digits: str, name: str) -> Callable[..., str]:
+        def cell(value: float, limit: float | None = None) -> str:
+            return common.flagged(f"{value:{digits}} {name}", value, limit)
 
-    def sec(value: float, limit: float | None = None) -> str:
-        flag = "" if limit is None else ("  ok" if value < limit else "  OVER")
-        return f"{value:,.2f} s{flag}"
+        return cell
 
-    def mb(value: float, limit: float | None = None) -> str:
-        flag = "" if limit is None else ("  ok" if value < limit else "  OVER")
-        return f"{value:,.0f} MB{flag}"
+    ms, sec, mb = unit(",.1f", "ms"), unit(",.2f", "s"), unit(",.0f", "MB")
 
     rows = [
         row("vote + card redraw, median", "< 20 ms", lambda r: ms(r["vote"]["median_ms"], 20)),
@@ -459,13 +383,7 @@ def report(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
-    parser.add_argument("database", nargs="?", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(MEASURES[args.measure](args.database)))
-    else:
-        report(args)
+    common.measure_or_report(parser, MEASURES, report)
 
 
 if __name__ == "__main__":
