@@ -40,6 +40,7 @@ __all__ = [
     "HIGH_COMPLEXITY",
     "LOW_COMPLEXITY",
     "NO_TOUCHPOINT",
+    "QUESTIONS",
     "Certainty",
     "EffortAnswer",
     "EffortKind",
@@ -68,6 +69,15 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- all five
+
+QUESTIONS = (
+    "Which improvements have the biggest impact?",
+    "Which are the most complex, the quickest and the longest?",
+    "What are the biggest obstacles at each touchpoint?",
+    "Where is the journey weakest and strongest?",
+    "Where do customers' words and behaviour diverge?",
+)
+"""The five questions as Slack, Notion and the terminal ask them, in order."""
 
 
 @dataclass(frozen=True, slots=True)

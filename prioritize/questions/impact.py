@@ -169,6 +169,11 @@ class EffortAnswer:
     def surprising(self) -> list[EffortRow]:
         return self.of_kind(EffortKind.COMPLEX_YET_SHORT, EffortKind.SIMPLE_YET_LONG)
 
+    def highlights(self, top: int = 3) -> list[EffortRow]:
+        """Return the rows worth showing first: quick wins, then surprises, then long poles."""
+        picked = dict.fromkeys([*self.quick_wins, *self.surprising, *self.long_poles])
+        return list(picked)[:top] or list(self.rows[:top])
+
     @property
     def most_complex(self) -> list[EffortRow]:
         return sorted(self.rows, key=lambda r: (-r.complexity, -r.weeks, r.idea_id))

@@ -51,6 +51,14 @@ class SayDoAnswer:
     why: str
     missing: tuple[str, ...]
 
+    def highlights(self, top: int = 3) -> list[StageEvidence]:
+        """Return the stages with a gap first, then by customer evidence, most first."""
+        rows = sorted(
+            (r for r in self.rows if r.evidence.customer or r.evidence.unknown),
+            key=lambda r: (r.gap is None, -r.evidence.customer),
+        )
+        return rows[:top]
+
 
 _KIND = {
     EvidenceSource.CUSTOMER_SAID: 0,

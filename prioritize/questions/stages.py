@@ -58,6 +58,16 @@ class StageAnswer:
     why: str
     missing: tuple[str, ...]
 
+    def highlights(self, top: int = 3) -> list[StageRow]:
+        """Return the weakest stage, the strongest, then the others with pain points, weakest
+        first."""
+        by_name = {r.stage: r for r in self.rows}
+        named = [by_name[n] for n in (self.weakest, self.strongest) if n]
+        rest = sorted(
+            (r for r in self.rows if r not in named and r.pain_points), key=lambda r: r.health
+        )
+        return [*named, *rest][:top]
+
 
 def stages(
     pains: Sequence[JourneyPain],
