@@ -54,22 +54,23 @@ def obstacles(
 ) -> ObstacleAnswer:
     """Return per touchpoint the open pain by severity and the ideas stuck on it."""
     stuck_days = config.questions.stuck_days
-    touchpoint_of: dict[int, str] = {}
+    active = [idea for idea in ideas if idea.status.is_active]
+    linked = {i for idea in active for i in idea.pain_ids}
+    touchpoint_of: dict[int, str] = {}  # only of pain points an active idea addresses
     counts: dict[str, list[int]] = {}
     for p in pains:
         if p.status is not PainStatus.OPEN:
             continue
         spot = p.touchpoint or NO_TOUCHPOINT
-        touchpoint_of[p.id] = spot
+        if p.id in linked:
+            touchpoint_of[p.id] = spot
         tally = counts.get(spot)
         if tally is None:
             tally = counts[spot] = [0, 0, 0, 0, 0]
         tally[5 - p.severity] += 1
     addressing: dict[str, list[JourneyIdea]] = {}
     reasons_of: dict[int, tuple[str, ...]] = {}
-    for idea in ideas:
-        if not idea.status.is_active:
-            continue
+    for idea in active:
         spots = {touchpoint_of[i] for i in idea.pain_ids if i in touchpoint_of}
         if not spots:
             continue

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 from ..config import JourneyConfig
 from ..models import IdeaStatus, PainStatus
@@ -186,6 +187,10 @@ def _stage_line(row: StageRow, days: int) -> str:
     )
 
 
+_LOGGED = itemgetter(*map(JourneyPain._fields.index, ("stage", "touchpoint", "created_at")))
+"""A JourneyPain's stage, touchpoint and created_at, picked in C (100,000 of them)."""
+
+
 def outcomes(
     pains: Sequence[JourneyPain],
     ideas: Sequence[JourneyIdea],
@@ -201,7 +206,7 @@ def outcomes(
         return []
     linked = {i for idea in done for i in idea.pain_ids}
     where: dict[int, Area] = {p.id: (p.stage, p.touchpoint) for p in pains if p.id in linked}
-    timeline = PainTimeline((p.stage, p.touchpoint, p.created_at) for p in pains)
+    timeline = PainTimeline(map(_LOGGED, pains))
     return [
         outcome(
             idea.id,
