@@ -31,7 +31,7 @@ __all__ = ["OUTCOMES_SHOWN", "TOP", "outcome_figures", "outcome_properties", "qu
 TOP = 3
 """Rows shown per question, as in Slack."""
 OUTCOMES_SHOWN = 5
-"""Outcomes listed on the summary page (the most recently shipped); the rest are on the board."""
+"""Outcomes listed on the summary page (the most recently shipped); all are in the Roadmap."""
 
 Rich = list[dict[str, Any]]
 
