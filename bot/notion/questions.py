@@ -123,7 +123,8 @@ def _say_do(r: StageEvidence) -> Rich:
         *rich_text(r.stage, bold=True),
         *rich_text(
             f": said {e.said} · observed {e.observed} · internal {e.internal}"
-            f" · unknown {e.unknown}" + (f" · gap: {r.gap}" if r.gap else "")
+            f" · unknown {e.unknown}"
+            + (f" · gap: {r.gap.removeprefix(f'{r.stage}: ')}" if r.gap else "")
         ),
     ]
 

@@ -27,9 +27,9 @@ from bot.notion.sync import IDEA, PAIN, RoadmapSync
 from bot.sandbox.notion import NotionEmulator
 from bot.services import Services
 from prioritize.config import JourneyConfig
-from prioritize.models import IdeaStatus
+from prioritize.models import EvidenceSource, IdeaStatus, PainStatus
 from prioritize.outcomes import Outcome, SurveyAnswer, Verdict
-from prioritize.questions import QUESTIONS, answer
+from prioritize.questions import QUESTIONS, JourneyPain, answer
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -155,6 +155,19 @@ def test_the_section_keeps_its_layout_whatever_the_answers(
     slots = question_slots(full.answers, titles=full.titles, page_urls={})
     assert layout(slots) == layout(empty)
     assert [block_text(s.block) for s in slots] != [block_text(s.block) for s in empty]
+
+
+def test_a_say_do_gap_is_named_once_beside_its_stage() -> None:
+    said = EvidenceSource.CUSTOMER_SAID
+    pains = [
+        JourneyPain(i, "Retention", "Email", 3, PainStatus.OPEN, said, NOW) for i in range(1, 4)
+    ]
+    slots = question_slots(answer(pains, [], JourneyConfig(), now=NOW), titles={}, page_urls={})
+    row = next(block_text(s.block) for s in slots if s.key == "q5:1")
+    assert row == (
+        "1. Retention: said 3 · observed 0 · internal 0 · unknown 0"
+        " · gap: 3 said against 0 observed; watch what customers do"
+    )
 
 
 # ---------------------------------------------------------------- Outcome on the Roadmap
