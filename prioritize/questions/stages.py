@@ -94,12 +94,18 @@ def stages(
     total = dict.fromkeys(names, 0)
     n_open, load, resolved, was_open, resolved_before = (dict.fromkeys(names, 0) for _ in range(5))
     undated = 0
-    stage_of: dict[int, str] = {}
+    moving = (IdeaStatus.PLANNED, IdeaStatus.IN_PROGRESS, IdeaStatus.DONE)
+    linked = {i for idea in ideas if idea.status in moving for i in idea.pain_ids}
+    stage_of: dict[int, str] = {}  # only of pain points an idea in flight or Done addresses
+    open_ids: set[int] = set()
     for p in pains:
         s = p.stage
-        stage_of[p.id] = s
         total[s] += 1
         is_open = p.status is PainStatus.OPEN
+        if p.id in linked:
+            stage_of[p.id] = s
+            if is_open:
+                open_ids.add(p.id)
         if is_open:
             n_open[s] += 1
             load[s] += p.severity
@@ -113,7 +119,6 @@ def stages(
             is_open or (p.resolved_at is not None and p.resolved_at >= start)
         ):
             was_open[s] += p.severity
-    open_ids = {p.id for p in pains if p.status is PainStatus.OPEN}
     flying: dict[str, set[int]] = {s: set() for s in names}
     done_stages: dict[int, set[str]] = {}
     for idea in ideas:
