@@ -309,4 +309,4 @@ def test_evidence_a_person_emptied_in_notion_is_put_back_and_never_read_as_inter
     a_person(notion).pages.update(page_id, properties={PainProp.SOURCE: {"select": None}})
     timed_sync.run(rehome=True)
     assert notion.page(page_id)["properties"][PainProp.SOURCE]["select"]["name"] == "customer said"
-    assert services.store.pain_point(TEAM, pain.id or 0).source.value == "customer said"
+    assert services.store.pains.get(TEAM, pain.id or 0).source.value == "customer said"
