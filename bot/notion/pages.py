@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from prioritize.models import PainPoint
+from prioritize.outcomes import Outcome
 from storage.notion_state import CREATING, GONE, LIVE, PageState
 
 from ..services import RoadmapEntry
@@ -22,6 +23,7 @@ from . import render
 from .client import NotionError
 from .context import APPENDING, Db, Kind, SyncContext, SyncReport, bare, send_once
 from .provision import Provisioner
+from .questions import outcome_properties
 from .readback import ReadBack
 from .render import MAX_ARRAY, Rendered, normalize
 
@@ -73,15 +75,23 @@ class PagePusher:
         db: Db,
         report: SyncReport,
         tick: Callable[[], None],
+        *,
+        outcomes: Mapping[int, Outcome] | None = None,
     ) -> dict[int, str]:
-        """Push every idea; return their page URLs by idea id."""
+        """Push every idea; return their page URLs by idea id.
+
+        `outcomes` holds the outcome of each Done idea, written to its Outcome properties.
+        """
         by_id = {p.id: p for p in pains if p.id is not None}
         stages = self.ctx.services.journey.stages
-        rendered = [
-            (entry.idea.id, render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages))
-            for entry in entries
-            if entry.idea.id is not None
-        ]
+        outcomes = outcomes or {}
+        rendered = []
+        for entry in entries:
+            if entry.idea.id is None:
+                continue
+            page = render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages)
+            verdict = outcome_properties(outcomes.get(entry.idea.id))
+            rendered.append((entry.idea.id, replace(page, properties=page.properties | verdict)))
         pushed = self._push_all(Kind.IDEA, rendered, db, report, tick)
         return {i: state.url for i, state in pushed.items() if state.url}
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from prioritize.config import JourneyConfig
 from prioritize.models import Bucket, EvidenceSource, IdeaStatus, PainStatus, Quadrant
+from prioritize.outcomes import Verdict
 
 __all__ = [
     "BOARD_VIEW",
@@ -61,6 +62,9 @@ class IdeaProp:
     SLACK = "Slack thread"
     BREAKDOWN = "Score breakdown"
     PAIN_POINTS = "Pain points"
+    OUTCOME = "Outcome"
+    """Did a Done idea work: journeybot's verdict, never read back from Notion."""
+    OUTCOME_FIGURES = "Outcome figures"
     EDITED_BY = "Last edited by"
 
 
@@ -104,6 +108,12 @@ _QUADRANT_COLORS = {
     Quadrant.BIG_BET: "blue",
     Quadrant.FILL_IN: "gray",
     Quadrant.MONEY_PIT: "red",
+}
+_VERDICT_COLORS = {
+    Verdict.WORKED: "green",
+    Verdict.NO_CHANGE: "gray",
+    Verdict.WORSE: "red",
+    Verdict.TOO_EARLY: "yellow",
 }
 
 
@@ -174,6 +184,8 @@ def roadmap_schema(journey: JourneyConfig, pains_data_source_id: str) -> dict[st
                 "dual_property": {"synced_property_name": PainProp.IDEAS},
             }
         },
+        IdeaProp.OUTCOME: {"select": _options((v.value for v in Verdict), _VERDICT_COLORS)},
+        IdeaProp.OUTCOME_FIGURES: {"rich_text": {}},
         # Lets the read-back query skip journeybot's own writes (see sync.read_back).
         IdeaProp.EDITED_BY: {"last_edited_by": {}},
     }
@@ -199,6 +211,7 @@ _TABLE_COLUMNS = (
     IdeaProp.ESTIMATES,
     IdeaProp.DISAGREE,
     IdeaProp.TEAMS,
+    IdeaProp.OUTCOME,
     IdeaProp.BREAKDOWN,
 )
 # The roadmap's own order: ideas that need estimates and ideas done come after the rest,

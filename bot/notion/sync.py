@@ -202,6 +202,10 @@ class RoadmapSync:
         entries = self.services.roadmap(self.team_id)
         pains = self.store.pains.all(self.team_id)
         heat = self.services.heat(self.team_id)
+        # Outcomes move as time passes (too early to tell, then a verdict) with nothing
+        # changed in Slack: every sync asks again, and pages are rewritten only if they moved.
+        questions = self.services.questions(self.team_id, now=self.clock())
+        outcomes = {o.idea_id: o for o in questions.answers.stages.outcomes}
         total = len(pains) + len(entries) + 1
         done = 0
 
@@ -215,8 +219,12 @@ class RoadmapSync:
         if progress is not None:
             progress(0, total)
         pain_pages = self.pages.push_pains(pains, pains_db, report, tick)
-        idea_pages = self.pages.push_ideas(entries, pains, pain_pages, roadmap_db, report, tick)
-        self.summary.push(entries, heat, idea_pages, roadmap_db, report, now=self.clock())
+        idea_pages = self.pages.push_ideas(
+            entries, pains, pain_pages, roadmap_db, report, tick, outcomes=outcomes
+        )
+        self.summary.push(
+            entries, heat, idea_pages, roadmap_db, report, now=self.clock(), questions=questions
+        )
         self.provisioner.views(roadmap_db, report)
         tick()
         self.read_back.mark(read_from)

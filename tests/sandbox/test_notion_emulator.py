@@ -663,3 +663,53 @@ def test_the_request_log_records_calls_and_resets(
     assert create.at <= query.at
     emulator.reset_counts()
     assert (emulator.request_count, emulator.requests) == (0, [])
+
+
+def test_a_select_value_may_name_an_option_without_its_color_but_not_with_another(
+    client: Client, emulator: NotionEmulator, roadmap: str
+) -> None:
+    options = emulator.data_source(roadmap)["properties"]["Stage"]["select"]["options"]
+    color = next(o["color"] for o in options if o["name"] == "Next")
+    other = "red" if color != "red" else "blue"
+    same = add_row(client, roadmap, "a", Stage={"select": {"name": "Next", "color": color}})
+    plain = add_row(client, roadmap, "b", Stage={"select": {"name": "Next"}})
+    stage = {"select": {"name": "Next", "color": other}}
+    error = error_of(add_row, client, roadmap, "c", Stage=stage)
+
+    assert same["properties"]["Stage"]["select"]["name"] == "Next"
+    assert plain["properties"]["Stage"]["select"]["color"] == color
+    assert error.code == "validation_error"
+    assert str(error) == "Select option color doesn't match existing"
+
+
+def test_a_schema_update_adds_a_select_with_its_options_and_keeps_existing_options_as_they_are(
+    client: Client, emulator: NotionEmulator, roadmap: str
+) -> None:
+    verdicts = [{"name": "worked", "color": "green"}, {"name": "too early to tell"}]
+    client.data_sources.update(roadmap, properties={"Outcome": {"select": {"options": verdicts}}})
+    stage = emulator.data_source(roadmap)["properties"]["Stage"]["select"]["options"]
+    recolor = "red" if stage[0]["color"] != "red" else "blue"
+    kept = client.data_sources.update(
+        roadmap,
+        properties={"Stage": {"select": {"options": [{"name": "Now"}, {"name": "Later"}]}}},
+    )["properties"]["Stage"]["select"]["options"]
+    recolored = error_of(
+        client.data_sources.update,
+        roadmap,
+        properties={"Stage": {"select": {"options": [{"name": "Now", "color": recolor}]}}},
+    )
+    renamed = error_of(
+        client.data_sources.update,
+        roadmap,
+        properties={"Stage": {"select": {"options": [{"id": stage[0]["id"], "name": "Today"}]}}},
+    )
+
+    outcome = emulator.data_source(roadmap)["properties"]["Outcome"]
+    assert outcome["type"] == "select"
+    options = [(o["name"], o["color"]) for o in outcome["select"]["options"]]
+    assert options[0] == ("worked", "green") and options[1][0] == "too early to tell"
+    # Omitted options are removed, new ones added, an existing one keeps its id and color.
+    assert [o["name"] for o in kept] == ["Now", "Later"]
+    assert (kept[0]["id"], kept[0]["color"]) == (stage[0]["id"], stage[0]["color"])
+    assert str(recolored) == "Cannot update color of select with name: Now."
+    assert str(renamed) == f"Cannot update name of select with id: {stage[0]['id']}."
