@@ -24,6 +24,7 @@ from .context import APPENDING, Db, Kind, SyncContext, SyncReport, bare, send_on
 from .provision import Provisioner
 from .readback import ReadBack
 from .render import MAX_ARRAY, Rendered, normalize
+from .schema import IdeaProp
 
 __all__ = ["PagePusher"]
 
@@ -43,6 +44,8 @@ class PagePusher:
         self.ctx = ctx
         self.provisioner = provisioner
         self.read_back = read_back
+        self.ranks = True
+        """Whether a page whose only change is its Rank is written (see `RoadmapSync.run`)."""
 
     def _save(self, page: PageState) -> PageState:
         self.ctx.state.save_page(self.ctx.team_id, page)
@@ -154,7 +157,21 @@ class PagePusher:
             and known.body_fp == rendered.body_fp
         ):
             return known
+        if not self.ranks and known.state == LIVE and self._only_rank_moved(rendered, known):
+            return known  # left stale on purpose: the next full sync writes it
         return self._update(kind, rendered, db, known, report)
+
+    @staticmethod
+    def _only_rank_moved(rendered: Rendered, known: PageState) -> bool:
+        """Whether the page differs from what Notion holds in its Rank and nothing else."""
+        if known.body_fp != rendered.body_fp or IdeaProp.RANK not in rendered.properties:
+            return False
+        changed = {
+            name
+            for name, value in rendered.properties.items()
+            if normalize(value) != known.props.get(name, _MISSING)
+        }
+        return changed == {IdeaProp.RANK}
 
     def _create(
         self,

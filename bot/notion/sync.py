@@ -7,7 +7,8 @@ One `RoadmapSync.run()`, under the workspace's lease:
 2. `readback`: what leaders changed in Notion since the last sync is applied through
    `Services` (Status, Bucket) or noted and overwritten (everything journeybot owns);
 3. `pages`: pain points, then ideas, are pushed page by page, each costing nothing when
-   unchanged (an idea that only moved in the ranking costs one update of its Rank);
+   unchanged (an idea that only moved in the ranking costs one update of its Rank, and
+   only in a full sync: see `run(ranks=...)`);
 4. `summary`: only the summary page blocks whose text changed are updated;
 5. `provision` again: the board and table views exist (one request: the list of views).
 
@@ -111,9 +112,14 @@ class RoadmapSync:
         progress: Progress | None = None,
         check_schema: bool = False,
         rehome: bool = False,
+        ranks: bool = True,
     ) -> SyncReport:
         """Run one sync and return what it did.
 
+        `ranks=False` (the sync right after a vote) leaves out pages whose only change is
+        their Rank: one idea that moves shifts the Rank of every idea it passes, which
+        would cost a request each. The voted pages and those whose bucket changed are
+        written with their new Rank; the periodic (full) sync puts every Rank right.
         `rehome` builds the roadmap under the parent page again, forgetting what was kept
         of an earlier one (see `Provisioner.ensure`). Raises NotionError if Notion fails
         it (HomeLost if the roadmap's place in Notion changed or is gone), SyncBusy if
@@ -130,6 +136,7 @@ class RoadmapSync:
         self.ctx.repaired = set()
         error: str | None = None
         try:
+            self.pages.ranks = ranks
             self._run(report, progress, check_schema=check_schema, rehome=rehome)
         except BaseException as e:
             error = f"{type(e).__name__}: {e}"[:500]

@@ -155,6 +155,40 @@ def test_a_new_idea_costs_one_create_and_a_rank_update_per_idea_it_moved_down(
             assert set((r.body or {}).get("properties", {})) == {"Rank"}
 
 
+def test_a_sync_after_votes_skips_rank_only_shifts_and_the_full_sync_puts_them_right(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync
+) -> None:
+    seed(services, ideas=8)
+    sync.run()
+    before = {e.idea.id: (e.item.rank, e.item.bucket) for e in services.roadmap(TEAM)}
+    last = max(before, key=lambda i: before[i][0])  # the idea ranked last climbs past others
+    for n in range(6):
+        services.support(TEAM, last or 0, f"U_FAN{n}")
+    after = {e.idea.id: (e.item.rank, e.item.bucket) for e in services.roadmap(TEAM)}
+    moved = {i for i in before if before[i] != after[i]} - {last}
+    rank_only = {i for i in moved if before[i][1] == after[i][1]}
+    assert rank_only, "the votes must shift the rank of ideas they pass, or this proves nothing"
+
+    notion.reset_counts()
+    light = sync.run(ranks=False)
+    written = set(page_writes(notion))
+    assert page_of(sync, last or 0) in written
+    assert not written & {page_of(sync, i or 0) for i in rank_only}
+    assert light.updated == len(moved - rank_only) + 1
+    assert notion.page(page_of(sync, last or 0))["properties"]["Rank"]["number"] == after[last][0]
+
+    notion.reset_counts()
+    full = sync.run()
+    assert sorted(page_writes(notion)) == sorted(page_of(sync, i or 0) for i in rank_only)
+    assert full.updated == len(rank_only)
+    by_rank = sorted(
+        (page["properties"]["Rank"]["number"], idea_id)
+        for idea_id, (page,) in rows_by_id(notion, sync).items()
+    )
+    assert [i for _, i in by_rank] == [e.idea.id for e in services.roadmap(TEAM)]
+    assert sync.run().updated == 0
+
+
 def test_the_roadmap_order_is_the_rank_order_in_notion(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
