@@ -167,12 +167,12 @@ class Jobs:
             self._first_request = None
         # Right after a change: the pages it changed, not every Rank it shifted; the
         # periodic sync writes those (see RoadmapSync.run).
-        self.sync_now(ranks=False)
+        self.sync_now(full=False)
 
-    def sync_now(self, *, ranks: bool = True) -> dict[str, SyncReport]:
+    def sync_now(self, *, full: bool = True) -> dict[str, SyncReport]:
         """Sync every workspace to Notion now; return the reports (errors are logged).
 
-        `ranks=False` leaves rank-only changes to the next full sync.
+        `full=False` leaves rank-only changes to the next full sync.
         """
         if not self.notion_enabled:
             self._say_once("notion", self._notion_off_reason())
@@ -190,7 +190,7 @@ class Jobs:
                         parent_page_id=str(self.settings.notion_parent_page_id),
                     )
                     try:
-                        reports[team_id] = sync.run(ranks=ranks)
+                        reports[team_id] = sync.run(full=full)
                     except HomeLost as e:  # waiting will not heal it: a person must act
                         log.error("Notion sync of %s stopped: %s", team_id, e)
                     except Exception as e:

@@ -51,20 +51,38 @@ class PagePusher:
         self.ctx.state.save_page(self.ctx.team_id, page)
         return page
 
-    def push_pains(
-        self,
-        pains: Sequence[PainPoint],
-        db: Db,
-        report: SyncReport,
-        tick: Callable[[], None],
-    ) -> dict[int, str]:
-        """Push every pain point; return their page ids by pain point id."""
+    def render_pains(self, pains: Sequence[PainPoint]) -> list[tuple[int, Rendered]]:
+        """Return every pain point's page as journeybot wants it."""
         votes = self.ctx.services.store.pain_vote_counts(self.ctx.team_id)
-        rendered = [
+        return [
             (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0)))
             for pain in pains
             if pain.id is not None
         ]
+
+    def any_to_write(self, kind: Kind, rendered: Sequence[tuple[int, Rendered]]) -> bool:
+        """Whether pushing `rendered` would write at least one page of `kind`."""
+        states = self.ctx.state.pages(self.ctx.team_id, kind)
+        for local_id, page in rendered:
+            known = states.get(local_id)
+            if (
+                known is None
+                or known.state != LIVE
+                or known.props_fp != page.props_fp
+                or known.body_fp != page.body_fp
+            ):
+                return True
+        wanted = {local_id for local_id, _ in rendered}
+        return any(i not in wanted and s.state == LIVE for i, s in states.items())  # to archive
+
+    def push_pains(
+        self,
+        rendered: Sequence[tuple[int, Rendered]],
+        db: Db,
+        report: SyncReport,
+        tick: Callable[[], None],
+    ) -> dict[int, str]:
+        """Push every pain point (as `render_pains` gave them); return their page ids by id."""
         pushed = self._push_all(Kind.PAIN, rendered, db, report, tick)
         return {i: state.page_id for i, state in pushed.items() if state.page_id}
 
@@ -353,10 +371,10 @@ class PagePusher:
             )
         )
         report.updated += 1
-        if kind == Kind.IDEA:
-            before = report.read_back
-            updated = self.read_back.absorb(page, updated, sent=changed, report=report)
-            report.follow_up = report.follow_up or report.read_back > before
+        # A leader's edit made while this request was on its way comes back in the answer.
+        before = report.read_back
+        updated = self.read_back.absorb(page, updated, sent=changed, report=report)
+        report.follow_up = report.follow_up or report.read_back > before
         if rewrite_body:
             updated = self._append_body(
                 updated, rendered.children, rendered.children, rendered.body_fp

@@ -18,6 +18,8 @@ __all__ = [
     "BOARD_VIEW",
     "EDITABLE",
     "PAINS_TITLE",
+    "PAIN_EDITABLE",
+    "PAIN_PROPS",
     "ROADMAP_PROPS",
     "ROADMAP_TITLE",
     "SUMMARY_TITLE",
@@ -81,6 +83,7 @@ class PainProp:
     STATUS = "Status"
     ME_TOO = "Also hit by"
     IDEAS = "Related ideas"
+    EDITED_BY = "Last edited by"
 
 
 ROADMAP_PROPS = frozenset(
@@ -89,6 +92,12 @@ ROADMAP_PROPS = frozenset(
 """Every property name of the Roadmap data source."""
 EDITABLE = frozenset({IdeaProp.STATUS, IdeaProp.BUCKET})
 """Roadmap properties a leader may change in Notion; journeybot reads them back."""
+PAIN_PROPS = frozenset(
+    value for name, value in vars(PainProp).items() if name.isupper() and isinstance(value, str)
+)
+"""Every property name of the Pain points data source."""
+PAIN_EDITABLE = frozenset({PainProp.STATUS, PainProp.SEVERITY, PainProp.STAGE, PainProp.TOUCHPOINT})
+"""Pain points properties a leader may triage in Notion; journeybot reads them back."""
 
 _COLORS = ("blue", "green", "orange", "purple", "pink", "yellow", "red", "brown", "gray")
 _BUCKET_COLORS = {Bucket.NOW: "green", Bucket.NEXT: "yellow", Bucket.LATER: "gray"}
@@ -143,6 +152,8 @@ def pain_schema(journey: JourneyConfig) -> dict[str, Any]:
         PainProp.REPORTER: {"rich_text": {}},
         PainProp.STATUS: {"select": _options(s.value for s in PainStatus)},
         PainProp.ME_TOO: _NUMBER,
+        # Lets the read-back query skip journeybot's own writes, as on the Roadmap.
+        PainProp.EDITED_BY: {"last_edited_by": {}},
     }
 
 

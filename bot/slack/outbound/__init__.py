@@ -14,13 +14,13 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from prioritize.models import IdeaStatus
+from prioritize.models import IdeaStatus, PainStatus
 from storage.outbox import Effect
 
 from ...chart import ChartPoint, impact_effort_png
 from ...services import Effects, NotFound, Services
 from ..blocks.kit import esc
-from ..blocks.notices import notice
+from ..blocks.notices import notice, pain_closed_dm
 from ..blocks.questions import survey_dm
 from .cards import Cards
 from .courier import Courier, Undeliverable
@@ -90,6 +90,7 @@ class Outbound:
                 Effects.BUCKET_THREAD: self._bucket_thread,
                 Effects.BUCKETS: self._buckets,
                 Effects.STATUS_DAY_END: self._status_day_end,
+                Effects.PAIN_CLOSED: self._pain_closed,
             },
             on_failure=self._failed,
             workers=workers,
@@ -171,6 +172,18 @@ class Outbound:
         idea = self._idea(effect)
         if idea is not None:
             self.notices.day_end(idea, user=effect.payload["user"], why=effect.payload["why"])
+
+    def _pain_closed(self, effect: Effect) -> None:
+        p = effect.payload
+        try:
+            pain = self.services.pain_point(effect.team_id, int(p["pain_id"]))
+        except NotFound:
+            return
+        if pain.status is not PainStatus.CLOSED:
+            return  # reopened before this was sent: nothing to tell
+        self.client.chat_postMessage(
+            channel=pain.reporter, **pain_closed_dm(pain, by=p["by"], source=p["source"])
+        )
 
     def _receipt(self, effect: Effect) -> None:
         try:
