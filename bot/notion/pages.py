@@ -9,7 +9,7 @@ it, and a create is recorded as in flight before it is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,11 +54,19 @@ class PagePusher:
     def render_pains(self, pains: Sequence[PainPoint]) -> list[tuple[int, Rendered]]:
         """Return every pain point's page as journeybot wants it."""
         votes = self.ctx.services.store.pain_vote_counts(self.ctx.team_id)
+        names = self._names(p.reporter for p in pains)
         return [
-            (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0)))
+            (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0), names=names))
             for pain in pains
             if pain.id is not None
         ]
+
+    def _names(self, users: Iterable[str]) -> dict[str, str]:
+        """Return the names of `users`; ask Slack (through the outbox) for those unknown."""
+        people = self.ctx.services.people
+        wanted = set(users)
+        people.want_names(self.ctx.team_id, wanted)
+        return people.names(self.ctx.team_id, wanted)
 
     def any_to_write(self, kind: Kind, rendered: Sequence[tuple[int, Rendered]]) -> bool:
         """Whether pushing `rendered` would write at least one page of `kind`."""
@@ -98,8 +106,12 @@ class PagePusher:
         """Push every idea; return their page URLs by idea id."""
         by_id = {p.id: p for p in pains if p.id is not None}
         stages = self.ctx.services.journey.stages
+        names = self._names(e.idea.proposer for e in entries)
         rendered = [
-            (entry.idea.id, render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages))
+            (
+                entry.idea.id,
+                render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages, names=names),
+            )
             for entry in entries
             if entry.idea.id is not None
         ]

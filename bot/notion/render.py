@@ -162,11 +162,13 @@ def idea_page(
     *,
     stages: Sequence[str],
     pain_pages: Mapping[int, str],
+    names: Mapping[str, str] | None = None,
 ) -> Rendered:
     """Return the Roadmap page of one idea.
 
     `pains` holds at least the idea's linked pain points; `pain_pages` maps pain point ids
-    to their Notion page ids (links to pain points without a page yet are left out).
+    to their Notion page ids (links to pain points without a page yet are left out);
+    `names` maps Slack user ids to display names (a person not named yet shows their id).
     """
     idea, s = entry.idea, entry.score
     c = s.facts.consensus
@@ -189,6 +191,7 @@ def idea_page(
         IdeaProp.SUPPORTERS: {"number": s.facts.supporters},
         IdeaProp.ESTIMATES: {"number": c.count},
         IdeaProp.TEAMS: _multi(sorted(teams)),
+        IdeaProp.PROPOSER: {"rich_text": rich_text(_name(idea.proposer, names))},
         IdeaProp.STAGES: _multi(stage_names),
         IdeaProp.NEEDS_ESTIMATES: {"checkbox": s.needs_estimates},
         IdeaProp.DISAGREE: {"checkbox": c.disagree},
@@ -233,8 +236,17 @@ def _short(text: str, limit: int = 100) -> str:
     return line[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
 
 
-def pain_page(pain: PainPoint, *, me_too: int = 0) -> Rendered:
-    """Return the Pain points page of one pain point (its related ideas are kept by Notion)."""
+def _name(user: str, names: Mapping[str, str] | None) -> str:
+    return (names or {}).get(user) or user
+
+
+def pain_page(
+    pain: PainPoint, *, me_too: int = 0, names: Mapping[str, str] | None = None
+) -> Rendered:
+    """Return the Pain points page of one pain point (its related ideas are kept by Notion).
+
+    `names` maps Slack user ids to display names (a person not named yet shows their id).
+    """
     properties = {
         PainProp.NAME: {"title": rich_text(_short(pain.text))},
         PainProp.PAIN_ID: {"number": pain.id},
@@ -246,7 +258,7 @@ def pain_page(pain: PainPoint, *, me_too: int = 0) -> Rendered:
         PainProp.SOURCE: _select(pain.source.value if pain.source else None),
         PainProp.EVIDENCE: {"url": pain.link or None},
         PainProp.OWNING_TEAM: _select(pain.owning_team),
-        PainProp.REPORTER: {"rich_text": rich_text(pain.reporter)},
+        PainProp.REPORTER: {"rich_text": rich_text(_name(pain.reporter, names))},
         PainProp.STATUS: _select(pain.status.value),
         PainProp.ME_TOO: {"number": me_too},
     }

@@ -57,6 +57,7 @@ class IdeaProp:
     SUPPORTERS = "Supporters"
     ESTIMATES = "Estimates"
     TEAMS = "Teams"
+    PROPOSER = "Proposed by"
     STAGES = "Journey stages"
     NEEDS_ESTIMATES = "Needs estimates"
     DISAGREE = "Estimates disagree"
@@ -173,6 +174,7 @@ def roadmap_schema(journey: JourneyConfig, pains_data_source_id: str) -> dict[st
         IdeaProp.SUPPORTERS: _NUMBER,
         IdeaProp.ESTIMATES: _NUMBER,
         IdeaProp.TEAMS: {"multi_select": _options(journey.teams)},
+        IdeaProp.PROPOSER: {"rich_text": {}},
         IdeaProp.STAGES: {"multi_select": _options(journey.stages)},
         IdeaProp.NEEDS_ESTIMATES: {"checkbox": {}},
         IdeaProp.DISAGREE: {"checkbox": {}},
@@ -210,6 +212,7 @@ _TABLE_COLUMNS = (
     IdeaProp.ESTIMATES,
     IdeaProp.DISAGREE,
     IdeaProp.TEAMS,
+    IdeaProp.PROPOSER,
     IdeaProp.BREAKDOWN,
 )
 # The roadmap's own order: ideas that need estimates and ideas done come after the rest,

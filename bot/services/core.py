@@ -116,6 +116,8 @@ class Effects:
     idea and day, and read from the database when sent, so it says the latest status."""
     PAIN_CLOSED = "pain_closed"
     """Tell a pain point's reporter someone closed it: {"pain_id", "by", "source"}."""
+    PERSON_NAME = "person_name"
+    """Ask Slack what a person is called, for Notion: {"user"}. Once per person."""
 
 
 HOME_DELAY = 0.1

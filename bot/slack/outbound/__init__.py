@@ -18,6 +18,7 @@ from prioritize.models import IdeaStatus, PainStatus
 from storage.outbox import Effect
 
 from ...chart import ChartPoint, impact_effort_png
+from ...people import display_name
 from ...services import Effects, NotFound, Services
 from ..blocks.kit import esc
 from ..blocks.notices import notice, pain_closed_dm
@@ -91,6 +92,7 @@ class Outbound:
                 Effects.BUCKETS: self._buckets,
                 Effects.STATUS_DAY_END: self._status_day_end,
                 Effects.PAIN_CLOSED: self._pain_closed,
+                Effects.PERSON_NAME: self._person_name,
             },
             on_failure=self._failed,
             workers=workers,
@@ -184,6 +186,16 @@ class Outbound:
         self.client.chat_postMessage(
             channel=pain.reporter, **pain_closed_dm(pain, by=p["by"], source=p["source"])
         )
+
+    def _person_name(self, effect: Effect) -> None:
+        user = effect.payload["user"]
+        try:
+            found = self.client.users_info(user=user)["user"]
+        except SlackApiError as e:
+            if e.response.get("error") not in ("user_not_found", "user_not_visible"):
+                raise  # rate limits and outages are retried by the courier
+            found = {}  # nobody Slack will name: remembered as looked up, shown by id
+        self.services.people.named(effect.team_id, user, display_name(found))
 
     def _receipt(self, effect: Effect) -> None:
         try:
