@@ -14,7 +14,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import pytest
-from notion_helpers import EMULATOR_RATE, PAIN, TEAM, make_sync, page_of, seed
+from notion_helpers import (
+    EMULATOR_RATE,
+    PAIN,
+    TEAM,
+    a_person,
+    data_source,
+    make_sync,
+    page_of,
+    seed,
+)
 from slack_sdk import WebClient
 
 from bot.notion.client import NotionClient
@@ -271,3 +280,19 @@ def test_a_status_notion_may_not_set_is_refused_and_put_back(
     assert services.pain_point(TEAM, pain_id).status is PainStatus.OPEN
     assert pain_props(notion, sync, pain_id)["Status"]["select"]["name"] == "Open"
     assert outbox(services, "pain_closed") == []
+
+
+def test_a_pain_points_database_made_before_read_back_gets_its_last_edited_by_column(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync, clock: Ticking
+) -> None:
+    pain_id = logged_pain(services)
+    sync.run()
+    # As an older journeybot left it: no "Last edited by" to tell leaders' edits apart.
+    a_person(notion).data_sources.update(
+        data_source(sync, "pains"), properties={"Last edited by": None}
+    )
+    clock.tick(minutes=2)
+    notion.edit_page_as_user(page_of(sync, pain_id, PAIN), {"Severity": {"number": 4}})
+    report = sync.run()
+    assert "Last edited by" in report.repaired
+    assert services.pain_point(TEAM, pain_id).severity == 4
