@@ -12,16 +12,14 @@ from datetime import datetime
 
 from sqlite_utils.utils import chunks
 
-from .store import Store, iso
+from .repository import Repository
+from .store import iso
 
 __all__ = ["PeopleNames"]
 
 
-class PeopleNames:
+class PeopleNames(Repository):
     """The `person_names` table, on the Store's database and transactions."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
 
     def set(self, team_id: str, user: str, name: str, *, now: datetime) -> bool:
         """Remember `user`'s name ("" when Slack has none); True if it changed."""
@@ -39,7 +37,7 @@ class PeopleNames:
 
     def of(self, team_id: str, users: Iterable[str] | None = None) -> dict[str, str]:
         """Return the known, non-empty names of `users` (of everyone when None)."""
-        db = self.store.db
+        db = self.db
         if users is None:
             rows = db.execute(
                 "select user_id, name from person_names where team_id = ? and name != ''",
@@ -68,7 +66,7 @@ class PeopleNames:
             marks = ", ".join("?" * len(ids))
             known.update(
                 r[0]
-                for r in self.store.db.execute(
+                for r in self.db.execute(
                     f"select user_id from person_names where team_id = ? and user_id in ({marks})",
                     [team_id, *ids],
                 )

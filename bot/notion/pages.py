@@ -53,7 +53,7 @@ class PagePusher:
 
     def render_pains(self, pains: Sequence[PainPoint]) -> list[tuple[int, Rendered]]:
         """Return every pain point's page as journeybot wants it."""
-        votes = self.ctx.services.store.pain_vote_counts(self.ctx.team_id)
+        votes = self.ctx.services.store.pains.vote_counts(self.ctx.team_id)
         names = self._names(p.reporter for p in pains)
         return [
             (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0), names=names))

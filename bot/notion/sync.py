@@ -221,13 +221,13 @@ class RoadmapSync:
                 self.pages.adopt_all(kind, db, report)
                 self.provisioner.adopted(kind)
         read_from = self.clock()
-        pains = self.store.pain_points(self.team_id)
+        pains = self.store.pains.all(self.team_id)
         rendered_pains = self.pages.render_pains(pains)
         pains_read = full or self.pages.any_to_write(Kind.PAIN, rendered_pains)
         if pains_read:
             self.read_back.run_pains(pains_db, report)
             if report.read_back:  # a leader's triage changed what the pages should say
-                pains = self.store.pain_points(self.team_id)
+                pains = self.store.pains.all(self.team_id)
                 rendered_pains = self.pages.render_pains(pains)
         self.read_back.run(roadmap_db, report)
 
@@ -252,7 +252,7 @@ class RoadmapSync:
         tick()
         self.read_back.mark(read_from, pains=pains_read)
         if roadmap_db.url:
-            self.store.set_meta(ROADMAP_URL_META, roadmap_db.url)
+            self.store.meta.set(ROADMAP_URL_META, roadmap_db.url)
 
 
 def _process_gone(owner: Mapping[str, Any]) -> bool:

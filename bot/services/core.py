@@ -15,20 +15,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from prioritize.config import JourneyConfig
 from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 from prioritize.models import Estimate, Idea, IdeaStatus, PainPoint
+from prioritize.questions import JourneyAnswers
 from storage.outbox import Outbox
 from storage.slack_state import SlackState
 from storage.store import Store
 from storage.surveys import Surveys
-
-if TYPE_CHECKING:
-    from .journey import Questions
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +74,15 @@ class Vote:
     support_added: bool = False
     replayed: bool = False
     """The same request was handled before (`once`): nothing changed this time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Questions:
+    """The answers to the five journey questions, and the titles of the ideas they name."""
+
+    answers: JourneyAnswers
+    titles: dict[int, str]
+    """Idea id -> title of every live idea (Done ones are named by their outcomes)."""
 
 
 Subscriber = Callable[[Change | StatusChange], None]
@@ -165,10 +171,10 @@ class UseCases:
     def _redraw_cards_drawn_with_another_config(self) -> None:
         # Cards show scores, buckets and disagreement: after a config change every card
         # is redrawn once, through the outbox, by whichever process runs the bot.
-        if self.store.cards_drawn_with(self.journey.scoring):
+        if self.store.stats.cards_drawn_with(self.journey.scoring):
             return  # the usual start: nothing to write, no write lock taken
         with self._unit():
-            for team_id, ids in self.store.cards_to_redraw(self.journey.scoring).items():
+            for team_id, ids in self.store.stats.cards_to_redraw(self.journey.scoring).items():
                 self._card(team_id, ids)
 
     def on_effects(self, callback: Callable[[], None]) -> None:
@@ -246,7 +252,7 @@ class UseCases:
 
     def _cards_of_pains(self, team_id: str, pain_ids: Iterable[int]) -> None:
         # A pain point's severity or status moves the score of the ideas linked to it.
-        linked = self.store.ideas_for_pain_points(pain_ids)
+        linked = self.store.ideas.for_pain_points(pain_ids)
         self._card(team_id, [i for ids in linked.values() for i in ids])
 
     def refresh_home(self, team_id: str, user: str) -> None:
@@ -308,7 +314,7 @@ class UseCases:
 
     def team_of(self, team_id: str, user: str) -> str | None:
         """Return a person's team: the config's `[journey.members]`, else the one stored."""
-        return self.journey.members.get(user) or self.store.team_of(team_id, user)
+        return self.journey.members.get(user) or self.store.people.team_of(team_id, user)
 
 
 class _Unit:

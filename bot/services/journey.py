@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from prioritize.errors import InvalidInput, NotAllowed
 from prioritize.models import IdeaStatus
 from prioritize.outcomes import Outcome, SurveyAnswer
-from prioritize.questions import JourneyAnswers, answer, outcomes
+from prioritize.questions import answer, outcomes
 from storage.journey_facts import journey_facts
 from storage.notion_state import NotionState
 
 from ..chart import chart_points
 from ..digest import Digest, answer_changes, answers_snapshot, build_digest
-from .core import _USER_ID, Change, Effects, UseCases, _gc_paused, _iso, _wall
-
-
-@dataclass(frozen=True, slots=True)
-class Questions:
-    """The answers to the five journey questions, and the titles of the ideas they name."""
-
-    answers: JourneyAnswers
-    titles: dict[int, str]
-    """Idea id -> title of every live idea (Done ones are named by their outcomes)."""
-
+from .core import _USER_ID, Change, Effects, Questions, UseCases, _gc_paused, _iso, _wall
 
 SURVEY_WINDOW_DAYS = 28
 """Days past the due day in which an idea's survey may still go out (a bot down a while)."""
@@ -39,7 +29,7 @@ class JourneyUseCases(UseCases):
         Survey answers ("Is this better now?") feed the outcomes.
         """
         with _gc_paused():
-            facts = journey_facts(self.store.db, team_id, facts=self.store.facts(team_id))
+            facts = journey_facts(self.store.db, team_id, facts=self.store.stats.facts(team_id))
             answers = answer(
                 facts.pains,
                 facts.ideas,
@@ -51,7 +41,7 @@ class JourneyUseCases(UseCases):
 
     def outcome(self, team_id: str, idea_id: int) -> Outcome | None:
         """Return whether a Done idea worked, with the figures; None for any other idea."""
-        if self.store.idea(team_id, idea_id).status is not IdeaStatus.DONE:
+        if self.store.ideas.get(team_id, idea_id).status is not IdeaStatus.DONE:
             return None
         facts = journey_facts(self.store.db, team_id)
         found = outcomes(
@@ -81,7 +71,7 @@ class JourneyUseCases(UseCases):
                 if idea.status is not IdeaStatus.DONE or not (oldest <= idea.since <= now - after):
                     continue
                 for user in self.surveys.people(team_id, idea.pain_ids):
-                    if not (_USER_ID.match(user) and self.store.wants_dms(team_id, user)):
+                    if not (_USER_ID.match(user) and self.store.people.wants_dms(team_id, user)):
                         continue
                     if not self.surveys.ask(team_id, idea.id, user, now=now):
                         continue
@@ -138,7 +128,7 @@ class JourneyUseCases(UseCases):
             choices = ", ".join(a.value for a in SurveyAnswer)
             raise InvalidInput("answer", f"unknown answer {said!r}; choose {choices}") from None
         with self._unit(once) as unit:
-            self.store.idea(team_id, idea_id)
+            self.store.ideas.get(team_id, idea_id)
             if unit.replayed:
                 return chosen
             try:
@@ -168,7 +158,7 @@ class JourneyUseCases(UseCases):
         )
         new_pains = [
             p
-            for p in self.store.pain_points(team_id)
+            for p in self.store.pains.all(team_id)
             if p.created_at is not None and p.created_at > since
         ]
         digest = build_digest(

@@ -121,7 +121,7 @@ def test_a_leaders_triage_in_notion_is_applied_kept_in_the_history_and_redrawn_i
     # Slack follows: the reporter's App Home and the card of the idea it is linked to.
     # (one redraw per burst: the three edits coalesce into it)
     assert [h["user"] for h in outbox(services, "home")[homes_before:]] == [REPORTER]
-    linked = services.store.ideas_for_pain_points([pain_id])[pain_id]
+    linked = services.store.ideas.for_pain_points([pain_id])[pain_id]
     assert {c["idea_id"] for c in outbox(services, "card")} >= set(linked)
     props = pain_props(notion, sync, pain_id)
     assert props["Severity"]["number"] == 5
@@ -225,7 +225,7 @@ def test_a_quick_sync_reads_pain_points_back_before_it_writes_one(
     sync.run()
     clock.tick(minutes=2)
     notion.edit_page_as_user(page_of(sync, pain_id, PAIN), {"Severity": {"number": 5}})
-    idea = services.store.ideas(TEAM)[0]
+    idea = services.store.ideas.all(TEAM)[0]
     services.support(TEAM, idea.id or 0, "U0NEW")
     assert sync.run(full=False).read_back == 0  # a vote writes no pain page: not read
     assert services.pain_point(TEAM, pain_id).severity == 3

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import json
 
-from slack_helpers import BOSS, CHANNEL, TEAM, Bot
+from slack_helpers import BOSS, CHANNEL, TEAM, Bot, pain_values
 
 from bot.demo.transcript import transcript
-from bot.sandbox.slack import plain_text_value, static_select_value
+from bot.sandbox.slack import plain_text_value
 from bot.slack.ids import Action, Block, View
 from prioritize.models import IdeaStatus, PainStatus
 
 LONG = "The invoice PDF is unreadable. " * 120  # 3,720 characters: more than a form shows
 
 
-def pain_form(text: str | None, **extra: dict) -> dict:
-    values = {
-        Block.TEXT: {Block.TEXT: plain_text_value(text)},
-        Block.STAGE: {Block.STAGE: static_select_value("Onboarding")},
-        Block.SEVERITY: {Block.SEVERITY: static_select_value("5")},
-        Block.SOURCE: {Block.SOURCE: static_select_value("customer said")},
-        Block.LINK: {Block.LINK: {"type": "url_text_input", "value": None}},
-    }
-    values.update(extra)
-    return values
+def pain_form(text: str | None) -> dict:
+    return pain_values(text, severity="5")
 
 
 def open_home(bot: Bot, user: str) -> dict:
@@ -55,7 +47,7 @@ def test_the_reporter_edits_a_pain_point_from_app_home_and_the_edit_is_kept_in_h
     )
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    pain = bot.store.pain_point(TEAM, 1)
+    pain = bot.store.pains.get(TEAM, 1)
     assert (pain.stage, pain.severity) == ("Onboarding", 5)
     [edit] = bot.services.editing.history_of(TEAM, "pain", 1)
     assert edit["by"] == "U0BEN"
@@ -70,18 +62,14 @@ def test_the_reporter_edits_a_pain_point_from_app_home_and_the_edit_is_kept_in_h
 def test_a_text_longer_than_the_form_shows_is_kept_whole_and_the_form_says_so(bot: Bot) -> None:
     pain = bot.services.log_pain_point(TEAM, "U0BEN", LONG).pain
     bot.slash("U0BEN", "/pain", "something else entirely")
-    confirmation = bot.slack.ephemerals("U0BEN")[-1]
-    bot.people.block_action(
-        "U0BEN", Action.PAIN_DETAILS, str(pain.id), channel=CHANNEL, message_ts=confirmation["ts"]
-    )
-    bot.settle()
+    bot.click_confirmation("U0BEN", "U0BEN", Action.PAIN_DETAILS, str(pain.id))
     modal = bot.slack.modal("U0BEN")
     assert "Slack's form shows only the first 3,000" in bot.text_of(modal)
     shown = modal["blocks"][0]["element"]["initial_value"]
     reply = bot.people.view_submission("U0BEN", View.PAIN_EDIT, pain_form(shown))
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    stored = bot.store.pain_point(TEAM, pain.id)
+    stored = bot.store.pains.get(TEAM, pain.id)
     assert stored.text == LONG.strip()
     assert stored.severity == 5
 
@@ -98,7 +86,7 @@ def test_someone_else_editing_through_a_crafted_request_is_refused_and_nothing_c
     )
     errors = json.loads(reply.body)["errors"]
     assert "Only the person who logged pain point #1" in errors[Block.TEXT]
-    assert bot.store.pain_point(TEAM, 1).text == "Trial expiry surprises admins"
+    assert bot.store.pains.get(TEAM, 1).text == "Trial expiry surprises admins"
     assert bot.services.editing.history_of(TEAM, "pain", 1) == []
 
 
@@ -108,7 +96,7 @@ def test_an_edit_that_empties_the_text_is_refused_on_its_field(bot: Bot) -> None
         "U0BEN", View.PAIN_EDIT, pain_form(None), private_metadata=json.dumps({"pain_id": 1})
     )
     assert "must not be empty" in json.loads(reply.body)["errors"][Block.TEXT]
-    assert bot.store.pain_point(TEAM, 1).text == "Trial expiry surprises admins"
+    assert bot.store.pains.get(TEAM, 1).text == "Trial expiry surprises admins"
 
 
 def test_a_pain_point_of_another_workspace_cannot_be_edited(bot: Bot) -> None:
@@ -117,19 +105,19 @@ def test_a_pain_point_of_another_workspace_cannot_be_edited(bot: Bot) -> None:
         "U0BEN", View.PAIN_EDIT, pain_form("Mine now"), private_metadata=json.dumps({"pain_id": 1})
     )
     assert "does not exist" in json.loads(reply.body)["errors"][Block.TEXT]
-    assert bot.store.pain_point("T0OTHER", 1).text == "Someone else's problem"
+    assert bot.store.pains.get("T0OTHER", 1).text == "Someone else's problem"
 
 
 def test_the_reporter_withdraws_and_an_admin_closes_reopens_and_archives(bot: Bot) -> None:
     bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
     triage(bot, "U0BEN", "Withdrawn:1")
-    assert bot.store.pain_point(TEAM, 1).status is PainStatus.WITHDRAWN
+    assert bot.store.pains.get(TEAM, 1).status is PainStatus.WITHDRAWN
     triage(bot, "U0BEN", "Closed:1")
     assert "Only journeybot admins and workspace admins" in bot.text_of(bot.slack.dms("U0BEN")[-1])
-    assert bot.store.pain_point(TEAM, 1).status is PainStatus.WITHDRAWN
+    assert bot.store.pains.get(TEAM, 1).status is PainStatus.WITHDRAWN
     for status in (PainStatus.OPEN, PainStatus.CLOSED, PainStatus.ARCHIVED):
         bot.services.editing.set_pain_status(TEAM, BOSS, 1, status)
-        assert bot.store.pain_point(TEAM, 1).status is status
+        assert bot.store.pains.get(TEAM, 1).status is status
     # Never deleted, kept with its history, and off the heat table.
     assert [
         e["changes"]["status"][1] for e in bot.services.editing.history_of(TEAM, "pain", 1)
@@ -145,7 +133,7 @@ def test_the_reporter_withdraws_and_an_admin_closes_reopens_and_archives(bot: Bo
 def test_an_admin_closing_someones_pain_point_tells_its_reporter_in_a_dm(bot: Bot) -> None:
     bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
     triage(bot, BOSS, "Closed:1")
-    assert bot.store.pain_point(TEAM, 1).status is PainStatus.CLOSED
+    assert bot.store.pains.get(TEAM, 1).status is PainStatus.CLOSED
     told = [bot.text_of(m) for m in bot.slack.dms("U0BEN")]
     assert any(f"<@{BOSS}> closed your pain point *#1*:" in t for t in told), told
     triage(bot, BOSS, "Open:1")
@@ -171,7 +159,7 @@ def test_the_proposer_edits_an_idea_from_the_cards_menu_and_the_card_follows(bot
     reply = bot.people.view_submission("U0BEN", View.IDEA_EDIT, values)
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    assert bot.store.idea(TEAM, idea.id).title == "Guided setup checklist"
+    assert bot.store.ideas.get(TEAM, idea.id).title == "Guided setup checklist"
     assert "Guided setup checklist" in bot.text_of(bot.card(idea))
     [edit] = bot.services.editing.history_of(TEAM, "idea", idea.id)
     assert edit["changes"] == {"title": ["Guided onboarding checklist", "Guided setup checklist"]}
@@ -192,7 +180,7 @@ def test_an_archived_idea_leaves_the_roadmap_but_is_kept(bot: Bot) -> None:
     idea = bot.propose("U0BEN", "Guided onboarding checklist")
     bot.services.editing.archive_idea(TEAM, BOSS, idea.id)
     bot.settle()
-    assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.ARCHIVED
+    assert bot.store.ideas.get(TEAM, idea.id).status is IdeaStatus.ARCHIVED
     [entry] = bot.services.roadmap(TEAM)
     assert entry.item.bucket is None
 
@@ -206,12 +194,12 @@ def test_pain_search_answers_privately_with_plus_one_and_propose_buttons(bot: Bo
     assert answer["response_type"] == "ephemeral"
     text = bot.text_of(answer)
     assert "#1" in text and "Password reset" not in text
-    assert len(bot.store.pain_points(TEAM)) == 2  # a search is not logged as a pain point
+    assert len(bot.store.pains.all(TEAM)) == 2  # a search is not logged as a pain point
     bot.people.block_action(
         "U0CHLOE", Action.PAIN_PLUS_ONE, "1", channel=CHANNEL, message_ts=answer.get("ts", "1.0")
     )
     bot.settle()
-    assert bot.store.pain_votes(1) == 1
+    assert bot.store.pains.votes(1) == 1
     assert "2 people now" in bot.slack.responses()[-1]["text"]
 
 
@@ -227,7 +215,7 @@ def test_pain_list_filters_by_stage_and_mine_and_pages(bot: Bot) -> None:
     assert "12 pain points" in bot.text_of(answer)
     assert "Page 1 of 2" in bot.text_of(answer)
     assert "awareness" not in bot.text_of(answer).casefold()
-    assert len(bot.store.pain_points(TEAM)) == 14
+    assert len(bot.store.pains.all(TEAM)) == 14
 
 
 def test_a_search_for_a_star_or_2000_characters_gets_a_clear_message(bot: Bot) -> None:
@@ -235,7 +223,7 @@ def test_a_search_for_a_star_or_2000_characters_gets_a_clear_message(bot: Bot) -
     assert "give words to look for" in json.loads(star.body)["text"]
     long = bot.people.slash("U0BEN", "/pain", "search " + "x" * 2000)
     assert "at most 200 characters, not 2,000" in json.loads(long.body)["text"]
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
 
 
 def test_propose_an_idea_for_a_found_pain_point_links_it_and_shows_similar_ideas(
@@ -304,7 +292,7 @@ def test_a_crafted_idea_edit_by_someone_else_or_with_an_empty_title_changes_noth
         "U0BEN", View.IDEA_EDIT, idea_form(None), private_metadata=meta
     )
     assert "must not be empty" in json.loads(empty.body)["errors"][Block.TITLE]
-    assert bot.store.idea(TEAM, idea.id).title == "Guided onboarding checklist"
+    assert bot.store.ideas.get(TEAM, idea.id).title == "Guided onboarding checklist"
     assert bot.services.editing.history_of(TEAM, "idea", idea.id) == []
 
 
@@ -317,7 +305,7 @@ def test_an_admin_may_edit_anyones_pain_point_and_archive_an_idea_from_the_statu
     idea = bot.propose("U0BEN", "Guided onboarding checklist")
     bot.services.manage(TEAM, idea.id, BOSS, status="Archived")
     bot.settle()
-    assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.ARCHIVED
+    assert bot.store.ideas.get(TEAM, idea.id).status is IdeaStatus.ARCHIVED
     assert "*Status*\nArchived" in bot.text_of(bot.card(idea))
 
 

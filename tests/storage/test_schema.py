@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
+from helpers import all_at_once
 
 from prioritize.config import InvalidInput
 from storage.schema import migrations
@@ -37,13 +37,13 @@ def test_opening_a_new_file_creates_the_whole_schema(store):
 
 
 def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path, store):
-    store.set_meta("notion_url", "https://notion.so/x")
+    store.meta.set("notion_url", "https://notion.so/x")
     applied = migrations.applied(store.db)
     store.close()
     for _ in range(2):
         again = Store.open(db_path)
         assert migrations.applied(again.db) == applied
-        assert again.get_meta("notion_url") == "https://notion.so/x"
+        assert again.meta.get("notion_url") == "https://notion.so/x"
         again.close()
 
 
@@ -54,8 +54,8 @@ def test_a_database_from_before_the_meta_table_gets_it_on_open(db_path, store):
     store.db.execute("delete from _sqlite_migrations where name = 'm003_meta'")
     store.close()
     upgraded = Store.open(db_path)
-    upgraded.set_meta("k", "v")
-    assert upgraded.get_meta("k") == "v"
+    upgraded.meta.set("k", "v")
+    assert upgraded.meta.get("k") == "v"
     upgraded.close()
 
 
@@ -91,22 +91,7 @@ def test_the_database_folder_is_created(tmp_path: Path):
 
 def test_opening_a_new_database_from_several_connections_at_once_migrates_it_once(db_path):
     # The bot and a CLI command started together on a fresh file: both must open it.
-    start = threading.Barrier(6)
-    errors: list[BaseException] = []
-
-    def open_it() -> None:
-        start.wait()
-        try:
-            Store.open(db_path).close()
-        except BaseException as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=open_it) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert all_at_once(lambda _: Store.open(db_path).close(), 6) == []
     s = Store.open(db_path)
     names = [m.name for m in migrations.applied(s.db)]
     assert len(names) == len(set(names))
