@@ -11,7 +11,7 @@ import pytest
 from notion_client import APIResponseError, Client
 from notion_client.client import RetryOptions
 from notion_client.helpers import collect_paginated_api
-from notion_clients import client_for
+from notion_clients import Later, client_for
 
 from bot.sandbox.notion import NOTION_VERSION, NotionEmulator
 
@@ -329,12 +329,13 @@ def test_a_filter_on_an_unknown_property_is_rejected(client: Client, ideas: str)
 
 
 def test_edits_since_the_last_sync_are_found_by_last_edited_time(
-    client: Client, emulator: NotionEmulator, ideas: str
+    client: Client, emulator: NotionEmulator, ideas: str, later: Later
 ) -> None:
     seen = client.data_sources.query(ideas)["results"]
     synced_up_to = max(page["last_edited_time"] for page in seen)
     saved_carts = next(page for page in seen if names([page]) == ["Saved carts"])
 
+    later.wait(minutes=1)
     edited = emulator.edit_page_as_user(saved_carts["id"], {"Score": {"number": 8}})
 
     def edited_since(condition: str) -> list[str]:
@@ -345,10 +346,19 @@ def test_edits_since_the_last_sync_are_found_by_last_edited_time(
         return names(client.data_sources.query(ideas, filter=query_filter)["results"])
 
     assert edited_since("after") == ["Saved carts"]
-    assert edited_since("on_or_after") == ["Saved carts", "Dark mode"]
+    # Times are minutes: every page last edited in that minute is on or after it.
+    assert sorted(edited_since("on_or_after")) == ["Dark mode", "Faster checkout", "Saved carts"]
     assert edited["last_edited_time"] > saved_carts["last_edited_time"]
     assert edited["last_edited_by"]["id"] == emulator.person_user_id
     assert edited["properties"]["Score"]["number"] == 8
+
+
+def test_page_times_are_rounded_down_to_the_minute_as_notion_shows_them(
+    client: Client, emulator: NotionEmulator, ideas: str
+) -> None:
+    for page in client.data_sources.query(ideas)["results"]:
+        for stamp in (page["created_time"], page["last_edited_time"]):
+            assert stamp.endswith(":00.000Z"), stamp
 
 
 def test_cursors_walk_250_rows_in_pages_of_100(
