@@ -9,7 +9,8 @@ changes), then measures, each in a fresh process so one peak does not inflate an
 
 1. ranking alone (`Services.ranking`), the baseline,
 2. all five answers with the outcomes of Done ideas: `store.stats.facts`, `journey_facts`
-   (one query per table) and `prioritize.questions.answer`,
+   (one query per table) and `prioritize.questions.answer`, with the garbage collector
+   paused as the use case pauses it,
 3. the use case `Services.questions`, what `/journey questions`, App Home, the digest and
    `journeybot questions` call: the same, plus the "Is this better now?" answers (three
    people asked per Done idea).
@@ -32,6 +33,7 @@ import common  # first: it puts the project on sys.path
 from common import NOW, TEAM_ID, USERS
 
 from bot.services import Services
+from bot.services.core import _gc_paused
 from prioritize.config import DEFAULT_STAGES, DEFAULT_TOUCHPOINTS, JourneyConfig
 from prioritize.questions import answer
 from storage.journey_facts import journey_facts
@@ -189,10 +191,14 @@ def measure_questions(path: Path) -> dict[str, Any]:
     config = JourneyConfig()
 
     def all_five() -> tuple[float, float, Any]:
-        read, facts = common.timed(
-            lambda: journey_facts(store.db, TEAM_ID, facts=store.stats.facts(TEAM_ID))
-        )
-        computed, answers = common.timed(lambda: answer(facts.pains, facts.ideas, config, now=NOW))
+        # With the collector paused, as `Services.questions` (every caller) runs them.
+        with _gc_paused():
+            read, facts = common.timed(
+                lambda: journey_facts(store.db, TEAM_ID, facts=store.stats.facts(TEAM_ID))
+            )
+            computed, answers = common.timed(
+                lambda: answer(facts.pains, facts.ideas, config, now=NOW)
+            )
         return read, computed, answers
 
     read, computed, answers = all_five()
