@@ -72,17 +72,9 @@ class Ideas(Repository):
         include_merged: bool = False,
     ) -> list[Idea]:
         """Return the workspace's ideas, oldest first (merged duplicates left out)."""
-        sql, params = "select * from ideas where team_id = ?", [team_id]
-        if not include_merged:
-            sql += " and merged_into is null"
-        if proposer is not None:
-            sql += " and proposer = ?"
-            params.append(proposer)
-        if ids is not None:
-            wanted = list(ids)
-            sql += f" and id in ({','.join('?' * len(wanted))})"
-            params.extend(wanted)
-        return self._with_links(list(self.db.query(sql + " order by id", params)))
+        live = "" if include_merged else " and merged_into is null"
+        rows = self._rows("ideas", team_id, ids=ids, where=live, proposer=proposer)
+        return self._with_links(rows)
 
     def live_by_id(self, team_id: str, ids: Iterable[int]) -> dict[int, Idea]:
         """Return the workspace's live ideas among `ids`, by id, with their links."""

@@ -58,18 +58,14 @@ class PainPoints(Repository):
         ids: Iterable[int] | None = None,
     ) -> list[PainPoint]:
         """Return the workspace's pain points, oldest first, optionally filtered."""
-        sql, params = "select * from pain_points where team_id = ?", [team_id]
-        if status is not None:
-            sql += " and status = ?"
-            params.append(status.value)
-        if reporter is not None:
-            sql += " and reporter = ?"
-            params.append(reporter)
-        if ids is not None:
-            wanted = list(ids)
-            sql += f" and id in ({','.join('?' * len(wanted))})"
-            params.extend(wanted)
-        return [pain_of(row) for row in list(self.db.query(sql + " order by id", params))]
+        rows = self._rows(
+            "pain_points",
+            team_id,
+            ids=ids,
+            status=status.value if status is not None else None,
+            reporter=reporter,
+        )
+        return [pain_of(row) for row in rows]
 
     def update(self, team_id: str, pain_id: int, **changes: Any) -> PainPoint:
         """Apply `changes` (validated as a PainPoint) and return the result; raises NotFound."""

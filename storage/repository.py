@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -23,3 +24,26 @@ class Repository:
     def db(self) -> Database:
         """This thread's connection, the store's."""
         return self.store.db
+
+    def _rows(
+        self,
+        table: str,
+        team_id: str,
+        *,
+        ids: Iterable[int] | None = None,
+        where: str = "",
+        **equal: Any,
+    ) -> list[dict[str, Any]]:
+        """Return the workspace's rows of `table`, oldest first: among `ids` when given,
+        whose columns equal each value of `equal` that is not None, and `where` (SQL that
+        starts with " and ")."""
+        sql, params = f"select * from {table} where team_id = ?{where}", [team_id]
+        for column, value in equal.items():
+            if value is not None:
+                sql += f" and {column} = ?"
+                params.append(value)
+        if ids is not None:
+            wanted = list(ids)
+            sql += f" and id in ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
+        return list(self.db.query(sql + " order by id", params))

@@ -240,15 +240,23 @@ class UseCases:
     def _card(self, team_id: str, idea_ids: Iterable[int]) -> None:
         """Record a redraw of each idea's card (inside the caller's transaction)."""
         for idea_id in dict.fromkeys(idea_ids):
-            self.outbox.add(
-                team_id,
-                Effects.CARD,
-                {"idea_id": idea_id},
-                key=f"card:{team_id}:{idea_id}:{uuid.uuid4().hex}",
-                coalesce=f"card:{team_id}:{idea_id}",
-                now=_wall(),
-                delay=self.card_delay,
-            )
+            self._coalesced(team_id, Effects.CARD, {"idea_id": idea_id}, delay=self.card_delay)
+
+    def _coalesced(
+        self, team_id: str, kind: str, payload: dict[str, int | str], *, delay: float
+    ) -> None:
+        """Record an effect that all others of its kind for the same ids, recorded before
+        it is delivered, join: a burst of changes is one redraw after `delay` seconds."""
+        what = ":".join([kind, team_id, *(str(v) for v in payload.values())])
+        self.outbox.add(
+            team_id,
+            kind,
+            payload,
+            key=f"{what}:{uuid.uuid4().hex}",
+            coalesce=what,
+            now=_wall(),
+            delay=delay,
+        )
 
     def _cards_of_pains(self, team_id: str, pain_ids: Iterable[int]) -> None:
         # A pain point's severity or status moves the score of the ideas linked to it.
@@ -259,15 +267,7 @@ class UseCases:
         """Record a redraw of `user`'s App Home (one per burst of their clicks)."""
         if not _USER_ID.match(user):
             return
-        self.outbox.add(
-            team_id,
-            Effects.HOME,
-            {"user": user},
-            key=f"home:{team_id}:{user}:{uuid.uuid4().hex}",
-            coalesce=f"home:{team_id}:{user}",
-            now=_wall(),
-            delay=HOME_DELAY,
-        )
+        self._coalesced(team_id, Effects.HOME, {"user": user}, delay=HOME_DELAY)
 
     def _check_buckets(self, team_id: str) -> None:
         """Record one check, per burst of changes, for cards whose bucket has moved.
@@ -276,15 +276,7 @@ class UseCases:
         idea on each vote would make a vote slow; the check runs once per burst, after
         it (see `redraw_moved_cards`).
         """
-        self.outbox.add(
-            team_id,
-            Effects.BUCKETS,
-            {},
-            key=f"buckets:{team_id}:{uuid.uuid4().hex}",
-            coalesce=f"buckets:{team_id}",
-            now=_wall(),
-            delay=self.card_delay,
-        )
+        self._coalesced(team_id, Effects.BUCKETS, {}, delay=self.card_delay)
 
     def forget_claims(self, *, before: datetime) -> int:
         """Drop do-once keys, and delivered outbox effects, older than `before`.
