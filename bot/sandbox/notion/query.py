@@ -141,12 +141,8 @@ class QueryMixin(_Store):
             return lambda page: (
                 _parse_when(page.values[pid]["start"], "date") if page.values.get(pid) else None
             )
-        if kind in ("created_time", "last_edited_time"):
-            return lambda page: _minute(getattr(page, kind))
-        if kind in ("created_by", "last_edited_by"):
-            return lambda page: getattr(page, kind)
-        if kind == "checkbox":
-            return lambda page: bool(page.values.get(pid))
+        if (alike := _read_alike(kind, pid)) is not None:
+            return alike
         return lambda page: page.values.get(pid)
 
     def _condition_test(self, kind: str, condition: Json, where: str) -> Callable[[Any], bool]:
@@ -303,12 +299,20 @@ class QueryMixin(_Store):
                 if page.values.get(pid)
                 else None
             )
-        if kind in ("created_time", "last_edited_time"):
-            return lambda page: _minute(getattr(page, kind))
-        if kind in ("created_by", "last_edited_by"):
-            return lambda page: getattr(page, kind)
-        if kind == "checkbox":
-            return lambda page: bool(page.values.get(pid))
+        if (alike := _read_alike(kind, pid)) is not None:
+            return alike
         if kind in ("relation", "people"):
             return lambda page: len(page.values.get(pid) or []) or None
         return lambda page: page.values.get(pid)
+
+
+def _read_alike(kind: str, pid: str) -> Callable[[Any], Any] | None:
+    """Return how filters and sorts both read a page's value of a property of `kind`
+    (times to the minute, authors, checkboxes), or None where the two differ."""
+    if kind in ("created_time", "last_edited_time"):
+        return lambda page: _minute(getattr(page, kind))
+    if kind in ("created_by", "last_edited_by"):
+        return lambda page: getattr(page, kind)
+    if kind == "checkbox":
+        return lambda page: bool(page.values.get(pid))
+    return None

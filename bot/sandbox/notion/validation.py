@@ -7,7 +7,7 @@ import copy
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -328,6 +328,16 @@ def _rich_text(raw: Any, path: str) -> list[Json]:
     return [_rich_text_item(item, f"{path}[{index}]") for index, item in enumerate(items)]
 
 
+def _string(value: Any, path: str, most: int, length: Callable[[str], int] = len) -> str:
+    """Return `value` if it is a string of at most `most` characters (as `length` counts
+    them), else raise the error Notion gives for it."""
+    if not isinstance(value, str):
+        raise _schema_error(path, "should be a string", value)
+    if length(value) > most:
+        raise _too_long(path, most, length(value))
+    return value
+
+
 def _rich_text_item(raw: Any, path: str) -> Json:
     """Validate one rich text request item and return it in response shape."""
     item = _require_dict(raw, path)
@@ -337,18 +347,13 @@ def _rich_text_item(raw: Any, path: str) -> Json:
     kind = item.get("type") or next((k for k in ("text", "equation", "mention") if k in item), None)
     if kind == "text":
         text = _require_dict(item.get("text", _UNDEFINED), f"{path}.text")
-        content = text.get("content", _UNDEFINED)
-        if not isinstance(content, str):
-            raise _schema_error(f"{path}.text.content", "should be a string", content)
-        if _js_length(content) > MAX_TEXT_LENGTH:
-            raise _too_long(f"{path}.text.content", MAX_TEXT_LENGTH, _js_length(content))
+        content = _string(
+            text.get("content", _UNDEFINED), f"{path}.text.content", MAX_TEXT_LENGTH, _js_length
+        )
         link = text.get("link")
         if link is not None:
             url = _require_dict(link, f"{path}.text.link").get("url", _UNDEFINED)
-            if not isinstance(url, str):
-                raise _schema_error(f"{path}.text.link.url", "should be a string", url)
-            if len(url) > MAX_URL_LENGTH:
-                raise _too_long(f"{path}.text.link.url", MAX_URL_LENGTH, len(url))
+            url = _string(url, f"{path}.text.link.url", MAX_URL_LENGTH)
             link = {"url": url}
         return {
             "type": "text",
@@ -359,11 +364,11 @@ def _rich_text_item(raw: Any, path: str) -> Json:
         }
     if kind == "equation":
         equation = _require_dict(item.get("equation", _UNDEFINED), f"{path}.equation")
-        expression = equation.get("expression", _UNDEFINED)
-        if not isinstance(expression, str):
-            raise _schema_error(f"{path}.equation.expression", "should be a string", expression)
-        if len(expression) > MAX_EQUATION_LENGTH:
-            raise _too_long(f"{path}.equation.expression", MAX_EQUATION_LENGTH, len(expression))
+        expression = _string(
+            equation.get("expression", _UNDEFINED),
+            f"{path}.equation.expression",
+            MAX_EQUATION_LENGTH,
+        )
         return {
             "type": "equation",
             "equation": {"expression": expression},
