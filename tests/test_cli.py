@@ -172,17 +172,16 @@ def test_import_reads_the_evidence_type_from_an_evidence_column(db, tmp_path):
 
 
 def test_import_reports_the_file_line_of_a_bad_row_and_imports_nothing(db, tmp_path):
-    path = tmp_path / "map.csv"
-    path.write_text(
+    result = import_csv(
+        tmp_path,
         "text,stage,severity\n"
         "Pricing page is confusing,Consideration,3\n"
         "\n"
         '"A note that spans\ntwo lines",Purchase,4\n'
         "Checkout is slow,Purchase,high\n"
         "Fine row,Purchase,2\n",
-        encoding="utf-8",
     )
-    result = run("import", str(path), "--workspace", T1)
+    path = tmp_path / "map.csv"
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         f"error: {path}: line 6: severity: 'high' is not a whole number; nothing was imported"
@@ -511,13 +510,12 @@ def test_a_neutralised_cell_reads_back_unchanged(cell):
 
 
 def test_an_import_with_an_unbalanced_quote_is_refused_with_the_line(db, tmp_path):
-    path = tmp_path / "map.csv"
-    path.write_text(
+    result = import_csv(
+        tmp_path,
         'text,stage\nPricing is confusing,Consideration\n"Checkout fails,Purchase\n'
         "Invoices are missing,Retention\nSearch is slow,Purchase\n",
-        encoding="utf-8",
     )
-    result = run("import", str(path), "--workspace", T1)
+    path = tmp_path / "map.csv"
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         f'error: {path}: line 3: a quoted cell is never closed (a " is missing);'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,11 @@ def add_idea(store: Store, title: str = "Retry payments", *, team: str = T1,
     idea = Idea(team_id=team, proposer="U1", title=title, description=description,
                 pain_point_ids=pains or [])  # fmt: skip
     return store.ideas.add(idea, now=START)
+
+
+def move(store: Store, idea_id: int | None, status: IdeaStatus) -> Any:
+    """Set the idea's status as a leader in Slack does; return what `set_status` returns."""
+    return store.ideas.set_status(T1, idea_id or 0, status, by="U9", source="slack", now=START)
 
 
 def estimate(store: Store, idea: Idea, voter: str, **ratings: object) -> tuple[Estimate, bool]:
@@ -185,7 +191,7 @@ def test_done_marks_linked_pain_points_addressed_and_reopening_marks_them_open(s
     idea = add_idea(store, pains=[p1.id, p2.id])
     other = add_idea(store, "Also about declines", pains=[p2.id])
 
-    assert store.ideas.set_status(T1, idea.id, IdeaStatus.DONE, by="U9", source="slack", now=START)
+    assert move(store, idea.id, IdeaStatus.DONE)
     statuses = {p.id: p.status for p in store.pains.all(T1)}
     assert statuses == {p1.id: PainStatus.ADDRESSED, p2.id: PainStatus.ADDRESSED}
     # Every idea linked to those pain points lost them as open reach.
@@ -205,10 +211,10 @@ def test_reopening_an_idea_leaves_pain_that_another_done_idea_addresses(store):
     pain = add_pain(store)
     first, second = add_idea(store, "A", pains=[pain.id]), add_idea(store, "B", pains=[pain.id])
     for idea in (first, second):
-        store.ideas.set_status(T1, idea.id, IdeaStatus.DONE, by="U9", source="slack", now=START)
-    store.ideas.set_status(T1, first.id, IdeaStatus.WONT_DO, by="U9", source="slack", now=START)
+        move(store, idea.id, IdeaStatus.DONE)
+    move(store, first.id, IdeaStatus.WONT_DO)
     assert store.pains.get(T1, pain.id).status is PainStatus.ADDRESSED
-    store.ideas.set_status(T1, second.id, IdeaStatus.PLANNED, by="U9", source="slack", now=START)
+    move(store, second.id, IdeaStatus.PLANNED)
     assert store.pains.get(T1, pain.id).status is PainStatus.OPEN
 
 
@@ -216,9 +222,9 @@ def test_a_pain_point_someone_closed_stays_closed_whatever_the_idea_does(store):
     pain = add_pain(store)
     store.pains.update(T1, pain.id, status=PainStatus.CLOSED)
     idea = add_idea(store, pains=[pain.id])
-    store.ideas.set_status(T1, idea.id, IdeaStatus.DONE, by="U9", source="slack", now=START)
+    move(store, idea.id, IdeaStatus.DONE)
     assert store.pains.get(T1, pain.id).status is PainStatus.CLOSED
-    store.ideas.set_status(T1, idea.id, IdeaStatus.PROPOSED, by="U9", source="slack", now=START)
+    move(store, idea.id, IdeaStatus.PROPOSED)
     assert store.pains.get(T1, pain.id).status is PainStatus.CLOSED
 
 
