@@ -15,8 +15,9 @@ from ...blocks.kit import esc
 from ...blocks.notices import notice
 from ...blocks.pain import SOURCE_BUTTONS, pain_confirmation
 from ...deps import Deps
-from ...forms import REFUSALS, button_id, reason
+from ...forms import REFUSALS, reason
 from ...ids import Action
+from .buttons import one_click
 
 __all__ = ["register"]
 
@@ -83,21 +84,12 @@ def register(app: App, deps: Deps) -> None:
     for action_id, field in _FIELDS.items():
         app.action(action_id)(detail_listener(field))
 
-    def source_listener(source: EvidenceSource) -> Any:
-        def listener(
-            ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
-        ) -> None:
-            pain_id = button_id(action)
-            if pain_id is None:
-                ack()
-                return
-            update(ack, context, respond, pain_id, source=source)
+    def set_source(
+        ack: Ack, context: BoltContext, respond: Respond, pain_id: int, source: EvidenceSource
+    ) -> None:
+        update(ack, context, respond, pain_id, source=source)
 
-        listener.__name__ = f"pain_source_{source.name.lower()}"
-        return listener
-
-    for source, (action_id, _) in SOURCE_BUTTONS.items():
-        app.action(action_id)(source_listener(source))
+    one_click(app, SOURCE_BUTTONS, set_source, prefix="pain_source")
 
     def open_details(team_id: str, trigger_id: str, pain_id: int, channel: str | None) -> None:
         try:
