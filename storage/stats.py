@@ -439,7 +439,7 @@ class Stats(Repository):
                 yield row[:width]
 
         facts = _facts_of(stats_part(rows), self.store.disagree_spread)
-        ideas = ideas_of(idea_rows, links)
+        ideas = ideas_of(idea_rows, links, team_id)
         return ideas, facts
 
     def cards_drawn_with(self, scoring: ScoringConfig) -> bool:
