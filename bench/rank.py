@@ -267,13 +267,16 @@ def measure_reads(path: Path, *, runs: int = 20, old_runs: int = 3) -> dict[str,
 
 def measure_full(path: Path) -> dict[str, Any]:
     services = open_services(path)
+    cpu = time.process_time()
     seconds, entries = common.timed(lambda: services.roadmap(TEAM_ID))
+    # Processor time too: on a shared machine the wall clock counts the others' work.
+    cpu = time.process_time() - cpu
     rss = common.peak_rss_mb()
     n = len(entries)
     entries = []
     again, _ = common.timed(lambda: services.roadmap(TEAM_ID))
     services.store.close()
-    return {"entries": n, "seconds": seconds, "again": again, "peak_rss_mb": rss}
+    return {"entries": n, "seconds": seconds, "cpu": cpu, "again": again, "peak_rss_mb": rss}
 
 
 def measure_old_full(path: Path) -> dict[str, Any]:
@@ -347,6 +350,7 @@ def report(args: argparse.Namespace) -> None:
         row("App Home, median", "", lambda r: ms(r["reads"]["home_ms"])),
         row("  old: from the whole roadmap", "", lambda r: ms(r["reads"]["old_home_ms"])),
         row("journeybot roadmap, all ideas", "< 2 s", lambda r: sec(r["full"]["seconds"], 2)),
+        row("  of which on the processor", "", lambda r: sec(r["full"]["cpu"])),
         row("  second run", "", lambda r: sec(r["full"]["again"])),
         row("  peak RSS", "< 500 MB", lambda r: mb(r["full"]["peak_rss_mb"], 500)),
         row("  old: ranking, then each Idea", "", lambda r: sec(r["old_full"]["seconds"])),
