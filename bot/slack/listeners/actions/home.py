@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
+from prioritize.errors import NotSaved
 
 from ...blocks.kit import esc
 from ...blocks.notices import notice
 from ...deps import Deps
-from ...forms import button_id, reason
+from ...forms import REFUSALS, button_id, reason
 from ...ids import Action
 
 __all__ = ["register"]
@@ -29,16 +30,23 @@ def register(app: App, deps: Deps) -> None:
     def warn(user: str, error: Exception) -> None:
         deps.runtime.later(deps.tell, user, notice(f":warning: {esc(reason(error))}"))
 
+    def attempt(user: str, change: Callable[[], object]) -> None:
+        """Make the change; if it is refused or not saved, tell `user` why."""
+        try:
+            change()
+        except REFUSALS as e:
+            log.info("App Home change refused: %s", e)
+            warn(user, e)
+
     @app.action(Action.HOME_TEAM)
     def home_team(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
         team = (action.get("selected_option") or {}).get("value")
         if isinstance(team, str):
-            try:
-                deps.services.set_team(context.team_id, context.user_id, team)
-            except (InvalidInput, NotAllowed, NotSaved) as e:
-                log.info("App Home team change refused: %s", e)
-                # The picker already shows the new team: say why it did not take.
-                warn(context.user_id, e)
+            # The picker already shows the new team: a refusal says why it did not take.
+            attempt(
+                context.user_id,
+                lambda: deps.services.set_team(context.team_id, context.user_id, team),
+            )
         ack()
 
     @app.action(Action.HOME_NOTIFY)
@@ -54,20 +62,22 @@ def register(app: App, deps: Deps) -> None:
     def home_channel(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
         channel = action.get("selected_conversation")
         if isinstance(channel, str):
-            try:
-                deps.services.set_roadmap_channel(context.team_id, channel, by=context.user_id)
-            except (InvalidInput, NotAllowed, NotSaved) as e:
-                warn(context.user_id, e)
+            attempt(
+                context.user_id,
+                lambda: deps.services.set_roadmap_channel(
+                    context.team_id, channel, by=context.user_id
+                ),
+            )
         ack()
 
     @app.action(Action.HOME_REPOST)
     def home_repost(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
         idea_id = button_id(action)
         if idea_id is not None:
-            try:
-                deps.services.repost_card(context.team_id, idea_id, by=context.user_id)
-            except (NotFound, NotAllowed, NotSaved) as e:
-                warn(context.user_id, e)
+            attempt(
+                context.user_id,
+                lambda: deps.services.repost_card(context.team_id, idea_id, by=context.user_id),
+            )
         ack()
 
     @app.action(Action.OPEN_LINK)
