@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .store import Store
 from .store import iso as _iso
@@ -321,23 +321,24 @@ class NotionState:
 
 
 def _object(row: dict[str, Any]) -> NotionObject:
-    return NotionObject(
-        key=row["key"],
-        notion_id=row["notion_id"],
-        url=row["url"],
-        state=row["state"],
-        data=json.loads(row["data"]) if row["data"] else {},
-    )
+    return _from_row(NotionObject, row, decoded=("data",))
 
 
 def _page(row: dict[str, Any]) -> PageState:
-    return PageState(
-        kind=row["kind"],
-        local_id=row["local_id"],
-        page_id=row["page_id"],
-        url=row["url"],
-        state=row["state"],
-        props=json.loads(row["props"]) if row["props"] else {},
-        props_fp=row["props_fp"] or "",
-        body_fp=row["body_fp"] or "",
-    )
+    return _from_row(PageState, row, decoded=("props",), text=("props_fp", "body_fp"))
+
+
+_Record = TypeVar("_Record", NotionObject, PageState)
+
+
+def _from_row(
+    cls: type[_Record], row: dict[str, Any], *, decoded: tuple[str, ...], text: tuple[str, ...] = ()
+) -> _Record:
+    """Return `cls` from the row's columns of the same names: `decoded` ones hold JSON (an
+    empty one is {}), `text` ones read NULL as ""."""
+    values = {f.name: row[f.name] for f in fields(cls)}
+    for name in decoded:
+        values[name] = json.loads(values[name]) if values[name] else {}
+    for name in text:
+        values[name] = values[name] or ""
+    return cls(**values)
