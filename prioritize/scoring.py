@@ -433,21 +433,33 @@ def _num(value: float) -> str:
 _CLOSED = frozenset((IdeaStatus.DONE, IdeaStatus.WONT_DO, IdeaStatus.ARCHIVED))
 
 
-def _rank_key(s: Score) -> tuple[bool, bool, float, int, int, int]:
-    f = s.facts
-    return (
-        f.status in _CLOSED,  # not `is_active`: a property call, per idea, adds up
-        s.needs_estimates,
-        -s.value,
-        -f.supporters,
-        -f.pain_severity,
-        s.idea_id,
-    )
-
-
 def rank(scores: Iterable[Score]) -> list[Score]:
     """Return the scores in roadmap order (see the module docstring for the tie-break)."""
-    return sorted(scores, key=_rank_key)
+    # Split by the first two keys, then two stable sorts on one number each, the
+    # tie-break first: comparing tuples of six is a third slower at 100,000 ideas.
+    groups: tuple[list[Score], ...] = ([], [], [], [])
+    for s in scores:
+        # `in _CLOSED`, not `is_active`: a property call, per idea, adds up.
+        groups[2 * (s.facts.status in _CLOSED) + s.needs_estimates].append(s)
+    ranked: list[Score] = []
+    for group in groups:
+        group.sort(key=_tie_break)
+        group.sort(key=_by_score)
+        ranked += group
+    return ranked
+
+
+def _by_score(s: Score) -> float:
+    return -s.value
+
+
+def _tie_break(s: Score) -> int:
+    """More supporters, then more pain severity, then the older idea, as one integer.
+
+    Severities and ids stay far below 2**40, so each term outweighs all that follow it.
+    """
+    f = s.facts
+    return -(f.supporters << 80) - (f.pain_severity << 40) + s.idea_id
 
 
 def bucket_for(status: IdeaStatus, pinned: Bucket | None) -> Bucket | None:

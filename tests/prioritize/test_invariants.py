@@ -96,6 +96,17 @@ def test_ranking_is_a_total_order(ideas, config):
             assert _ranked_ids([a, b]) == _ranked_ids([b, a]) == [a.idea_id, b.idea_id]
 
 
+@given(idea_sets(min_size=1, max_size=20), configs)
+def test_ranking_follows_the_documented_keys_in_order(ideas, config):
+    def documented(s: Score) -> tuple[bool, bool, float, int, int, int]:
+        f = s.facts
+        closed = f.status in (IdeaStatus.DONE, IdeaStatus.WONT_DO, IdeaStatus.ARCHIVED)
+        return (closed, s.needs_estimates, -s.value, -f.supporters, -f.pain_severity, s.idea_id)
+
+    scores = [score(f, config) for f in ideas]
+    assert _ranked_ids(scores) == [s.idea_id for s in sorted(scores, key=documented)]
+
+
 # ---------------------------------------------------------------- re-voting, through storage
 
 votes = st.lists(
