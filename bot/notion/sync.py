@@ -26,7 +26,8 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -142,7 +143,8 @@ class RoadmapSync:
         error: str | None = None
         try:
             self.pages.ranks = full
-            self._run(report, progress, check_schema=check_schema, rehome=rehome, full=full)
+            with self._home_checked():
+                self._steps(report, progress, check_schema=check_schema, rehome=rehome, full=full)
         except BaseException as e:
             error = f"{type(e).__name__}: {e}"[:500]
             raise
@@ -184,17 +186,11 @@ class RoadmapSync:
             self._take_lease(holder)
             self._lease = (holder, time.monotonic())
 
-    def _run(
-        self,
-        report: SyncReport,
-        progress: Progress | None,
-        *,
-        check_schema: bool,
-        rehome: bool,
-        full: bool,
-    ) -> None:
+    @contextmanager
+    def _home_checked(self) -> Iterator[None]:
+        """Turn a 404 that escaped the steps into HomeLost when the roadmap itself is gone."""
         try:
-            self._steps(report, progress, check_schema=check_schema, rehome=rehome, full=full)
+            yield
         except NotionError as e:
             archived = e.status == 400 and "archived" in str(e).lower()
             if (e.status != 404 and not archived) or isinstance(e, HomeLost):
