@@ -70,24 +70,17 @@ def register(app: App, deps: Deps) -> None:
     def opens(name: str, modal: Callable[[str, str, int], dict[str, Any] | None]) -> Any:
         """A listener that acks, then opens the modal `modal` builds (None: nothing to open)."""
 
-        def listener(
-            ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
-        ) -> None:
-            ack()
-            idea_id = _idea_id(action)
-            if idea_id is None:
-                return
+        def open_modal(context: BoltContext, body: dict[str, Any], _: Any, idea_id: int) -> None:
             team_id, user, trigger_id = context.team_id, context.user_id, body["trigger_id"]
 
-            def open_modal() -> None:
+            def later() -> None:
                 view = modal(team_id, user, idea_id)
                 if view is not None:
                     deps.open_view(trigger_id, view)
 
-            deps.runtime.later(open_modal)
+            deps.runtime.later(later)
 
-        listener.__name__ = name
-        return listener
+        return _acked_with_idea(name, open_modal)
 
     def estimate(team_id: str, user: str, idea_id: int) -> dict[str, Any] | None:
         try:
@@ -119,14 +112,9 @@ def register(app: App, deps: Deps) -> None:
             return
         deps.open_view(trigger_id, admin_modal(idea, focus=focus))
 
-    @app.action(Action.IDEA_ADMIN)
     def idea_admin(
-        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+        context: BoltContext, body: dict[str, Any], action: dict[str, Any], idea_id: int
     ) -> None:
-        ack()
-        idea_id = _idea_id(action)
-        if idea_id is None:
-            return
         raw = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
         channel, _ = _where(body)
         deps.runtime.later(
@@ -138,3 +126,23 @@ def register(app: App, deps: Deps) -> None:
             body["trigger_id"],
             channel,
         )
+
+    app.action(Action.IDEA_ADMIN)(_acked_with_idea("idea_admin", idea_admin))
+
+
+def _acked_with_idea(
+    name: str, handle: Callable[[BoltContext, dict[str, Any], dict[str, Any], int], None]
+) -> Any:
+    """A listener named `name` that acks at once, then, if the button carries an idea id,
+    calls `handle(context, body, action, idea_id)`."""
+
+    def listener(
+        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        ack()
+        idea_id = _idea_id(action)
+        if idea_id is not None:
+            handle(context, body, action, idea_id)
+
+    listener.__name__ = name
+    return listener
