@@ -36,9 +36,10 @@ from typing import Any
 from urllib.error import URLError
 from urllib.parse import parse_qs, parse_qsl
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
+from slack_bolt.oauth import OAuthFlow
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
@@ -46,6 +47,7 @@ from ..config import AppConfig, ConfigError, Settings
 from ..health import Provider, database_writable, health, outbox_backlog, slack_connection
 from ..services import Services
 from .app import JourneyApp, build_app
+from .install import INSTALL_PATH, REDIRECT_PATH
 from .runtime import Runtime
 
 __all__ = [
@@ -150,6 +152,7 @@ class _Server(ThreadingHTTPServer):
         signing_secret: str | None = None,
         health: HealthSource = _always_ok,
         request_timeout: float = REQUEST_TIMEOUT,
+        oauth: OAuthFlow | None = None,
     ) -> None:
         if app is not None and not signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is not set")
@@ -157,6 +160,8 @@ class _Server(ThreadingHTTPServer):
         self.app = app
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.health = health
+        self.oauth: OAuthFlow | None = oauth or getattr(app, "oauth_flow", None)
+        """Slack's install flow (`/slack/install`, `/slack/oauth_redirect`), when it is on."""
         self.request_timeout = request_timeout
         self.stopping = False
         """Set when shutting down: answers close their connection instead of keeping it."""
@@ -261,7 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path, _, query = self.path.partition("?")
-        if self.server.app is None or path != EVENTS_PATH:
+        if self.server.app is None or self.server.verifier is None or path != EVENTS_PATH:
             self._drain_and_refuse(404, "not found")
             return
         with self.server.busy():
@@ -342,13 +347,39 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def do_GET(self) -> None:
-        # The health check for load balancers and Docker; Slack itself only POSTs.
-        if self.path.partition("?")[0] != HEALTH_PATH:
+        # The health check for load balancers and Docker; Slack itself only POSTs. People
+        # installing the app open the install page and come back to the redirect URL.
+        path, _, query = self.path.partition("?")
+        if self.server.oauth is not None and path in (INSTALL_PATH, REDIRECT_PATH):
+            self._oauth(path, query, self.server.oauth)
+            return
+        if path != HEALTH_PATH:
             self._send(404, b"not found")
             return
         status, report = self.server.health()
         body = json.dumps(report, separators=(",", ":")).encode("utf-8")
         self._send(status, body, {"content-type": ["application/json"]})
+
+    def _oauth(self, path: str, query: str, flow: OAuthFlow) -> None:
+        """Serve the "Add to Slack" page or Slack's redirect back; never a 500 for bad input."""
+        with self.server.busy():
+            request = BoltRequest(body="", query=query, headers=dict(self.headers))
+            try:
+                if path == INSTALL_PATH:
+                    response = flow.handle_installation(request)
+                else:
+                    response = flow.handle_callback(request)
+            except Exception:
+                log.exception("the install flow failed on %s", path)
+                response = BoltResponse(
+                    status=503,
+                    body="journeybot could not finish the install; nothing was installed."
+                    " Please try again.",
+                    headers={"content-type": "text/plain; charset=utf-8"},
+                )
+            body = (response.body or "").encode("utf-8")
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            self._send(response.status, body, headers)
 
     def _send(
         self, status: int, body: bytes, headers: Mapping[str, Sequence[str] | str] | None = None
@@ -377,11 +408,13 @@ def serve_http(
     port: int = 0,
     health: HealthSource = _always_ok,
     request_timeout: float = REQUEST_TIMEOUT,
+    oauth: OAuthFlow | None = None,
 ) -> tuple[_Server, str]:
     """Serve `app` over HTTP in a background thread; return the server and its events URL.
 
     Each connection gets its own thread (ThreadingHTTPServer). With `app=None` only
-    `/healthz` is served (the health listener of Socket Mode). Stop with
+    `/healthz` is served (the health listener of Socket Mode), and the install pages when
+    `oauth` is given (an app using Socket Mode still needs them on HTTP). Stop with
     `server.shutdown(); server.server_close()`.
     """
     server = _Server(
@@ -390,6 +423,7 @@ def serve_http(
         signing_secret=signing_secret,
         health=health,
         request_timeout=request_timeout,
+        oauth=oauth,
     )
     # A short poll interval makes shutdown() quick, which the tests and the demo notice.
     thread = threading.Thread(
@@ -496,8 +530,9 @@ class Started:
     services: Services
     app: App
     runtime: Runtime
-    team_id: str
-    """The workspace the bot is installed in: the only one it serves and schedules for."""
+    team_id: str | None
+    """The workspace the bot is installed in: the only one it serves and schedules for
+    (None when installed through Slack's install flow: every workspace in the database)."""
     checks: dict[str, Provider] = field(default_factory=dict)
     """The providers behind `GET /healthz`; hooks add theirs (read at each request)."""
 
@@ -524,7 +559,9 @@ def run_bot(
     up to `shutdown_timeout` seconds in all.
     """
     socket_mode = settings.slack_app_token is not None
-    settings.require("SLACK_BOT_TOKEN")
+    oauth = settings.oauth
+    if not oauth:
+        settings.require("SLACK_BOT_TOKEN")
     if not socket_mode:
         settings.require("SLACK_SIGNING_SECRET")
     _require_writable(settings.journeybot_db)
@@ -537,6 +574,8 @@ def run_bot(
         return health(dict(checks))
 
     events: _Server | None = None
+    pages: _Server | None = None
+    """Installing through Slack in Socket Mode: the install pages' own HTTP listener."""
     listeners: list[_Server] = []
     in_threads: list[_Server] = []
     with _stop_on_sigterm():
@@ -545,6 +584,11 @@ def run_bot(
                 secret = settings.secret("SLACK_SIGNING_SECRET")
                 events = _bind(host, port, "--port", signing_secret=secret, health=report)
                 listeners.append(events)
+            elif oauth:
+                # Socket Mode has no HTTP endpoint, but installing needs one: people's
+                # browsers open /slack/install and come back to /slack/oauth_redirect.
+                pages = _bind(host, port, "--port", health=report)
+                listeners.append(pages)
             if health_port is not None:
                 listeners.append(_bind(host, health_port, "--health-port", health=report))
             runtime = Runtime()
@@ -559,9 +603,8 @@ def run_bot(
             except BaseException:
                 runtime.close(timeout=0)
                 raise
-            started = Started(
-                settings, config, services, app, runtime, app.installation.team_id, checks
-            )
+            team_id = app.installation.team_id if app.installation is not None else None
+            started = Started(settings, config, services, app, runtime, team_id, checks)
             # The scheduler of bot/jobs.py (Notion sync, weekly digest) starts here, as a hook.
             stops = [stop for hook in on_start if (stop := hook(started)) is not None]
         except BaseException:
@@ -571,12 +614,16 @@ def run_bot(
         try:
             if events is not None:
                 events.app = app
+            for server in (events, pages):
+                if server is not None:
+                    server.oauth = app.oauth_flow
             for server in listeners:
                 if server is not events:
                     _serve_in_thread(server)
                     in_threads.append(server)
                     bound_host, bound_port = server.server_address[:2]
-                    log.info("journeybot: %s on %s:%s", HEALTH_PATH, bound_host, bound_port)
+                    what = f"{INSTALL_PATH} and {HEALTH_PATH}" if server is pages else HEALTH_PATH
+                    log.info("journeybot: %s on %s:%s", what, bound_host, bound_port)
             if handler is not None:
                 log.info("journeybot: Socket Mode, connected")
                 try:

@@ -114,6 +114,8 @@ class WorkspaceState:
         self.scopes: tuple[str, ...] = tuple(DEFAULT_SCOPES if scopes is None else scopes)
         self.rate_limits: dict[str, int] = dict(rate_limits or {})
         self.token_revoked = False
+        self.enterprise_id: str | None = None
+        """The Enterprise Grid org of this workspace, if any (see ``add_workspace``)."""
         self.message_ts_counter = 0
         """How many ts were issued; each new ts is ``ts_epoch`` plus 100µs per issue."""
         self._ts_epoch = ts_epoch
@@ -411,6 +413,18 @@ class WorkspaceState:
             return copy.deepcopy(found) if found else None
 
     # -- ids, channels, storage ----------------------------------------------------------
+
+    def _holds(self, params: Mapping[str, Any]) -> bool:
+        """Whether a call's channel, person, view or trigger is in this workspace."""
+        with self._lock:
+            for key in ("channel", "user", "user_id", "users"):
+                value = param(params, key)
+                if value and (value in self._channels or value in self._users):
+                    return True
+            return bool(
+                param(params, "view_id") in self._views
+                or param(params, "trigger_id") in self._triggers
+            )
 
     def _new_id(self, prefix: str) -> str:
         self._ids += 1
