@@ -201,14 +201,22 @@ class _Flow(OAuthFlow):
     """Bolt's OAuth flow, with an installation that cannot be stored reported as such.
 
     slack_sdk's SQLite store raises sqlite3 errors (a full disk, a locked file), which
-    Bolt would let through as a 500; as a BoltError they give the "not saved" page.
-    Nothing is half-written: the store saves in one transaction.
+    Bolt would let through as a 500; as a BoltError they give the "not saved" page. The
+    store writes the installation and its bot in two transactions: when the second fails,
+    the first is taken back, so no half-written installation is left.
     """
+
+    forget: Callable[[str], None]
 
     def store_installation(self, request: Any, installation: Installation) -> None:
         try:
             super().store_installation(request, installation)
         except (sqlite3.Error, OSError) as e:
+            if installation.bot_token:
+                try:
+                    self.forget(installation.bot_token)
+                except (sqlite3.Error, OSError):
+                    log.exception("cannot take back a half-stored installation")
             raise BoltError(f"cannot store the installation: {e}") from e
 
 
@@ -259,7 +267,19 @@ class Installs:
             callback_options=CallbackOptions(success=_success, failure=_failure),
             logger=log,
         )
-        return _Flow(client=client, settings=settings, logger=log)
+        flow = _Flow(client=client, settings=settings, logger=log)
+        flow.forget = self._forget
+        return flow
+
+    def _forget(self, token: str) -> None:
+        """Delete whatever an install that failed half-way stored (its token is new)."""
+        with self._connect() as conn:
+            for table in ("slack_installations", "slack_bots"):
+                exists = conn.execute(
+                    "select 1 from sqlite_master where type = 'table' and name = ?", [table]
+                ).fetchone()
+                if exists:
+                    conn.execute(f"delete from {table} where bot_token = ?", [token])
 
     # -- finding tokens ------------------------------------------------------------------
 

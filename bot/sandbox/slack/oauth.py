@@ -92,6 +92,7 @@ class OAuthMethods:
     port: int
     client_id: str
     client_secret: str
+    redirect_url: str | None
 
     @property
     def _registry(self) -> _Registry:
@@ -195,9 +196,10 @@ class OAuthMethods:
         query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
         if query.get("client_id") != self.client_id:
             raise ValueError(f"Slack shows 'Invalid client_id parameter': {query.get('client_id')}")
-        redirect_uri = query.get("redirect_uri")
+        # Without redirect_uri Slack uses the Redirect URL of the app's settings.
+        redirect_uri = query.get("redirect_uri") or self.redirect_url
         if not redirect_uri:
-            raise ValueError("the authorize URL names no redirect_uri")
+            raise ValueError("no redirect_uri in the authorize URL and no redirect_url set")
         state = query.get("state", "")
         if not allow:
             return _with_query(redirect_uri, error="access_denied", state=state)

@@ -119,6 +119,8 @@ class SlackEmulator(
     client_id: str = "1111.2222"
     """The app's client id, for the install flow (``oauth.v2.access``)."""
     client_secret: str = "test-client-secret"
+    redirect_url: str | None = None
+    """The Redirect URL of the app's settings, used when an authorize URL names none."""
 
     # The Web API methods journeybot calls (and nothing else: an unknown method is refused).
     _METHODS: ClassVar[dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]]] = {

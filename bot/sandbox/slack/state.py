@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from collections import deque
@@ -405,6 +406,22 @@ class WorkspaceState:
             if found is None:
                 return None
             return found.get("name") or ("directmessage" if found["is_im"] else "mpdm")
+
+    def shown(self) -> str:
+        """Everything this workspace's people can see from the bot, as one JSON text:
+        messages in every channel and DM, ephemerals, views, response_url posts, files."""
+        with self._lock:
+            seen = {
+                "messages": self._messages,
+                "ephemerals": self._ephemerals,
+                "views": self._views,
+                "responses": self._responses,
+                "answers": [c.params for c in self._response_calls],
+                "files": [
+                    {k: v for k, v in f.items() if k != "content"} for f in self._files.values()
+                ],
+            }
+            return json.dumps(seen, ensure_ascii=False, default=str)
 
     def find_ephemeral(self, ts: str) -> dict[str, Any] | None:
         """The ephemeral message posted with ``message_ts`` ``ts``, or None."""
