@@ -11,10 +11,10 @@ from typing import Any
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from .ids import UNINSTALL_EVENTS
+
 __all__ = ["Installation", "installation_of", "only_installed", "only_installed_workspace"]
 
-UNINSTALL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
-"""Events that arrive as a workspace leaves: served so its tokens are deleted at once."""
 
 log = logging.getLogger(__name__)
 

@@ -94,6 +94,7 @@ class Fleet:
     events_url: str
     pages_url: str
     """Where people's browsers reach the bot: http://host:port (no path)."""
+    tmp_path: Path
     members: dict[str, Member] = field(default_factory=dict)
 
     @property
@@ -200,16 +201,16 @@ def oauth_settings(
     slack: SlackEmulator, tmp_path: Path, *, socket_mode: bool, **more: Any
 ) -> Settings:
     """The environment of a journeybot installed through Slack's install flow."""
-    return Settings(
-        slack_client_id=slack.client_id,
-        slack_client_secret=slack.client_secret,
-        slack_state_secret=STATE_SECRET,
-        slack_signing_secret=None if socket_mode else SECRET,
-        slack_app_token=slack.app_token if socket_mode else None,
-        slack_api_url=slack.api_url,
-        journeybot_db=tmp_path / "journeybot.db",
-        **more,
-    )
+    values: dict[str, Any] = {
+        "slack_client_id": slack.client_id,
+        "slack_client_secret": slack.client_secret,
+        "slack_state_secret": STATE_SECRET,
+        "slack_signing_secret": None if socket_mode else SECRET,
+        "slack_app_token": slack.app_token if socket_mode else None,
+        "slack_api_url": slack.api_url,
+        "journeybot_db": tmp_path / "journeybot.db",
+    }
+    return Settings(**{**values, **more})
 
 
 def start_fleet(
@@ -238,4 +239,4 @@ def start_fleet(
     stops.append(server.server_close)
     stops.append(lambda: runtime.close(timeout=5))
     stops.append(store.close)
-    return Fleet(slack, app, services, store, runtime, transport, events_url, pages_url)
+    return Fleet(slack, app, services, store, runtime, transport, events_url, pages_url, tmp_path)

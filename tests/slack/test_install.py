@@ -6,8 +6,9 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fleet import COOKIE, Fleet, browse
+from fleet import COOKIE, Fleet, browse, oauth_settings
 
+from bot.doctor import check_install, check_outbox
 from bot.slack.install import REDIRECT_PATH
 
 
@@ -192,3 +193,45 @@ def test_an_org_wide_install_serves_every_workspace_of_the_org_with_the_org_toke
     if fleet.transport == "http":
         assert refused.status == 403
     assert fleet.store.pain_points("T0ALONE") == []
+
+
+def test_doctor_accepts_the_app_credentials_and_lists_each_install_with_its_age(
+    fleet: Fleet,
+) -> None:
+    acme = fleet.workspace("T0ACME")
+    fleet.workspace("T0NORTH", enterprise_id="E0GRID")
+    fleet.install("T0ACME", acme.users[0])
+    fleet.install(None, "UT0NORTH0", enterprise_id="E0GRID", org_wide=True)
+    settings = oauth_settings(fleet.slack, fleet.tmp_path, socket_mode=False)
+    credentials, listed = check_install(settings)
+    assert credentials.ok and "accepts SLACK_CLIENT_ID" in credentials.detail
+    assert listed.ok and listed.detail.startswith("2: ")
+    assert "Team T0ACME (T0ACME): token 0 min old" in listed.detail
+    assert "org E0GRID (org-wide): token 0 min old" in listed.detail
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ({"slack_client_id": "9999.0000"}, "SLACK_CLIENT_ID is not the app's Client ID"),
+        ({"slack_client_secret": "wrong"}, "SLACK_CLIENT_SECRET is wrong"),
+        ({"slack_state_secret": None}, "SLACK_STATE_SECRET is not set"),
+    ],
+)
+def test_doctor_names_a_wrong_or_missing_install_setting(
+    fleet: Fleet, override: dict[str, str | None], says: str
+) -> None:
+    settings = oauth_settings(fleet.slack, fleet.tmp_path, socket_mode=False, **override)
+    [problem] = check_install(settings)
+    assert not problem.ok and says in problem.detail
+
+
+def test_doctor_shows_updates_refused_because_their_workspace_is_not_installed(
+    fleet: Fleet,
+) -> None:
+    fleet.services.refresh_home("T0GONE", "UT0GONE0")
+    fleet.settle()
+    settings = oauth_settings(fleet.slack, fleet.tmp_path, socket_mode=False)
+    check = check_outbox(settings)
+    assert not check.ok
+    assert "home: not_installed (workspace T0GONE: install it again)" in check.detail
