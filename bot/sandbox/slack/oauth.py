@@ -147,7 +147,8 @@ class OAuthMethods:
         workspace.socket_mode = hub.socket_mode
         workspace.__dict__["_hub_"] = self
         if enterprise_id is not None:
-            registry.enterprises[enterprise_id] = enterprise_name or enterprise_id
+            known = registry.enterprises.get(enterprise_id)
+            registry.enterprises[enterprise_id] = enterprise_name or known or enterprise_id
         registry.workspaces[team_id] = workspace
         return workspace
 
