@@ -90,7 +90,10 @@ def test_a_vote_naming_another_workspace_s_idea_changes_nothing_there(fleet: Fle
         message_ts=our_idea.card_ts,
     )
     fleet.settle()
-    assert reply.status in (200, 400)
+    assert reply.status == 200
+    # The clicker is told, in their own workspace, that there is no such idea there.
+    [told] = ours.slack.ephemerals(ours.users[1])
+    assert f"idea #{their_idea.id} does not exist" in told["text"]
     assert fleet.store.supporters(their_idea.id) == []
     assert theirs.slack.calls == []
     assert "Their idea" not in ours.slack.shown()
