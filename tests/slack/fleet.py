@@ -13,6 +13,8 @@ import html
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -169,15 +171,18 @@ class Fleet:
         )
         return browse(location, cookie=cookie)
 
-    def set_channel(self, member: Member) -> None:
-        """An admin of `member` picks its roadmap channel (App Home's setting)."""
-        admin = member.users[0]
+    @contextmanager
+    def serving(self, member: Member) -> Iterator[None]:
+        """Act as a request from `member` would: admin checks ask its Slack, with its token."""
         found = self.installs.bot(member.team_id, member.slack.enterprise_id)
         assert found is not None, f"{member.team_id} is not installed"
-        # As on App Home: the admin check asks that workspace's Slack with its own token.
-        client = WebClient(token=found.bot_token, base_url=self.slack.api_url)
-        with clients.serving(client):
-            self.services.set_roadmap_channel(member.team_id, member.channel, by=admin)
+        with clients.serving(WebClient(token=found.bot_token, base_url=self.slack.api_url)):
+            yield
+
+    def set_channel(self, member: Member) -> None:
+        """An admin of `member` picks its roadmap channel (App Home's setting)."""
+        with self.serving(member):
+            self.services.set_roadmap_channel(member.team_id, member.channel, by=member.users[0])
 
     def propose(self, member: Member, user: str, title: str) -> Idea:
         """Submit the idea modal in `member`'s workspace; return the idea once its card is up."""

@@ -19,8 +19,9 @@ def _install(fleet: Fleet, team_ids: list[str]) -> list[Member]:
 
 
 def _use_every_surface(fleet: Fleet, member: Member) -> None:
-    """Pain point, idea card, a vote, /roadmap, /journey and App Home, each with a marker."""
-    reporter, proposer = member.users[1], member.users[0]
+    """Pain point, idea card, a vote, a status DM, /roadmap, /journey and App Home."""
+    admin, proposer = member.users[0], member.users[1]
+    reporter = proposer
     marker = f"marker-{member.team_id}"
     reply = member.people.slash(
         reporter, "/pain", f"Checkout hurts {marker}", channel=member.channel
@@ -29,13 +30,15 @@ def _use_every_surface(fleet: Fleet, member: Member) -> None:
     fleet.settle()
     idea = fleet.propose(member, proposer, f"Idea {marker}")
     vote = member.people.block_action(
-        reporter,
+        admin,
         Action.IDEA_SUPPORT,
         str(idea.id),
         channel=member.channel,
         message_ts=idea.card_ts,
     )
     assert vote.status == 200
+    with fleet.serving(member):
+        fleet.services.change_status(member.team_id, idea.id, "Planned", by=admin)
     for command in ("/roadmap", "/journey"):
         assert member.people.slash(reporter, command, channel=member.channel).status == 200
     assert member.people.open_home(reporter).status == 200
@@ -52,7 +55,9 @@ def _assert_isolated(fleet: Fleet, members: list[Member]) -> None:
         assert home is not None and f"Idea marker-{member.team_id}" in str(home)
         ideas = fleet.store.ideas(member.team_id)
         assert [i.title for i in ideas] == [f"Idea marker-{member.team_id}"]
-        assert fleet.store.supporters(ideas[0].id) == [member.users[1]]
+        assert fleet.store.supporters(ideas[0].id) == [member.users[0]]
+        [dm] = member.slack.dms(member.users[1])
+        assert "you proposed it" in str(dm) and f"marker-{member.team_id}" in str(dm)
     # The emulator's own workspace, installed in none of them, heard no bot call (only the
     # app's own: installs, and the Socket Mode link).
     assert {c.method for c in fleet.slack.calls} <= {"oauth.v2.access", "apps.connections.open"}
