@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -126,6 +127,19 @@ def build_app(
             oauth_flow=installs.flow(client, sorted(manifest_scopes())),
             installation_store=installs.store,
             installation_store_bot_only=True,
+            # Bolt's authorize from the installation store, asked on every request (so an
+            # uninstalled workspace is refused at once), with its answer about a token
+            # remembered: without that, every request costs an auth.test call to Slack
+            # (bench/install_ack.py: p99 4x the single-token app's).
+            authorize=InstallationStoreAuthorize(
+                installation_store=installs.store,
+                client_id=settings.slack_client_id,
+                client_secret=settings.secret("SLACK_CLIENT_SECRET"),
+                logger=logger,
+                bot_only=True,
+                cache_enabled=True,
+                client=client,
+            ),
             before_authorize=only_installed(installs.covers),
         )
         installation = None
