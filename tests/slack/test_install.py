@@ -235,3 +235,28 @@ def test_doctor_shows_updates_refused_because_their_workspace_is_not_installed(
     check = check_outbox(settings)
     assert not check.ok
     assert "home: not_installed (workspace T0GONE: install it again)" in check.detail
+
+
+def test_an_org_uninstalling_loses_its_org_wide_token_for_every_workspace_of_the_org(
+    fleet: Fleet,
+) -> None:
+    north = fleet.workspace("T0NORTH", enterprise_id="E0GRID")
+    south = fleet.workspace("T0SOUTH", enterprise_id="E0GRID")
+    acme = fleet.workspace("T0ACME")
+    fleet.install(None, north.users[0], enterprise_id="E0GRID", org_wide=True)
+    fleet.install("T0ACME", acme.users[0])
+    for member in (north, south):
+        member.people = fleet.people(member.slack, org_wide=True)
+    fleet.slack.revoke_install(enterprise_id="E0GRID")
+    assert north.people.event({"type": "app_uninstalled"}).status == 200
+    fleet.settle()
+    assert [i.team_id for i in fleet.installs.installed()] == ["T0ACME"]
+    for member in (north, south):
+        refused = member.people.slash(member.users[0], "/pain", "Still here?")
+        if fleet.transport == "http":
+            assert refused.status == 403
+    fleet.settle()
+    assert fleet.store.pain_points("T0NORTH") == fleet.store.pain_points("T0SOUTH") == []
+    acme.people.slash(acme.users[0], "/pain", "Acme goes on")
+    fleet.settle()
+    assert [p.text for p in fleet.store.pain_points("T0ACME")] == ["Acme goes on"]
