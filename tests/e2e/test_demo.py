@@ -5,10 +5,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bot import demo_script as script
 from bot.cli import show_demo
-from bot.demo import MARKER, OUTPUTS, FolderInUse, fresh, run_demo
-from bot.notion_html import property_text
+from bot.demo import MARKER, OUTPUTS, FolderInUse, fresh, run_demo, script
+from bot.demo.html import property_text
 from prioritize.models import EvidenceSource, IdeaStatus, PainStatus
 from prioritize.outcomes import SurveyAnswer, Verdict
 from prioritize.questions import EffortKind

@@ -1,8 +1,7 @@
 """A short week of the demo with the bot connected over Socket Mode."""
 
-from bot import demo_script as script
-from bot.demo import run_demo
-from bot.notion_html import property_text
+from bot.demo import run_demo, script
+from bot.demo.html import property_text
 from prioritize.models import IdeaStatus
 
 # The ideas the demo's merge and leader edit act on, their pain points and their votes.

@@ -25,7 +25,7 @@ from bot.notion.schema import IdeaProp
 from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
 from bot.slack.app import build_app
-from bot.slack.run import serve_http
+from bot.slack.http_server import serve_http
 from bot.slack.runtime import Runtime
 from prioritize.config import Capacity, JourneyConfig, ScoringConfig, Strategy, Weights
 from prioritize.scoring import RoadmapEntry, roadmap

@@ -6,9 +6,9 @@ import json
 
 from slack_helpers import BOSS, CHANNEL, TEAM, Bot
 
+from bot.demo.transcript import transcript
 from bot.sandbox.slack import plain_text_value, static_select_value
 from bot.slack.ids import Action, Block, View
-from bot.transcript import transcript
 from prioritize.models import IdeaStatus, PainStatus
 
 LONG = "The invoice PDF is unreadable. " * 120  # 3,720 characters: more than a form shows

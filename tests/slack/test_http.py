@@ -21,7 +21,8 @@ from bot import cli
 from bot.config import ConfigError, Settings
 from bot.sandbox.slack import FORM, JSON, SlackEmulator, Workspace, sign, signed_headers
 from bot.slack.app import build_app
-from bot.slack.run import bolt_request, run_bot, serve_http
+from bot.slack.http_server import bolt_request, serve_http
+from bot.slack.run import run_bot
 
 
 def test_a_forged_signature_gets_401_and_nothing_is_stored(bot: Bot) -> None:

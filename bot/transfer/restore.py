@@ -1,17 +1,13 @@
-"""Export a workspace as CSV or JSON, and import those files (or a journey map) back.
+"""Import an export or a journey map: check every row first, then write in batches.
 
-An export holds every field an import reads, so an export imported into an empty database
-gives the same roadmap. Importing a file twice adds nothing the second time: each row is
-known by its content (who, what and when), and rows already in the workspace are counted
-as "already imported". Every row is checked before anything is written; then rows are
-written in batches, each its own transaction, so the running bot gets its turn between them.
+Importing a file twice adds nothing the second time: each row is known by its content
+(who, what and when), and rows already in the workspace are counted as "already
+imported". Every row is checked before anything is written; then rows are written in
+batches, each its own transaction, so the running bot gets its turn between them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,26 +19,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from prioritize.config import InvalidInput
 from prioritize.models import Estimate, Idea, IdeaStatus, PainPoint, PainStatus, Support
 
-from .services import RestoredIdea, RestoredPain, Services, StatusStep
+from ..services import RestoredIdea, RestoredPain, Services, StatusStep
+from .files import PAIN_FIELDS, Source
 
-__all__ = [
-    "BATCH_ROWS",
-    "CSV_FIELDS",
-    "EXPORT_FORMAT",
-    "ImportPlan",
-    "ImportReport",
-    "export_csv",
-    "export_data",
-    "neutralise",
-    "plan_import",
-    "read_csv",
-    "read_json",
-    "restore_cell",
-    "run_import",
-]
+__all__ = ["BATCH_ROWS", "ImportPlan", "ImportReport", "plan_import", "run_import"]
 
-EXPORT_FORMAT = "journeybot-export/1"
-"""Written in every JSON export, so an import knows what it reads."""
 BATCH_ROWS = 500
 """Rows written per transaction by an import."""
 PAUSE = 0.1
@@ -52,257 +33,6 @@ Batches alone are not enough: a writer waiting on SQLite's busy timeout polls, s
 to 100 ms between tries, and an import that starts its next batch at once wins nearly every
 time (bench/import_export.py: the bot's longest wait is 3 s without a pause, 0.3 s with).
 """
-
-PAIN_FIELDS = (
-    "text",
-    "stage",
-    "touchpoint",
-    "persona",
-    "severity",
-    "source",
-    "link",
-    "owning_team",
-    "reporter",
-    "status",
-    "created_at",
-)
-"""What an import reads of a pain point (a journey map needs only `text`)."""
-IDEA_FIELDS = (
-    "title",
-    "rank",
-    "score",
-    "bucket",
-    "quadrant",
-    "needs_estimates",
-    "teams",
-    "pain_point_ids",
-    "breakdown",
-)
-"""The ranked ideas in a CSV export: for reading in a spreadsheet; an import skips them."""
-CSV_FIELDS = ("kind", "id", *PAIN_FIELDS, *IDEA_FIELDS)
-
-# OWASP's list: a spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """Return `cell` safe to open in a spreadsheet: a formula-like start gets a `'` prefix.
-
-    A cell that already starts with quotes before such a character gets one more, so that
-    `restore_cell` gives back exactly what was exported.
-    """
-    if cell.lstrip("'").startswith(_FORMULA_START):
-        return "'" + cell
-    return cell
-
-
-def restore_cell(cell: str) -> str:
-    """Undo `neutralise`: drop one leading `'` when the quotes lead to a formula-like start."""
-    if cell.startswith("'") and cell.lstrip("'").startswith(_FORMULA_START):
-        return cell[1:]
-    return cell
-
-
-# ---------------------------------------------------------------- export
-
-
-def export_data(services: Services, team_id: str) -> dict[str, Any]:
-    """Return the workspace as JSON-ready data: pain points, and every idea ranked.
-
-    Ideas carry their estimates, +1s and status history; pain points the people who hit
-    them too. Merged ideas are included (with no rank) so that a restore keeps the merge.
-    """
-    store = services.store
-    votes = _votes(services, team_id)
-    pains = []
-    for pain in store.pain_points(team_id):
-        row = pain.model_dump(mode="json", exclude={"team_id"})
-        row["me_too"] = votes.pain_votes.get(pain.id, [])
-        pains.append(row)
-    ideas = []
-    ranked = services.roadmap(team_id)
-    on_roadmap = {entry.idea.id for entry in ranked}
-    merged = [i for i in store.ideas(team_id, include_merged=True) if i.id not in on_roadmap]
-    for entry in ranked:
-        s = entry.score
-        ideas.append(
-            {
-                **_idea_row(entry.idea, votes),
-                "rank": entry.item.rank,
-                "score": s.value,
-                "bucket": entry.item.bucket.value if entry.item.bucket else None,
-                "quadrant": s.quadrant.value if s.quadrant else None,
-                "needs_estimates": s.needs_estimates,
-                "teams": list(s.facts.consensus.teams),
-                "breakdown": entry.breakdown,
-            }
-        )
-    for idea in merged:
-        ideas.append({**_idea_row(idea, votes), "rank": None, "score": None, "bucket": None,
-                      "quadrant": None, "needs_estimates": None, "teams": [],
-                      "breakdown": None})  # fmt: skip
-    return {"format": EXPORT_FORMAT, "workspace": team_id, "pain_points": pains, "ideas": ideas}
-
-
-def _idea_row(idea: Idea, votes: _Votes) -> dict[str, Any]:
-    row = idea.model_dump(mode="json", exclude={"team_id", "card_channel", "card_ts"})
-    row["estimates"] = votes.estimates.get(idea.id, [])
-    row["supports"] = votes.supports.get(idea.id, [])
-    row["status_history"] = votes.history.get(idea.id, [])
-    return row
-
-
-@dataclass
-class _Votes:
-    estimates: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    supports: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    pain_votes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-def _votes(services: Services, team_id: str) -> _Votes:
-    # One query per table for the whole workspace, rather than three per idea. The store
-    # has no workspace-wide readers for these yet; these are plain reads of its tables.
-    db = services.store.db
-    votes = _Votes()
-    for row in db.query(
-        "select idea_id, voter, team, impact, complexity, weeks, created_at from estimates"
-        " where team_id = ? order by idea_id, created_at, voter",
-        [team_id],
-    ):
-        votes.estimates.setdefault(row.pop("idea_id"), []).append(row)
-    for row in db.query(
-        "select idea_id, user, team, created_at from supports where team_id = ?"
-        " order by idea_id, created_at, user",
-        [team_id],
-    ):
-        votes.supports.setdefault(row.pop("idea_id"), []).append(row)
-    for row in db.query(
-        "select c.idea_id, c.old, c.new, c.by, c.source, c.at from status_changes c"
-        " join ideas i on i.id = c.idea_id where i.team_id = ? order by c.id",
-        [team_id],
-    ):
-        votes.history.setdefault(row.pop("idea_id"), []).append(row)
-    for row in db.query(
-        "select pain_point_id, user, created_at from pain_votes where team_id = ?"
-        " order by pain_point_id, created_at, user",
-        [team_id],
-    ):
-        votes.pain_votes.setdefault(row.pop("pain_point_id"), []).append(row)
-    return votes
-
-
-def export_csv(data: dict[str, Any]) -> str:
-    """Return `export_data` as CSV: one row per pain point, then one per ranked idea.
-
-    Text cells a spreadsheet would run as a formula are neutralised (see `neutralise`).
-    """
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for pain in data["pain_points"]:
-        writer.writerow(
-            _cells({"kind": "pain_point", **{k: pain[k] for k in ("id", *PAIN_FIELDS)}})
-        )
-    for idea in data["ideas"]:
-        if idea["rank"] is None:
-            continue  # merged into another idea: only JSON keeps those
-        writer.writerow(
-            _cells(
-                {
-                    "kind": "idea",
-                    "id": idea["id"],
-                    "status": idea["status"],
-                    "created_at": idea["created_at"],
-                    "owning_team": idea["owning_team"],
-                    **{k: idea[k] for k in IDEA_FIELDS},
-                    "teams": ";".join(idea["teams"]),
-                    "pain_point_ids": ";".join(map(str, idea["pain_point_ids"])),
-                    "needs_estimates": "yes" if idea["needs_estimates"] else "no",
-                }
-            )
-        )
-    return buffer.getvalue()
-
-
-def _cells(row: dict[str, Any]) -> dict[str, Any]:
-    # Numbers are journeybot's own; only text can carry someone's formula.
-    return {
-        k: neutralise(v) if isinstance(v, str) else ("" if v is None else v) for k, v in row.items()
-    }
-
-
-# ---------------------------------------------------------------- reading files
-
-
-@dataclass
-class Source:
-    """What an import file holds: pain point rows (with their file line or position) and ideas."""
-
-    pains: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    """(where, row): `where` is "line 12" in a CSV, "pain_points[3]" in JSON."""
-    ideas: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    skipped_idea_rows: int = 0
-    workspace: str | None = None
-
-
-def read_csv(text: str) -> Source:
-    """Return the rows of a CSV journey map or CSV export; raises InvalidInput with the line.
-
-    Strict: a quote left open (to the end of the file, or followed by more text) is an
-    error at the line where the row began, never rows merged into one.
-    """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    source = Source()
-    started = 1
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise InvalidInput("line 1", "the file is empty; it needs a header row with `text`")
-        columns = _header(header)
-        started = reader.line_num + 1
-        for cells in reader:
-            line, started = started, reader.line_num + 1
-            if not cells or cells == [""]:
-                continue
-            if len(cells) > len(columns):
-                raise InvalidInput(f"line {line}", "more cells than the header has")
-            row = {name: restore_cell(cell) for name, cell in zip(columns, cells, strict=False)}
-            kind = row.pop("kind", "").strip().casefold() or "pain_point"
-            if kind == "idea":
-                source.skipped_idea_rows += 1
-                continue
-            if kind not in ("pain_point", "pain point", "pain"):
-                raise InvalidInput(f"line {line}: kind", f"unknown kind {kind!r}; use pain_point")
-            row.pop("id", None)
-            for name in IDEA_FIELDS:
-                row.pop(name, None)
-            source.pains.append((f"line {line}", row))
-    except csv.Error as e:
-        # The row that broke began at `started`; a quote open at the end of the file is
-        # reported where it was opened, not on the last line.
-        if "unexpected end of data" in str(e):
-            raise InvalidInput(
-                f"line {started}", 'a quoted cell is never closed (a " is missing)'
-            ) from None
-        raise InvalidInput(f"line {reader.line_num}", str(e)) from None
-    return source
-
-
-def _header(cells: list[str]) -> list[str]:
-    header = [h.strip().lower() for h in cells]
-    twice = next((h for h in header if header.count(h) > 1), None)
-    if twice is not None:
-        raise InvalidInput("line 1", f"the column {twice!r} appears twice")
-    if "text" not in header:
-        raise InvalidInput("line 1", f"the header needs a `text` column (got {', '.join(header)})")
-    known = ("kind", "id", *PAIN_FIELDS, "team", "evidence", *IDEA_FIELDS)
-    unknown = [h for h in header if h not in known]
-    if unknown:
-        raise InvalidInput(
-            "line 1", f"unknown column {unknown[0]!r}; known: {', '.join(PAIN_FIELDS)}"
-        )
-    return header
 
 
 class _Strict(BaseModel):
@@ -351,36 +81,6 @@ class _IdeaRow(_Strict):
     estimates: list[_EstimateRow] = []
     supports: list[_SupportRow] = []
     status_history: list[_StepRow] = []
-
-
-def read_json(text: str) -> Source:
-    """Return the records of a JSON export; raises InvalidInput naming where it is wrong."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InvalidInput(f"line {e.lineno}", f"not valid JSON: {e.msg}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("pain_points", []), list):
-        raise InvalidInput("file", "a JSON import is an object with `pain_points` and `ideas`")
-    if data.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
-        raise InvalidInput("format", f"{data['format']!r} is not {EXPORT_FORMAT!r}")
-    ideas = data.get("ideas", [])
-    if not isinstance(ideas, list):
-        raise InvalidInput("ideas", "must be a list")
-    source = Source(
-        workspace=data.get("workspace") if isinstance(data.get("workspace"), str) else None
-    )
-    for n, row in enumerate(data.get("pain_points", [])):
-        if not isinstance(row, dict):
-            raise InvalidInput(f"pain_points[{n}]", "must be an object")
-        source.pains.append((f"pain_points[{n}]", row))
-    for n, row in enumerate(ideas):
-        if not isinstance(row, dict):
-            raise InvalidInput(f"ideas[{n}]", "must be an object")
-        source.ideas.append((f"ideas[{n}]", row))
-    return source
-
-
-# ---------------------------------------------------------------- checking and writing
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from bot.transcript import blocks_text, transcript
+from bot.demo.transcript import blocks_text, transcript
 
 
 @dataclass

@@ -8,10 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "DEMO_DAYS",
     "IDEAS",
     "PAINS",
     "PEOPLE",
+    "ROADMAP",
+    "SALES",
     "SHIPPED",
+    "SHIP_DAY",
+    "SUPPORT",
+    "SURVEY_AFTER_DAYS",
     "SURVEY_ANSWERS",
     "VOTES",
     "Idea",
@@ -19,6 +25,18 @@ __all__ = [
     "Person",
     "Vote",
 ]
+
+
+ROADMAP = "C0ROADMAP"
+SUPPORT = "C0SUPPORT"
+SALES = "C0SALES"
+DEMO_DAYS = 33
+"""How long the scripted weeks last: long enough to tell whether the shipped idea worked."""
+SHIP_DAY = 3
+"""The day the leader marks the shipped idea Done."""
+SURVEY_AFTER_DAYS = 29
+"""The demo asks "Is this better now?" once the comparison weeks have passed, so the
+answers and the verdict arrive together."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The demo's roadmap.html renderer: Notion JSON in, readable HTML out."""
 
-from bot.notion_html import property_text, render_page
+from bot.demo.html import property_text, render_page
 
 
 def _text(content: str) -> list[dict]:

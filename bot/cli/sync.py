@@ -1,0 +1,67 @@
+"""`journeybot sync`: the roadmap to Notion once, and what it changed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from .base import WorkspaceOption, app, context, fail, out, pick_workspace, progress_bar
+
+__all__ = ["sync_command"]
+
+
+@app.command("sync")
+def sync_command(
+    workspace: WorkspaceOption = None,
+    check_schema: Annotated[
+        bool, typer.Option("--check-schema", help="also check and repair the Notion schema")
+    ] = False,
+    rehome: Annotated[
+        bool,
+        typer.Option(
+            "--rehome",
+            help="build the roadmap again under NOTION_PARENT_PAGE_ID (after it changed,"
+            " or the databases were deleted), taking over what is already there",
+        ),
+    ] = False,
+) -> None:
+    """Sync the roadmap to Notion once, then print what changed and the requests it took."""
+    from ..notion.client import NotionClient, NotionError
+    from ..notion.sync import RoadmapSync, SyncBusy
+
+    with context() as ctx:
+        if not ctx.settings.notion_token:
+            raise fail("NOTION_TOKEN is not set: create an integration and set its secret")
+        if not ctx.settings.notion_parent_page_id:
+            raise fail("NOTION_PARENT_PAGE_ID is not set: share a page with the integration")
+        team_id = pick_workspace(ctx.services, workspace, writing=True)
+        client = NotionClient.from_settings(
+            ctx.settings, requests_per_second=ctx.config.sync.requests_per_second
+        )
+        sync = RoadmapSync(
+            ctx.services, client, team_id=team_id, parent_page_id=ctx.settings.notion_parent_page_id
+        )
+        with progress_bar() as progress:
+            task = progress.add_task("syncing to Notion", total=None)
+            try:
+                report = sync.run(
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    check_schema=check_schema,
+                    rehome=rehome,
+                )
+            except NotionError as e:
+                raise fail(f"Notion sync failed: {e}") from None
+            except SyncBusy as e:
+                raise fail(f"{e}; try again when it is done") from None
+            finally:
+                client.close()
+    out.print(
+        f"Synced to Notion: {report.created} created, {report.updated} updated,"
+        f" {report.archived} archived, {report.read_back} read back;"
+        f" {report.requests} request{'s' * (report.requests != 1)} in {report.seconds:.1f} s",
+        highlight=False,
+    )
+    if report.repaired:
+        out.print(f"Repaired in Notion: {escape(', '.join(report.repaired))}", highlight=False)
