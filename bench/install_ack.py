@@ -41,8 +41,8 @@ from bot.doctor import manifest_scopes  # noqa: E402
 from bot.sandbox.slack import SlackEmulator, Workspace  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.slack.app import build_app  # noqa: E402
-from bot.slack.install import INSTALL_PATH, REDIRECT_PATH  # noqa: E402
 from bot.slack.http_server import serve_http  # noqa: E402
+from bot.slack.install import INSTALL_PATH, REDIRECT_PATH  # noqa: E402
 from bot.slack.runtime import Runtime  # noqa: E402
 from storage.store import Store  # noqa: E402
 

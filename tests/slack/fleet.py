@@ -27,10 +27,10 @@ from bot.sandbox.slack import SlackEmulator, Workspace, plain_text_value
 from bot.services import Services
 from bot.slack import clients
 from bot.slack.app import JourneyApp, build_app
-from bot.slack.install import INSTALL_PATH, REDIRECT_PATH, Installs
 from bot.slack.http_server import serve_http
-from bot.slack.socket_mode import connect_socket_mode
+from bot.slack.install import INSTALL_PATH, REDIRECT_PATH, Installs
 from bot.slack.runtime import Runtime
+from bot.slack.socket_mode import connect_socket_mode
 from prioritize.models import Idea
 from storage.store import Store
 
