@@ -34,7 +34,7 @@ from .notion.client import explain
 from .notion.provision import REHOME_HINT, gone_message
 from .notion.schema import PAINS_TITLE, ROADMAP_TITLE
 from .services import ROADMAP_CHANNEL
-from .slack.install import installations_path
+from .slack.install import installations_path, installed_in
 from .slack.outbound.courier import INSTALL_REVOKED, NOT_INSTALLED
 
 __all__ = ["Check", "manifest_scopes", "run_checks"]
@@ -210,30 +210,15 @@ def _installed_workspaces(settings: Settings) -> Check:
     """Each installed workspace (or org) with the age of its bot token."""
     name = "Installed workspaces"
     path = installations_path(settings.journeybot_db)
-    if not path.is_file():
-        return Check(name, False, "none yet: open /slack/install to add journeybot to Slack")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = conn.execute(
-                "select team_id, team_name, enterprise_id, is_enterprise_install,"
-                " max(installed_at) from slack_bots where client_id = ?"
-                " group by enterprise_id, team_id order by 5 desc",
-                [settings.slack_client_id or ""],
-            ).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as e:
+        found = installed_in(path, settings.slack_client_id or "")
+    except sqlite3.Error as e:
         return Check(name, False, f"cannot read {path}: {e}")
-    if not rows:
+    if not found:
         return Check(name, False, "none yet: open /slack/install to add journeybot to Slack")
     now = datetime.now(UTC)
-    listed = []
-    for team_id, team_name, enterprise_id, org_wide, at in rows:
-        who = f"org {enterprise_id} (org-wide)" if org_wide else f"{team_name} ({team_id})"
-        installed = datetime.fromisoformat(str(at)).replace(tzinfo=UTC)
-        listed.append(f"{who}: token {_age(now - installed)} old")
-    return Check(name, True, f"{len(rows)}: " + "; ".join(listed))
+    listed = [f"{i.label}: token {_age(now - i.installed_at)} old" for i in found]
+    return Check(name, True, f"{len(found)}: " + "; ".join(listed))
 
 
 def _age(delta: timedelta) -> str:

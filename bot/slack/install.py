@@ -49,6 +49,7 @@ __all__ = [
     "NotInstalled",
     "SignedStateStore",
     "installations_path",
+    "installed_in",
 ]
 
 log = logging.getLogger(__name__)
@@ -338,23 +339,37 @@ class Installs:
 
     def installed(self) -> list[Installed]:
         """Every workspace (or org) with a bot token, newest install first."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "select team_id, team_name, enterprise_id, is_enterprise_install,"
-                " max(installed_at) from slack_bots where client_id = ?"
-                " group by enterprise_id, team_id order by max(installed_at) desc",
-                [self.settings.slack_client_id or ""],
-            ).fetchall()
-        return [
-            Installed(
-                team_id=team or None,
-                team_name=name,
-                enterprise_id=enterprise or None,
-                org_wide=bool(org_wide),
-                installed_at=_moment(at),
-            )
-            for team, name, enterprise, org_wide, at in rows
-        ]
+        return installed_in(self.path, self.settings.slack_client_id or "")
+
+
+def installed_in(path: Path, client_id: str) -> list[Installed]:
+    """Every workspace (or org) with a bot token in the file at `path`, newest first.
+
+    Read only: the file is neither created nor written (`doctor` calls this). Raises
+    sqlite3.Error when it cannot be read.
+    """
+    if not path.is_file():
+        return []
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = conn.execute(
+            "select team_id, team_name, enterprise_id, is_enterprise_install,"
+            " max(installed_at) from slack_bots where client_id = ?"
+            " group by enterprise_id, team_id order by max(installed_at) desc",
+            [client_id],
+        ).fetchall()
+    finally:
+        conn.close()
+    return [
+        Installed(
+            team_id=team or None,
+            team_name=name,
+            enterprise_id=enterprise or None,
+            org_wide=bool(org_wide),
+            installed_at=_moment(at),
+        )
+        for team, name, enterprise, org_wide, at in rows
+    ]
 
 
 def _moment(value: Any) -> datetime:

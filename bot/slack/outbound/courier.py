@@ -336,6 +336,16 @@ class Courier:
             self._mark(self.outbox.retry, effect, error=error, wait=wait_s, counts=False)
             return
         too_old = effect.created_at is not None and now - effect.created_at > GIVE_UP_AFTER
+        if error in (NOT_INSTALLED, INSTALL_REVOKED):
+            log.warning(
+                "%s for workspace %s is dropped: journeybot is not installed there (%s;"
+                " see journeybot doctor)",
+                _what(effect),
+                effect.team_id,
+                error,
+            )
+            self._mark(self.outbox.fail, effect, error=error)
+            return
         if error in PERMANENT or too_old:
             log.warning(
                 "Slack refused %s for good (%s); recorded, not retried (see journeybot doctor)",
