@@ -152,7 +152,9 @@ def test_leaving_deletes_that_workspace_s_tokens_at_once_and_the_others_keep_wor
     fleet.services.refresh_home("T0ACME", acme.users[0])
     fleet.settle()
     failed = {(f["team_id"], f["error"]) for f in fleet.services.outbox.failures(limit=5)}
-    assert failed == {("T0ACME", "not_installed")}
+    # (An update already on its way when Slack revoked the token is refused as revoked.)
+    assert ("T0ACME", "not_installed") in failed
+    assert failed <= {("T0ACME", "not_installed"), ("T0ACME", "install_revoked")}
     assert not [c for c in acme.slack.calls if c.method == "views.publish" and not c.error]
 
 
