@@ -94,6 +94,11 @@ def build_app(
     is missing, SlackApiError when Slack rejects the token. Pass `runtime` to share or drain
     the after-the-ack work; `installation` (else asked of `auth.test`) is the only workspace
     served.
+
+    With Slack's install flow configured (`settings.oauth`), SLACK_BOT_TOKEN, `client` and
+    `installation` are not used: the app serves every workspace in the installation store
+    (`bot/slack/install.py`), each request and each outbox effect with its own workspace's
+    bot token, and refuses the others before any listener runs.
     """
     # Socket Mode requests come over an authenticated WebSocket and carry no signature;
     # Bolt skips verification for them by itself, and it stays on for HTTP.
