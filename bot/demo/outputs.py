@@ -78,7 +78,7 @@ def _is_demo_database(path: Path) -> bool:
     except InvalidInput:
         return False
     try:
-        return store.get_meta(DEMO_META) is not None
+        return store.meta.get(DEMO_META) is not None
     finally:
         store.close()
 

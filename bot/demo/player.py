@@ -125,7 +125,7 @@ class Player:
         if not confirmations:
             raise DemoError("/pain with text was not confirmed")
         ts = confirmations[-1]["ts"]
-        pain_id = max(p.id or 0 for p in self.services.store.pain_points(self._team_id()))
+        pain_id = max(p.id or 0 for p in self.services.store.pains.all(self._team_id()))
         clicks: list[tuple[str, str]] = [
             (Action.PAIN_STAGE, pain.stage),
             (Action.PAIN_TOUCHPOINT, pain.touchpoint),
@@ -152,7 +152,7 @@ class Player:
     def propose(
         self, ideas: Iterable[script.Idea], pains: Sequence[script.Pain], say: Callable[[str], None]
     ) -> dict[str, int]:
-        stored = self.services.store.pain_points(self._team_id())
+        stored = self.services.store.pains.all(self._team_id())
         by_text = {p.text: p.id for p in stored}
         keys: dict[str, int] = {}
         for idea in ideas:
@@ -177,7 +177,7 @@ class Player:
                 },
             )
             self.runtime.drain(timeout=30)
-            newest = max(self.services.store.ideas(self._team_id()), key=lambda i: i.id or 0)
+            newest = max(self.services.store.ideas.all(self._team_id()), key=lambda i: i.id or 0)
             keys[idea.key] = newest.id
             say(f"{self._first(idea.proposer)} proposes: {idea.title}")
         return keys
@@ -187,7 +187,7 @@ class Player:
 
     def _card(self, idea_id: int) -> StoredIdea:
         self.runtime.drain(timeout=30)
-        idea = self.services.store.idea(self._team_id(), idea_id)
+        idea = self.services.store.ideas.get(self._team_id(), idea_id)
         if not idea.card_ts:
             raise DemoError(f"idea #{idea_id} has no card in the roadmap channel")
         return idea

@@ -118,7 +118,7 @@ def run_demo(
         digest=DigestConfig(),
     )
     store = Store.open(settings.journeybot_db)
-    store.set_meta(DEMO_META, "written by journeybot demo; replaced by the next demo run")
+    store.meta.set(DEMO_META, "written by journeybot demo; replaced by the next demo run")
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=DEMO_DAYS)
     clock = DemoClock(start)
     services = Services(store, config.journey, clock=clock, admins=frozenset(config.slack.admins))

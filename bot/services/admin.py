@@ -43,7 +43,7 @@ class AdminUseCases(UseCases):
         A merged idea is managed through the idea that absorbed it.
         """
         self._require_admin(user)
-        idea = self.store.idea(team_id, idea_id)
+        idea = self.store.ideas.get(team_id, idea_id)
         if idea.merged_into is not None:
             raise NotFound(f"#{idea.id} was merged into #{idea.merged_into}; manage that one.")
         return idea
@@ -65,7 +65,7 @@ class AdminUseCases(UseCases):
         """
         self._require_admin(user)
         with self._unit(once) as unit:
-            idea = self.store.idea(team_id, idea_id)
+            idea = self.store.ideas.get(team_id, idea_id)
             if unit.replayed:
                 return idea
             if merge_into is not None:
@@ -75,7 +75,7 @@ class AdminUseCases(UseCases):
             pinned = _bucket(None if bucket == "auto" else bucket)
             if pinned != idea.pinned_bucket and merge_into is None:
                 self.pin_bucket(team_id, idea_id, pinned, by=user)
-            return self.store.idea(team_id, idea_id)
+            return self.store.ideas.get(team_id, idea_id)
 
     def change_status(
         self,
@@ -92,7 +92,7 @@ class AdminUseCases(UseCases):
         """
         status = _status(status)
         with self._unit():
-            old = self.store.set_status(
+            old = self.store.ideas.set_status(
                 team_id, idea_id, status, by=by, source=source, now=self.clock()
             )
             if old is None:
@@ -106,8 +106,8 @@ class AdminUseCases(UseCases):
     def _announce(self, change: StatusChange) -> None:
         """Record the card redraw, thread notice and DMs of a status change (in its unit)."""
         team_id, idea_id = change.team_id, change.idea_id
-        idea = self.store.idea(team_id, idea_id)
-        history = self.store.status_changes(idea_id)
+        idea = self.store.ideas.get(team_id, idea_id)
+        history = self.store.ideas.status_changes(idea_id)
         # The history row identifies this change: its notices are keyed by it.
         ref = history[-1]["id"] if history else uuid.uuid4().hex
         facts = {"idea_id": idea_id, "old": change.old.value, "new": change.new.value}
@@ -130,7 +130,7 @@ class AdminUseCases(UseCases):
 
     def _linked_ideas_moved(self, idea: Idea) -> list[int]:
         # Done or reopened: linked pain points change status, which moves their other ideas.
-        linked = self.store.ideas_for_pain_points(idea.pain_point_ids)
+        linked = self.store.ideas.for_pain_points(idea.pain_point_ids)
         return [i for ids in linked.values() for i in ids if i != idea.id]
 
     def status_recipients(self, change: StatusChange, idea: Idea) -> dict[str, str]:
@@ -138,11 +138,11 @@ class AdminUseCases(UseCases):
         estimated it, reporters and supporters, minus the person who made it and the people
         who turned DMs off. Each hears once, for the closest reason."""
         people: dict[str, str] = {}
-        for pain in self.store.pain_points(change.team_id, ids=idea.pain_point_ids):
+        for pain in self.store.pains.all(change.team_id, ids=idea.pain_point_ids):
             people.setdefault(pain.reporter, Why.REPORTED)
-        for user in self.store.supporters(idea.id):
+        for user in self.store.votes.supporters(idea.id):
             people[user] = Why.SUPPORTED
-        for estimate in self.store.estimates(idea.id):
+        for estimate in self.store.votes.estimates(idea.id):
             people[estimate.voter] = Why.ESTIMATED
         people[idea.proposer] = Why.PROPOSED
         return {
@@ -150,7 +150,7 @@ class AdminUseCases(UseCases):
             for user, why in people.items()
             if user != change.by
             and _USER_ID.match(user)
-            and self.store.wants_dms(change.team_id, user)
+            and self.store.people.wants_dms(change.team_id, user)
         }
 
     def defer_status_dm(self, team_id: str, idea_id: int, user: str, why: str) -> bool:
@@ -183,7 +183,7 @@ class AdminUseCases(UseCases):
         # when it is sent, and says nothing if the pin moved nothing.
         old = self._buckets(team_id).get(idea_id)
         with self._unit():
-            idea = self.store.update_idea(team_id, idea_id, now=self.clock(), pinned_bucket=pinned)
+            idea = self.store.ideas.update(team_id, idea_id, now=self.clock(), pinned_bucket=pinned)
             self._card(team_id, [idea_id])
             self._check_buckets(team_id)
             self.outbox.add(
@@ -199,7 +199,7 @@ class AdminUseCases(UseCases):
     def merge(self, team_id: str, duplicate_id: int, into_id: int, *, by: str) -> Idea:
         """Merge a duplicate idea into another; votes and links move. Returns the survivor."""
         with self._unit():
-            survivor = self.store.merge_ideas(team_id, duplicate_id, into_id, now=self.clock())
+            survivor = self.store.ideas.merge(team_id, duplicate_id, into_id, now=self.clock())
             self._card(team_id, [duplicate_id, into_id])
         self._emit(Change(team_id, idea_ids=(duplicate_id, into_id)))
         return survivor
@@ -219,7 +219,7 @@ class AdminUseCases(UseCases):
                 f" ([journey.members]); {self.admins_to_ask()} can change it there"
             )
         # Asked before the transaction: whether one is a workspace admin may ask Slack.
-        current = self.store.team_of(team_id, user)
+        current = self.store.people.team_of(team_id, user)
         if by != user and not self.is_admin(by):
             raise NotAllowed("only an admin can set someone else's team")
         if current is not None and current != name and not self.is_admin(by):
@@ -228,23 +228,23 @@ class AdminUseCases(UseCases):
                 f" (ask {self.admins_to_ask()} to set it under [journey.members])"
             )
         with self._unit():
-            self.store.set_team(team_id, user, name)
+            self.store.people.set_team(team_id, user, name)
             self.refresh_home(team_id, user)
         return name
 
     def set_notify(self, team_id: str, user: str, notify: bool) -> None:
         """Turn a person's status-update DMs on or off."""
         with self._unit():
-            self.store.set_notify(team_id, user, notify)
+            self.store.people.set_notify(team_id, user, notify)
             self.refresh_home(team_id, user)
 
     def wants_dms(self, team_id: str, user: str) -> bool:
         """Whether `user` still wants DMs from journeybot (`/journey notify off` says no)."""
-        return self.store.wants_dms(team_id, user)
+        return self.store.people.wants_dms(team_id, user)
 
     def roadmap_channel(self, team_id: str) -> str | None:
         """Return where idea cards go: the channel an admin picked, else the config's."""
-        return self.store.get_meta(f"{ROADMAP_CHANNEL}:{team_id}") or self.default_channel
+        return self.store.meta.get(f"{ROADMAP_CHANNEL}:{team_id}") or self.default_channel
 
     def set_roadmap_channel(self, team_id: str, channel: str, *, by: str) -> str:
         """Make `channel` the roadmap channel (admins only); return it."""
@@ -252,7 +252,7 @@ class AdminUseCases(UseCases):
         if not _CHANNEL_ID.match(channel or ""):
             raise InvalidInput("channel", f"{channel!r} is not a Slack channel id")
         with self._unit():
-            self.store.set_meta(f"{ROADMAP_CHANNEL}:{team_id}", channel)
+            self.store.meta.set(f"{ROADMAP_CHANNEL}:{team_id}", channel)
             self.refresh_home(team_id, by)
         return channel
 
@@ -267,7 +267,7 @@ class AdminUseCases(UseCases):
 
     def notion_url(self) -> str | None:
         """Return the Notion roadmap's URL, once a sync has created it."""
-        return self.store.get_meta(NOTION_ROADMAP_URL)
+        return self.store.meta.get(NOTION_ROADMAP_URL)
 
 
 def _status(value: IdeaStatus | str) -> IdeaStatus:

@@ -161,10 +161,10 @@ class UseCases:
     def _redraw_cards_drawn_with_another_config(self) -> None:
         # Cards show scores, buckets and disagreement: after a config change every card
         # is redrawn once, through the outbox, by whichever process runs the bot.
-        if self.store.cards_drawn_with(self.journey.scoring):
+        if self.store.stats.cards_drawn_with(self.journey.scoring):
             return  # the usual start: nothing to write, no write lock taken
         with self._unit():
-            for team_id, ids in self.store.cards_to_redraw(self.journey.scoring).items():
+            for team_id, ids in self.store.stats.cards_to_redraw(self.journey.scoring).items():
                 self._card(team_id, ids)
 
     def on_effects(self, callback: Callable[[], None]) -> None:
@@ -242,7 +242,7 @@ class UseCases:
 
     def _cards_of_pains(self, team_id: str, pain_ids: Iterable[int]) -> None:
         # A pain point's severity or status moves the score of the ideas linked to it.
-        linked = self.store.ideas_for_pain_points(pain_ids)
+        linked = self.store.ideas.for_pain_points(pain_ids)
         self._card(team_id, [i for ids in linked.values() for i in ids])
 
     def refresh_home(self, team_id: str, user: str) -> None:
@@ -304,7 +304,7 @@ class UseCases:
 
     def team_of(self, team_id: str, user: str) -> str | None:
         """Return a person's team: the config's `[journey.members]`, else the one stored."""
-        return self.journey.members.get(user) or self.store.team_of(team_id, user)
+        return self.journey.members.get(user) or self.store.people.team_of(team_id, user)
 
 
 class _Unit:

@@ -57,11 +57,11 @@ class IdeaUseCases(UseCases):
             estimate = self._estimate(team_id, 0, proposer, impact, complexity, weeks)
         with self._unit(once) as unit:
             if unit.replayed:
-                return self.store.idea(team_id, int(unit.previous or 0))
-            stored = self.store.add_idea(idea, now=self.clock())
+                return self.store.ideas.get(team_id, int(unit.previous or 0))
+            stored = self.store.ideas.add(idea, now=self.clock())
             unit.result = str(stored.id)
             if estimate is not None:
-                self.store.record_estimate(
+                self.store.votes.record_estimate(
                     estimate.model_copy(update={"idea_id": stored.id}), now=self.clock()
                 )
             self.outbox.add(
@@ -95,8 +95,8 @@ class IdeaUseCases(UseCases):
 
     def card_posted(self, team_id: str, idea_id: int, *, channel: str, ts: str) -> None:
         """Remember where an idea's card was posted."""
-        self.store.idea(team_id, idea_id)
-        self.store.set_card(idea_id, channel=channel, ts=ts)
+        self.store.ideas.get(team_id, idea_id)
+        self.store.ideas.set_card(idea_id, channel=channel, ts=ts)
 
     def card_drawn(self, team_id: str, idea_id: int, bucket: Bucket | None) -> None:
         """Remember the bucket the idea's card now shows."""
@@ -159,19 +159,19 @@ class IdeaUseCases(UseCases):
 
     def idea(self, team_id: str, idea_id: int) -> Idea:
         """Return one idea as stored (merged ones too); raises NotFound."""
-        return self.store.idea(team_id, idea_id)
+        return self.store.ideas.get(team_id, idea_id)
 
     def idea_by_card(self, team_id: str, channel: str, ts: str) -> Idea | None:
         """Return the idea whose card is the message at (channel, ts), if any."""
-        return self.store.idea_by_card(team_id, channel, ts)
+        return self.store.ideas.by_card(team_id, channel, ts)
 
     def live(self, team_id: str, idea_id: int) -> Idea:
         """Return the idea, following a merge to the idea that absorbed it; raises NotFound."""
-        idea = self.store.idea(team_id, idea_id)
+        idea = self.store.ideas.get(team_id, idea_id)
         seen = {idea_id}
         while idea.merged_into is not None and idea.merged_into not in seen:
             seen.add(idea.merged_into)
-            idea = self.store.idea(team_id, idea.merged_into)
+            idea = self.store.ideas.get(team_id, idea.merged_into)
         return idea
 
     def record_estimate(
@@ -196,7 +196,7 @@ class IdeaUseCases(UseCases):
             if unit.replayed:
                 return Vote(idea, replayed=True)
             estimate = self._estimate(team_id, idea.id, voter, impact, complexity, weeks)
-            stored, replaced = self.store.record_estimate(estimate, now=self.clock())
+            stored, replaced = self.store.votes.record_estimate(estimate, now=self.clock())
             self._card(team_id, [idea.id])
             self._check_buckets(team_id)
             self._receipt(team_id, receipt)
@@ -218,7 +218,7 @@ class IdeaUseCases(UseCases):
             if unit.replayed:
                 return Vote(idea, replayed=True)
             team = self.team_of(team_id, user)
-            added = self.store.add_support(
+            added = self.store.votes.add_support(
                 Support(team_id=team_id, idea_id=idea.id, user=user, team=team),
                 now=self.clock(),
             )
@@ -250,7 +250,7 @@ class IdeaUseCases(UseCases):
             idea = self.live(team_id, idea_id)
             if unit.replayed:
                 return False
-            removed = self.store.remove_support(team_id, idea.id, user)
+            removed = self.store.votes.remove_support(team_id, idea.id, user)
             if removed:
                 self._card(team_id, [idea.id])
                 self._check_buckets(team_id)
@@ -261,18 +261,18 @@ class IdeaUseCases(UseCases):
     def estimate_of(self, team_id: str, idea_id: int, user: str) -> tuple[Idea, Estimate | None]:
         """Return the live idea and `user`'s current estimate of it (to prefill a form)."""
         idea = self.live(team_id, idea_id)
-        return idea, next((e for e in self.store.estimates(idea.id) if e.voter == user), None)
+        return idea, next((e for e in self.store.votes.estimates(idea.id) if e.voter == user), None)
 
     def why(self, team_id: str, idea_id: int) -> tuple[RoadmapEntry, list[Estimate]]:
         """Return the idea's roadmap entry and every estimate behind its score."""
         idea = self.live(team_id, idea_id)
-        return self.entry(team_id, idea.id), self.store.estimates(idea.id)
+        return self.entry(team_id, idea.id), self.store.votes.estimates(idea.id)
 
     def idea_options(self, team_id: str, query: str, *, limit: int) -> list[Idea]:
         """Return ideas for a picker: `#12` or `12` finds that idea, words search titles."""
         query = query.strip()
         if (idea_id := parse_id(query)) is not None:
-            return self.store.ideas(team_id, ids=[idea_id])
+            return self.store.ideas.all(team_id, ids=[idea_id])
         if query:
-            return self.store.search_ideas(team_id, query, limit=limit)
-        return list(reversed(self.store.ideas(team_id)))[:limit]
+            return self.store.ideas.search(team_id, query, limit=limit)
+        return list(reversed(self.store.ideas.all(team_id)))[:limit]

@@ -39,7 +39,7 @@ class JourneyUseCases(UseCases):
         Survey answers ("Is this better now?") feed the outcomes.
         """
         with _gc_paused():
-            facts = journey_facts(self.store.db, team_id, facts=self.store.facts(team_id))
+            facts = journey_facts(self.store.db, team_id, facts=self.store.stats.facts(team_id))
             answers = answer(
                 facts.pains,
                 facts.ideas,
@@ -51,7 +51,7 @@ class JourneyUseCases(UseCases):
 
     def outcome(self, team_id: str, idea_id: int) -> Outcome | None:
         """Return whether a Done idea worked, with the figures; None for any other idea."""
-        if self.store.idea(team_id, idea_id).status is not IdeaStatus.DONE:
+        if self.store.ideas.get(team_id, idea_id).status is not IdeaStatus.DONE:
             return None
         facts = journey_facts(self.store.db, team_id)
         found = outcomes(
@@ -81,7 +81,7 @@ class JourneyUseCases(UseCases):
                 if idea.status is not IdeaStatus.DONE or not (oldest <= idea.since <= now - after):
                     continue
                 for user in self.surveys.people(team_id, idea.pain_ids):
-                    if not (_USER_ID.match(user) and self.store.wants_dms(team_id, user)):
+                    if not (_USER_ID.match(user) and self.store.people.wants_dms(team_id, user)):
                         continue
                     if not self.surveys.ask(team_id, idea.id, user, now=now):
                         continue
@@ -138,7 +138,7 @@ class JourneyUseCases(UseCases):
             choices = ", ".join(a.value for a in SurveyAnswer)
             raise InvalidInput("answer", f"unknown answer {said!r}; choose {choices}") from None
         with self._unit(once) as unit:
-            self.store.idea(team_id, idea_id)
+            self.store.ideas.get(team_id, idea_id)
             if unit.replayed:
                 return chosen
             try:
@@ -168,7 +168,7 @@ class JourneyUseCases(UseCases):
         )
         new_pains = [
             p
-            for p in self.store.pain_points(team_id)
+            for p in self.store.pains.all(team_id)
             if p.created_at is not None and p.created_at > since
         ]
         digest = build_digest(

@@ -49,9 +49,9 @@ class PainPointUseCases(UseCases):
         )
         with self._unit(once) as unit:
             if unit.replayed:
-                stored = self.store.pain_point(team_id, int(unit.previous or 0))
+                stored = self.store.pains.get(team_id, int(unit.previous or 0))
             else:
-                stored = self.store.add_pain_point(pain, now=self.clock())
+                stored = self.store.pains.add(pain, now=self.clock())
                 unit.result = str(stored.id)
         similar = self.similar_pain_points(team_id, stored.text, exclude=stored.id)
         if not unit.replayed:
@@ -118,7 +118,7 @@ class PainPointUseCases(UseCases):
             except InvalidInput as e:
                 raise InvalidInput(f"line {line}: {e.field}", e.message) from None
         with self._unit():
-            stored = self.store.add_pain_points(pains, now=self.clock())
+            stored = self.store.pains.add_all(pains, now=self.clock())
         if stored:
             self._emit(Change(team_id, pain_ids=tuple(p.id for p in stored)))
         return stored
@@ -136,19 +136,19 @@ class PainPointUseCases(UseCases):
         """Change a pain point's details; only its reporter or an admin may."""
         # Who may is decided before the transaction: asking Slack whether someone is a
         # workspace admin must not hold the write lock.
-        reporter = self.store.pain_point(team_id, pain_id).reporter
+        reporter = self.store.pains.get(team_id, pain_id).reporter
         allowed = user == reporter or admin or self.is_admin(user)
         # Read and write in one transaction: two pickers changed at once (stage, then
         # severity) must not write each other's stale copy back.
         with self._unit(once) as unit:
-            current = self.store.pain_point(team_id, pain_id)
+            current = self.store.pains.get(team_id, pain_id)
             if unit.replayed:
                 return current
             if not allowed or current.reporter != reporter:
                 raise NotAllowed("only the person who logged it or an admin can change it")
             merged = {**current.model_dump(exclude={"id", "created_at", "status"}), **changes}
             pain = self._pain(**merged)
-            updated = self.store.update_pain_point(
+            updated = self.store.pains.update(
                 team_id,
                 pain_id,
                 **pain.model_dump(exclude={"id", "created_at", "status", "team_id"}),
@@ -177,13 +177,13 @@ class PainPointUseCases(UseCases):
             if unit.replayed:
                 return False
             if instead_of is not None and instead_of != pain_id:
-                duplicate = self.store.pain_point(team_id, instead_of)
+                duplicate = self.store.pains.get(team_id, instead_of)
                 if duplicate.reporter != user:
                     raise NotAllowed("only the person who logged it can withdraw it")
                 if duplicate.status is PainStatus.OPEN:
-                    self.store.update_pain_point(team_id, instead_of, status=PainStatus.CLOSED)
+                    self.store.pains.update(team_id, instead_of, status=PainStatus.CLOSED)
                     closed = True
-            added = self.store.vote_pain_point(team_id, pain_id, user, now=self.clock())
+            added = self.store.pains.vote(team_id, pain_id, user, now=self.clock())
             changed = (pain_id, instead_of) if closed and instead_of is not None else (pain_id,)
             if added or closed:
                 self._cards_of_pains(team_id, changed)
@@ -193,12 +193,12 @@ class PainPointUseCases(UseCases):
 
     def pain_point(self, team_id: str, pain_id: int) -> PainPoint:
         """Return one pain point; raises NotFound."""
-        return self.store.pain_point(team_id, pain_id)
+        return self.store.pains.get(team_id, pain_id)
 
     def pain_people(self, team_id: str, pain_id: int) -> int:
         """Return how many people hit this pain point: its reporter and everyone who +1'd."""
-        self.store.pain_point(team_id, pain_id)
-        return self.store.pain_votes(pain_id) + 1
+        self.store.pains.get(team_id, pain_id)
+        return self.store.pains.votes(pain_id) + 1
 
     def similar_pain_points(
         self, team_id: str, text: str, *, exclude: int | None = None, limit: int = 3
@@ -206,11 +206,11 @@ class PainPointUseCases(UseCases):
         """Return open pain points that read like `text` (full-text search), best first."""
         if not text:
             return []
-        return self.store.similar_pain_points(team_id, text, exclude=exclude, limit=limit)
+        return self.store.pains.similar(team_id, text, exclude=exclude, limit=limit)
 
     def search_pain_points(self, team_id: str, text: str, *, limit: int = 50) -> list[PainPoint]:
         """Return pain points matching `text` as typed so far (for pickers)."""
-        return self.store.search_pain_points(team_id, text, limit=limit)
+        return self.store.pains.search(team_id, text, limit=limit)
 
 
 def _source(value: object) -> EvidenceSource | None:

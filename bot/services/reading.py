@@ -52,7 +52,7 @@ class ReadingUseCases(UseCases):
         Done and Won't do ideas are ranked too, with no bucket.
         """
         with _gc_paused():
-            return roadmap(self.store.facts(team_id), self.journey.scoring)
+            return roadmap(self.store.stats.facts(team_id), self.journey.scoring)
 
     def roadmap(self, team_id: str) -> list[RoadmapEntry]:
         """Return every idea, ranked and bucketed, with the breakdown of its score.
@@ -61,7 +61,7 @@ class ReadingUseCases(UseCases):
         """
         scoring = self.journey.scoring
         with _gc_paused():
-            ideas, facts = self.store.ideas_and_facts(team_id)
+            ideas, facts = self.store.stats.ideas_and_facts(team_id)
             return [
                 RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)
                 for item in roadmap(facts, scoring)
@@ -72,13 +72,13 @@ class ReadingUseCases(UseCases):
 
         Read from the ranking index: the same cost at 100 ideas or 100,000.
         """
-        ids = self.store.top_ids(team_id, n)
+        ids = self.store.stats.top_ids(team_id, n)
         entries = self._entries(team_id, ids)
         return [entries[i] for i in ids if i in entries]
 
     def on_roadmap(self, team_id: str) -> int:
         """Return how many ideas are on the roadmap (not merged, Done or Won't do)."""
-        return self.store.active_count(team_id)
+        return self.store.stats.active_count(team_id)
 
     def _entries(self, team_id: str, ids: Iterable[int]) -> dict[int, RoadmapEntry]:
         """Return the roadmap entries of `ids`, each with its rank and bucket."""
@@ -86,11 +86,11 @@ class ReadingUseCases(UseCases):
         if not wanted:
             return {}
         scoring = self.journey.scoring
-        known = self.store.ideas_by_id(team_id, wanted)
-        standing = self.store.ranked(team_id, wanted, capacity=scoring.capacity)
+        known = self.store.ideas.live_by_id(team_id, wanted)
+        standing = self.store.stats.ranked(team_id, wanted, capacity=scoring.capacity)
         score_one = scorer(scoring)
         out = {}
-        for facts in self.store.facts(team_id, ids=wanted):
+        for facts in self.store.stats.facts(team_id, ids=wanted):
             i = facts.idea_id
             if i in standing and i in known:
                 rank, bucket = standing[i]
@@ -104,7 +104,7 @@ class ReadingUseCases(UseCases):
 
     def score_of(self, team_id: str, idea_id: int) -> tuple[Score, str]:
         """Return one idea's score and its breakdown, without ranking the others."""
-        facts = self.store.facts(team_id, idea_id=idea_id)
+        facts = self.store.stats.facts(team_id, idea_id=idea_id)
         if not facts:
             raise NotFound(f"idea #{idea_id} does not exist")
         s = score(facts[0], self.journey.scoring)
@@ -117,12 +117,12 @@ class ReadingUseCases(UseCases):
         ranking the whole workspace.
         """
         scoring = self.journey.scoring
-        facts = self.store.facts(team_id, idea_id=idea_id)
-        standing = self.store.standing(team_id, idea_id, capacity=scoring.capacity)
+        facts = self.store.stats.facts(team_id, idea_id=idea_id)
+        standing = self.store.stats.standing(team_id, idea_id, capacity=scoring.capacity)
         if not facts or standing is None:
             raise NotFound(f"idea #{idea_id} is not on the roadmap")
         rank, bucket = standing
-        idea = self.store.idea(team_id, idea_id)
+        idea = self.store.ideas.get(team_id, idea_id)
         item = RoadmapItem(rank, score(facts[0], scoring), bucket)
         return RoadmapEntry(idea, item, scoring=scoring)
 
@@ -133,13 +133,17 @@ class ReadingUseCases(UseCases):
         every link, for `/roadmap`.
         """
         return heat(
-            self.journey.stages, self.store.pain_facts(team_id), self.store.addressing(team_id)
+            self.journey.stages,
+            self.store.pains.facts(team_id),
+            self.store.ideas.addressing(team_id),
         ).weakest
 
     def heat(self, team_id: str) -> Heat:
         """Return the journey heat table of the workspace."""
         return heat(
-            self.journey.stages, self.store.pain_facts(team_id), self.store.active_links(team_id)
+            self.journey.stages,
+            self.store.pains.facts(team_id),
+            self.store.ideas.active_links(team_id),
         )
 
     def home(self, team_id: str, user: str, *, shown: int = HOME_SHOWN) -> Home:
@@ -149,22 +153,22 @@ class ReadingUseCases(UseCases):
 
         Read from the ranking index: the same cost in a workspace of any size.
         """
-        own = self.store.own_ids(team_id, user, shown)
-        waiting = self.store.waiting_ids(team_id, user, shown)
-        top = self.store.top_ids(team_id, 5)
+        own = self.store.stats.own_ids(team_id, user, shown)
+        waiting = self.store.stats.waiting_ids(team_id, user, shown)
+        top = self.store.stats.top_ids(team_id, 5)
         entries = self._entries(team_id, [*waiting, *top, *own])
         return Home(
             team=self.team_of(team_id, user),
             teams=tuple(self.journey.teams),
-            notify=self.store.wants_dms(team_id, user),
-            pain_points=list(reversed(self.store.pain_points(team_id, reporter=user))),
+            notify=self.store.people.wants_dms(team_id, user),
+            pain_points=list(reversed(self.store.pains.all(team_id, reporter=user))),
             ideas=[entries[i] for i in own if i in entries],
             waiting=[entries[i] for i in waiting if i in entries],
             top=[entries[i] for i in top if i in entries],
             admin=AdminHome(
                 roadmap_channel=self.roadmap_channel(team_id),
-                unposted=self.store.ideas(
-                    team_id, ids=self.store.unposted_ids(team_id, limit=shown)
+                unposted=self.store.ideas.all(
+                    team_id, ids=self.store.ideas.unposted_ids(team_id, limit=shown)
                 ),
             )
             if self.is_admin(user)

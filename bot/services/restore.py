@@ -95,39 +95,39 @@ class RestoreUseCases(UseCases):
         stored_pains: list[PainPoint] = []
         stored_ideas: list[Idea] = []
         with self._unit():
-            stored_pains = self.store.add_pain_points([r.pain for r in pains], now=now)
+            stored_pains = self.store.pains.add_all([r.pain for r in pains], now=now)
             for restored, pain in zip(pains, stored_pains, strict=True):
                 for user, at in restored.me_too:
-                    self.store.vote_pain_point(team_id, pain.id, user, now=at or now)
+                    self.store.pains.vote(team_id, pain.id, user, now=at or now)
             for restored in ideas:
                 first = restored.history[0].old if restored.history else restored.idea.status
-                idea = self.store.add_idea(
+                idea = self.store.ideas.add(
                     restored.idea.model_copy(update={"team_id": team_id, "status": first}),
                     now=now,
                 )
                 for estimate in restored.estimates:
-                    self.store.record_estimate(
+                    self.store.votes.record_estimate(
                         estimate.model_copy(update={"team_id": team_id, "idea_id": idea.id}),
                         now=estimate.created_at or now,
                     )
                 for support in restored.supports:
-                    self.store.add_support(
+                    self.store.votes.add_support(
                         support.model_copy(update={"team_id": team_id, "idea_id": idea.id}),
                         now=support.created_at or now,
                     )
                 for step in restored.history:
-                    self.store.set_status(
+                    self.store.ideas.set_status(
                         team_id, idea.id, step.new, by=step.by, source=step.source, now=step.at
                     )
                 if restored.history and restored.history[-1].new is not restored.idea.status:
-                    self.store.set_status(
+                    self.store.ideas.set_status(
                         team_id, idea.id, restored.idea.status, by="import", source="import",
                         now=now,
                     )  # fmt: skip
-                stored_ideas.append(self.store.idea(team_id, idea.id))
+                stored_ideas.append(self.store.ideas.get(team_id, idea.id))
             for pain_id, status in (pain_statuses or {}).items():
-                if self.store.pain_point(team_id, pain_id).status is not status:
-                    self.store.update_pain_point(team_id, pain_id, status=status)
+                if self.store.pains.get(team_id, pain_id).status is not status:
+                    self.store.pains.update(team_id, pain_id, status=status)
         if stored_pains or stored_ideas or pain_statuses:
             self._emit(
                 Change(

@@ -22,14 +22,14 @@ def export_data(services: Services, team_id: str) -> dict[str, Any]:
     store = services.store
     votes = _votes(services, team_id)
     pains = []
-    for pain in store.pain_points(team_id):
+    for pain in store.pains.all(team_id):
         row = pain.model_dump(mode="json", exclude={"team_id"})
         row["me_too"] = votes.pain_votes.get(pain.id, [])
         pains.append(row)
     ideas = []
     ranked = services.roadmap(team_id)
     on_roadmap = {entry.idea.id for entry in ranked}
-    merged = [i for i in store.ideas(team_id, include_merged=True) if i.id not in on_roadmap]
+    merged = [i for i in store.ideas.all(team_id, include_merged=True) if i.id not in on_roadmap]
     for entry in ranked:
         s = entry.score
         ideas.append(

@@ -113,7 +113,7 @@ def plan_import(services: Services, team_id: str, source: Source) -> ImportPlan:
     Raises InvalidInput naming the line (or JSON position) and the field; stores nothing.
     """
     plan = ImportPlan(skipped_idea_rows=source.skipped_idea_rows)
-    existing = _PainIndex(services.store.pain_points(team_id))
+    existing = _PainIndex(services.store.pains.all(team_id))
     file_ids: set[int] = set()
     for where, row in source.pains:
         file_id = _file_id(row.get("id"), where)
@@ -147,7 +147,7 @@ def _plan_ideas(
     services: Services, team_id: str, source: Source, plan: ImportPlan, pain_file_ids: set[int]
 ) -> None:
     existing: dict[tuple[str, str, str], list[int]] = {}
-    for idea in services.store.ideas(team_id, include_merged=True):
+    for idea in services.store.ideas.all(team_id, include_merged=True):
         existing.setdefault(_idea_key(idea.proposer, idea.title, idea.created_at), []).append(
             idea.id
         )

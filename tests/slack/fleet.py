@@ -198,7 +198,7 @@ class Fleet:
         reply = member.people.view_submission(user, "idea_modal", values)
         assert reply.status == 200 and not reply.body.strip(), reply
         self.settle()
-        idea = self.store.ideas(member.team_id, proposer=user)[-1]
+        idea = self.store.ideas.all(member.team_id, proposer=user)[-1]
         assert idea.card_ts, "the idea's card was not posted"
         return idea
 

@@ -33,7 +33,7 @@ def test_an_installed_workspace_is_served_with_its_own_token(fleet: Fleet) -> No
     reply = acme.people.slash(acme.users[1], "/pain", "Checkout is slow", channel=acme.channel)
     assert reply.status == 200
     fleet.settle()
-    assert [p.text for p in fleet.store.pain_points("T0ACME")] == ["Checkout is slow"]
+    assert [p.text for p in fleet.store.pains.all("T0ACME")] == ["Checkout is slow"]
     idea = fleet.propose(acme, acme.users[1], "Faster checkout")
     assert acme.slack.message(acme.channel, idea.card_ts or "") is not None
     # Every call about this workspace reached it, none the emulator's first workspace.
@@ -52,7 +52,7 @@ def test_a_workspace_that_did_not_install_is_refused_before_any_listener(
     fleet.settle()
     if fleet.transport == "http":
         assert reply.status == 403
-    assert fleet.store.pain_points("T0OTHER") == []
+    assert fleet.store.pains.all("T0OTHER") == []
     assert "T0OTHER" in caplog.text and "not installed" in caplog.text
     assert other.slack.responses() == [] and other.slack.calls == []
 
@@ -194,7 +194,7 @@ def test_an_org_wide_install_serves_every_workspace_of_the_org_with_the_org_toke
     refused = outsider.people.slash(outsider.users[0], "/pain", "Not installed here")
     if fleet.transport == "http":
         assert refused.status == 403
-    assert fleet.store.pain_points("T0ALONE") == []
+    assert fleet.store.pains.all("T0ALONE") == []
 
 
 def test_doctor_accepts_the_app_credentials_and_lists_each_install_with_its_age(
@@ -258,7 +258,7 @@ def test_an_org_uninstalling_loses_its_org_wide_token_for_every_workspace_of_the
         if fleet.transport == "http":
             assert refused.status == 403
     fleet.settle()
-    assert fleet.store.pain_points("T0NORTH") == fleet.store.pain_points("T0SOUTH") == []
+    assert fleet.store.pains.all("T0NORTH") == fleet.store.pains.all("T0SOUTH") == []
     acme.people.slash(acme.users[0], "/pain", "Acme goes on")
     fleet.settle()
-    assert [p.text for p in fleet.store.pain_points("T0ACME")] == ["Acme goes on"]
+    assert [p.text for p in fleet.store.pains.all("T0ACME")] == ["Acme goes on"]

@@ -53,9 +53,9 @@ def _assert_isolated(fleet: Fleet, members: list[Member]) -> None:
         assert leaks == [], f"{member.team_id} shows data of {leaks}"
         home = member.slack.home(member.users[1])
         assert home is not None and f"Idea marker-{member.team_id}" in str(home)
-        ideas = fleet.store.ideas(member.team_id)
+        ideas = fleet.store.ideas.all(member.team_id)
         assert [i.title for i in ideas] == [f"Idea marker-{member.team_id}"]
-        assert fleet.store.supporters(ideas[0].id) == [member.users[0]]
+        assert fleet.store.votes.supporters(ideas[0].id) == [member.users[0]]
         [dm] = member.slack.dms(member.users[1])
         assert "you proposed it" in str(dm) and f"marker-{member.team_id}" in str(dm)
     # The emulator's own workspace, installed in none of them, heard no bot call (only the
@@ -99,7 +99,7 @@ def test_a_vote_naming_another_workspace_s_idea_changes_nothing_there(fleet: Fle
     # The clicker is told, in their own workspace, that there is no such idea there.
     [told] = ours.slack.ephemerals(ours.users[1])
     assert f"idea #{their_idea.id} does not exist" in told["text"]
-    assert fleet.store.supporters(their_idea.id) == []
+    assert fleet.store.votes.supporters(their_idea.id) == []
     assert theirs.slack.calls == []
     assert "Their idea" not in ours.slack.shown()
 
@@ -114,6 +114,6 @@ def test_a_command_naming_another_workspace_s_channel_stays_in_its_own_workspace
     )
     fleet.settle()
     assert reply.status == 200
-    assert [p.text for p in fleet.store.pain_points("T0OURS")] == ["Crafted into their channel"]
-    assert fleet.store.pain_points("T0THEM") == []
+    assert [p.text for p in fleet.store.pains.all("T0OURS")] == ["Crafted into their channel"]
+    assert fleet.store.pains.all("T0THEM") == []
     assert theirs.slack.calls == [] and "Crafted" not in theirs.slack.shown()

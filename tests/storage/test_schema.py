@@ -37,13 +37,13 @@ def test_opening_a_new_file_creates_the_whole_schema(store):
 
 
 def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path, store):
-    store.set_meta("notion_url", "https://notion.so/x")
+    store.meta.set("notion_url", "https://notion.so/x")
     applied = migrations.applied(store.db)
     store.close()
     for _ in range(2):
         again = Store.open(db_path)
         assert migrations.applied(again.db) == applied
-        assert again.get_meta("notion_url") == "https://notion.so/x"
+        assert again.meta.get("notion_url") == "https://notion.so/x"
         again.close()
 
 
@@ -54,8 +54,8 @@ def test_a_database_from_before_the_meta_table_gets_it_on_open(db_path, store):
     store.db.execute("delete from _sqlite_migrations where name = 'm003_meta'")
     store.close()
     upgraded = Store.open(db_path)
-    upgraded.set_meta("k", "v")
-    assert upgraded.get_meta("k") == "v"
+    upgraded.meta.set("k", "v")
+    assert upgraded.meta.get("k") == "v"
     upgraded.close()
 
 
