@@ -85,6 +85,8 @@ class Outbound:
         self._client = client
         self.client_for = client_for
         """Installed in many workspaces: each effect is delivered with its workspace's token."""
+        self._said_revoked: dict[str, str | None] = {}
+        """Workspace -> the token whose refusal was logged (one line per token, not per effect)."""
         self.cards = Cards(services, client)
         self.notices = Notices(services, client, services.claims, self.cards, per_day=per_day)
         handlers = {
@@ -137,12 +139,14 @@ class Outbound:
                     error = e.response.get("error")
                     if error not in REVOKED:
                         raise
-                    log.warning(
-                        "Slack refuses the bot token of workspace %s (%s): its updates stop"
-                        " until journeybot is installed there again",
-                        effect.team_id,
-                        error,
-                    )
+                    if self._said_revoked.get(effect.team_id) != client.token:
+                        self._said_revoked[effect.team_id] = client.token
+                        log.warning(
+                            "Slack refuses the bot token of workspace %s (%s): its updates"
+                            " stop until journeybot is installed there again",
+                            effect.team_id,
+                            error,
+                        )
                     raise Undeliverable(INSTALL_REVOKED) from e
 
         return deliver
