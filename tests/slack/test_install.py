@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import urllib.error
+import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -262,3 +264,13 @@ def test_an_org_uninstalling_loses_its_org_wide_token_for_every_workspace_of_the
     acme.people.slash(acme.users[0], "/pain", "Acme goes on")
     fleet.settle()
     assert [p.text for p in fleet.store.pains.all("T0ACME")] == ["Acme goes on"]
+
+
+def test_the_install_pages_listener_takes_no_slack_events(fleet: Fleet) -> None:
+    if fleet.transport != "socket_mode":
+        return  # over HTTP the same listener serves /slack/events (every other test)
+    request = urllib.request.Request(fleet.pages_url + "/slack/events", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 404
+    refused.value.close()
