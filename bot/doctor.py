@@ -172,6 +172,14 @@ def check_install(settings: Settings) -> Iterator[Check]:
     except ConfigError as e:
         yield Check("Slack install", False, str(e))
         return
+    if len(settings.secret("SLACK_STATE_SECRET")) < 16:
+        yield Check(
+            "Slack install",
+            False,
+            "SLACK_STATE_SECRET looks too short: use a long random string"
+            " (openssl rand -hex 32)",
+        )
+        return
     client = WebClient(base_url=settings.slack_api_url, timeout=10)
     try:
         client.oauth_v2_access(

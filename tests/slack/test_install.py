@@ -220,6 +220,7 @@ def test_doctor_accepts_the_app_credentials_and_lists_each_install_with_its_age(
         ({"slack_client_id": "9999.0000"}, "SLACK_CLIENT_ID is not the app's Client ID"),
         ({"slack_client_secret": "wrong"}, "SLACK_CLIENT_SECRET is wrong"),
         ({"slack_state_secret": None}, "SLACK_STATE_SECRET is not set"),
+        ({"slack_state_secret": "short"}, "SLACK_STATE_SECRET looks too short"),
     ],
 )
 def test_doctor_names_a_wrong_or_missing_install_setting(
