@@ -176,8 +176,7 @@ def check_install(settings: Settings) -> Iterator[Check]:
         yield Check(
             "Slack install",
             False,
-            "SLACK_STATE_SECRET looks too short: use a long random string"
-            " (openssl rand -hex 32)",
+            "SLACK_STATE_SECRET looks too short: use a long random string (openssl rand -hex 32)",
         )
         return
     client = WebClient(base_url=settings.slack_api_url, timeout=10)

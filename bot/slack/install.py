@@ -39,7 +39,7 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
-from ..config import Settings
+from ..config import ConfigError, Settings
 
 __all__ = [
     "INSTALL_PATH",
@@ -225,24 +225,27 @@ class Installs:
     """The installation and state stores, and a bot client per workspace."""
 
     def __init__(self, settings: Settings, *, path: Path | None = None) -> None:
+        """Open (creating if needed) the installations file; raises ConfigError."""
         if not settings.oauth:
             raise ValueError("Slack's install flow is not configured")
         self.settings = settings
         self.path = path or installations_path(settings.journeybot_db)
         client_id = settings.slack_client_id or ""
         self.store = SQLite3InstallationStore(database=str(self.path), client_id=client_id)
-        self.store.init()
         states = SQLite3OAuthStateStore(database=str(self.path), expiration_seconds=STATE_TTL)
-        states.init()
-        assert settings.slack_state_secret is not None
-        self.states = SignedStateStore(states, settings.slack_state_secret.get_secret_value())
-        with self._connect() as conn:
-            # Which org each workspace belongs to: an effect names only its workspace, and
-            # an org-wide install's token is found by the org.
-            conn.execute(
-                "create table if not exists journeybot_org_members"
-                " (team_id text primary key, enterprise_id text not null)"
-            )
+        self.states = SignedStateStore(states, settings.secret("SLACK_STATE_SECRET"))
+        try:
+            self.store.init()
+            states.init()
+            with self._connect() as conn:
+                # Which org each workspace belongs to: an effect names only its workspace,
+                # and an org-wide install's token is found by the org.
+                conn.execute(
+                    "create table if not exists journeybot_org_members"
+                    " (team_id text primary key, enterprise_id text not null)"
+                )
+        except sqlite3.Error as e:
+            raise ConfigError(f"cannot open the installations file {self.path}: {e}") from None
         self._orgs: dict[str, str] = {}
 
     @contextmanager

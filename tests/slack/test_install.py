@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fleet import COOKIE, Fleet, browse, oauth_settings
 
+from bot.config import ConfigError
 from bot.doctor import check_install, check_outbox
-from bot.slack.install import REDIRECT_PATH
+from bot.slack.install import REDIRECT_PATH, Installs
 
 
 def test_the_install_page_links_to_slack_with_the_app_and_its_scopes(fleet: Fleet) -> None:
@@ -275,3 +277,14 @@ def test_the_install_pages_listener_takes_slack_events_only_over_http(fleet: Fle
     # Socket Mode it has no events endpoint at all.
     assert refused.value.code == (404 if fleet.transport == "socket_mode" else 401)
     refused.value.close()
+
+
+def test_an_installations_file_that_cannot_be_opened_is_one_line(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    (tmp_path / "broken-installations.db").write_bytes(b"this is not a database" * 100)
+    settings = oauth_settings(
+        fleet.slack, tmp_path, socket_mode=False, journeybot_db=tmp_path / "broken.db"
+    )
+    with pytest.raises(ConfigError, match="cannot open the installations file"):
+        Installs(settings)
