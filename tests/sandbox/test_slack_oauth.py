@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -168,3 +170,40 @@ def test_ids_the_workspaces_hand_out_never_collide(slack: SlackEmulator) -> None
     dms = {slack.workspace(t).dm_channel(u) for t, u in (("T0ACME", "U0ACE"), ("T0NORTH", "W0NOR"))}
     dms.add(slack.dm_channel("U0BEN"))
     assert len(dms) == 3
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _open(url: str) -> tuple[int, str, str]:
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(url, timeout=5) as response:
+            return response.status, response.headers.get("Location", ""), response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers.get("Location", ""), error.read().decode()
+
+
+def test_the_authorize_page_redirects_a_browser_as_the_workspace_s_owner(
+    slack: SlackEmulator,
+) -> None:
+    slack.redirect_url = REDIRECT
+    status, location, _ = _open(_authorize_url(slack, team="T0ACME"))
+    assert status == 302 and location.startswith(REDIRECT + "?")
+    answer = _exchange(slack, _code(location))
+    assert answer["team"]["id"] == "T0ACME" and answer["authed_user"] == {"id": "U0ACE"}
+    status, location, _ = _open(_authorize_url(slack, team="E0GRID"))
+    assert status == 302 and _exchange(slack, _code(location))["is_enterprise_install"]
+
+
+def test_the_authorize_page_without_a_workspace_or_with_a_wrong_client_says_so(
+    slack: SlackEmulator,
+) -> None:
+    slack.redirect_url = REDIRECT
+    status, _, body = _open(_authorize_url(slack))
+    assert status == 400 and "team=T" in body
+    status, _, body = _open(_authorize_url(slack, team="T0ACME", client_id="0000.0000"))
+    assert status == 400 and "Invalid client_id" in body

@@ -29,12 +29,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from .wire import ApiError, param
+from .wire import ApiError, Reply, param, text_reply
 
 if TYPE_CHECKING:
     from .server import SlackEmulator
 
-__all__ = ["CODE_TTL", "Grant", "OAuthMethods"]
+__all__ = ["AUTHORIZE_PATH", "CODE_TTL", "Grant", "OAuthMethods"]
+
+AUTHORIZE_PATH = "/oauth/v2/authorize"
+"""Slack's authorize page, where the "Add to Slack" button sends a person."""
 
 CODE_TTL = 600.0
 """Seconds a code from the authorize page may be exchanged (Slack: ten minutes)."""
@@ -225,6 +228,42 @@ class OAuthMethods:
             expires_at=time.time() + CODE_TTL,
         )
         return _with_query(redirect_uri, code=code, state=state)
+
+    def _authorize_page(self, query: str) -> Reply:
+        """The authorize page in a browser: allow at once, as the workspace's first owner.
+
+        Nobody is signed in to the emulator, so the workspace comes from Slack's own
+        ``team`` parameter (a workspace id, or an org id for an org-wide install) and the
+        person is its first owner or admin; the answer is Slack's redirect (302).
+        """
+        values = {k: v[0] for k, v in parse_qs(query).items()}
+        team = values.get("team") or ""
+        registry = self._registry
+        org_wide = team in registry.enterprises
+        if org_wide:
+            members = [w for w in registry.workspaces.values() if w.enterprise_id == team]
+        else:
+            members = [registry.workspaces[team]] if team in registry.workspaces else []
+        if not members:
+            return text_reply(
+                400, f"Add team=T... (or an org's E...) to pick a workspace: {team!r}"
+            )
+        users = members[0]._users.values()
+        user = next(
+            (u["id"] for u in users if u["is_owner"] or u["is_admin"]),
+            next((u["id"] for u in users if not u["is_bot"]), ""),
+        )
+        url = f"{AUTHORIZE_PATH}?{query}"
+        try:
+            if org_wide:
+                location = self.authorize(url, user=user, enterprise_id=team, org_wide=True)
+            else:
+                location = self.authorize(url, team_id=team, user=user)
+        except ValueError as e:
+            return text_reply(400, str(e))
+        reply = text_reply(302, "")
+        reply.headers["Location"] = location
+        return reply
 
     # -- oauth.v2.access -----------------------------------------------------------------
 

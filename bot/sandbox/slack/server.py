@@ -25,7 +25,7 @@ from .chat import ChatMethods
 from .directory import DirectoryMethods
 from .files import FileMethods
 from .limits import METHOD_SCOPES, RateLimits
-from .oauth import OAuthMethods
+from .oauth import AUTHORIZE_PATH, OAuthMethods
 from .reactions import ReactionMethods
 from .views import ViewMethods
 from .websocket import WebSocket, accept_key
@@ -194,6 +194,8 @@ class SlackEmulator(
         content_type = headers.get("Content-Type") or ""
         if path.startswith("/api/"):
             return self._api(path.removeprefix("/api/"), query, raw, headers)
+        if path == AUTHORIZE_PATH and verb == "GET":
+            return self._authorize_page(query)
         if path.startswith("/upload/v1/") and verb == "POST":
             file_id = path.removeprefix("/upload/v1/")
             return self._holder(file_id)._upload(file_id, raw, content_type)
