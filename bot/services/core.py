@@ -15,20 +15,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from prioritize.config import JourneyConfig
 from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 from prioritize.models import Estimate, Idea, IdeaStatus, PainPoint
+from prioritize.questions import JourneyAnswers
 from storage.outbox import Outbox
 from storage.slack_state import SlackState
 from storage.store import Store
 from storage.surveys import Surveys
-
-if TYPE_CHECKING:
-    from .journey import Questions
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +74,15 @@ class Vote:
     support_added: bool = False
     replayed: bool = False
     """The same request was handled before (`once`): nothing changed this time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Questions:
+    """The answers to the five journey questions, and the titles of the ideas they name."""
+
+    answers: JourneyAnswers
+    titles: dict[int, str]
+    """Idea id -> title of every live idea (Done ones are named by their outcomes)."""
 
 
 Subscriber = Callable[[Change | StatusChange], None]
