@@ -1,8 +1,9 @@
 """Background jobs with APScheduler 3: the Notion sync, on a timer and after changes, and
 the weekly digest.
 
-- A sync every `sync.interval_minutes` (coalesced, one at a time).
-- A sync `sync.debounce_seconds` after a change: a burst of votes becomes one sync.
+- A sync every `sync.interval_minutes` (coalesced, one at a time): the full sync.
+- A sync `sync.debounce_seconds` after a change: a burst of votes becomes one sync, which
+  writes the pages that changed but leaves Rank-only shifts to the full sync.
 - The weekly digest on `digest.cron` in `digest.timezone` (a use case: it records the post,
   with its impact-versus-effort chart, in the outbox, which the bot delivers).
 - "Is this better now?" every `SURVEY_EVERY_MINUTES`: the use case decides who is due a
@@ -164,10 +165,15 @@ class Jobs:
     def _debounced_sync(self) -> None:
         with self._debounce_lock:
             self._first_request = None
-        self.sync_now()
+        # Right after a change: the pages it changed, not every Rank it shifted; the
+        # periodic sync writes those (see RoadmapSync.run).
+        self.sync_now(full=False)
 
-    def sync_now(self) -> dict[str, SyncReport]:
-        """Sync every workspace to Notion now; return the reports (errors are logged)."""
+    def sync_now(self, *, full: bool = True) -> dict[str, SyncReport]:
+        """Sync every workspace to Notion now; return the reports (errors are logged).
+
+        `full=False` leaves rank-only changes to the next full sync.
+        """
         if not self.notion_enabled:
             self._say_once("notion", self._notion_off_reason())
             return {}
@@ -184,7 +190,7 @@ class Jobs:
                         parent_page_id=str(self.settings.notion_parent_page_id),
                     )
                     try:
-                        reports[team_id] = sync.run()
+                        reports[team_id] = sync.run(full=full)
                     except HomeLost as e:  # waiting will not heal it: a person must act
                         log.error("Notion sync of %s stopped: %s", team_id, e)
                     except Exception as e:

@@ -403,3 +403,13 @@ def m009_ranks(db: Database) -> None:
     )
     # App Home lists a person's own ideas.
     db["ideas"].create_index(["team_id", "proposer"])
+
+
+@migrations()
+def m010_person_names(db: Database) -> None:
+    # Slack display names, so Notion shows people by name (see storage/people_names.py).
+    db["person_names"].create(
+        {"team_id": str, "user_id": str, "name": str, "fetched_at": str},
+        pk=("team_id", "user_id"),
+        not_null={"name", "fetched_at"},
+    )

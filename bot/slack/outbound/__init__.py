@@ -15,14 +15,15 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from prioritize.models import IdeaStatus
+from prioritize.models import IdeaStatus, PainStatus
 from storage.outbox import Effect
 
 from ...chart import ChartPoint, impact_effort_png
+from ...people import display_name
 from ...services import Effects, NotFound, Services
 from .. import clients
 from ..blocks.kit import esc
-from ..blocks.notices import notice
+from ..blocks.notices import notice, pain_closed_dm
 from ..blocks.questions import survey_dm
 from .cards import Cards
 from .courier import INSTALL_REVOKED, NOT_INSTALLED, Courier, Undeliverable
@@ -101,6 +102,8 @@ class Outbound:
             Effects.BUCKET_THREAD: self._bucket_thread,
             Effects.BUCKETS: self._buckets,
             Effects.STATUS_DAY_END: self._status_day_end,
+            Effects.PAIN_CLOSED: self._pain_closed,
+            Effects.PERSON_NAME: self._person_name,
         }
         self.courier = Courier(
             services.outbox,
@@ -230,6 +233,28 @@ class Outbound:
         idea = self._idea(effect)
         if idea is not None:
             self.notices.day_end(idea, user=effect.payload["user"], why=effect.payload["why"])
+
+    def _pain_closed(self, effect: Effect) -> None:
+        p = effect.payload
+        try:
+            pain = self.services.pain_point(effect.team_id, int(p["pain_id"]))
+        except NotFound:
+            return
+        if pain.status is not PainStatus.CLOSED:
+            return  # reopened before this was sent: nothing to tell
+        self.client.chat_postMessage(
+            channel=pain.reporter, **pain_closed_dm(pain, by=p["by"], source=p["source"])
+        )
+
+    def _person_name(self, effect: Effect) -> None:
+        user = effect.payload["user"]
+        try:
+            found = self.client.users_info(user=user)["user"]
+        except SlackApiError as e:
+            if e.response.get("error") not in ("user_not_found", "user_not_visible"):
+                raise  # rate limits and outages are retried by the courier
+            found = {}  # nobody Slack will name: remembered as looked up, shown by id
+        self.services.people.named(effect.team_id, user, display_name(found))
 
     def _receipt(self, effect: Effect) -> None:
         try:
