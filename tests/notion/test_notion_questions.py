@@ -310,3 +310,29 @@ def test_evidence_a_person_emptied_in_notion_is_put_back_and_never_read_as_inter
     timed_sync.run(rehome=True)
     assert notion.page(page_id)["properties"][PainProp.SOURCE]["select"]["name"] == "customer said"
     assert services.store.pains.get(TEAM, pain.id or 0).source.value == "customer said"
+
+
+@pytest.mark.parametrize(
+    ("logged", "set_in_notion"),
+    [(None, {"name": "internal"}), ("customer said", None)],
+    ids=["unknown set to internal", "customer said emptied"],
+)
+def test_evidence_edited_in_notion_is_not_read_back_and_unknown_never_turns_internal(
+    notion: NotionEmulator,
+    services: Services,
+    timed_sync: RoadmapSync,
+    logged: str | None,
+    set_in_notion: dict[str, str] | None,
+) -> None:
+    pain = services.log_pain_point(
+        TEAM, "U1", "The form is long", stage="Purchase", source=logged
+    ).pain
+    timed_sync.run()
+    page_id = page_of(timed_sync, pain.id or 0, PAIN)
+    notion.edit_page_as_user(page_id, {PainProp.SOURCE: {"select": set_in_notion}})
+    report = timed_sync.run()
+    assert report.overwritten == 1
+    shown = notion.page(page_id)["properties"][PainProp.SOURCE]["select"]
+    assert (shown["name"] if shown else None) == logged
+    stored = services.store.pains.get(TEAM, pain.id or 0).source
+    assert (stored.value if stored else None) == logged
