@@ -105,16 +105,17 @@ def build_app(
     runtime = runtime if runtime is not None else Runtime()
     logger = logger or logging.getLogger("journeybot.slack")
     installs = Installs(settings) if settings.oauth else None
+    # Alike whether the app serves one token or an installation store.
+    bolt: dict[str, Any] = {
+        "signing_secret": signing_secret,
+        "process_before_response": True,
+        "request_verification_enabled": True,
+        "logger": logger,
+        "name": "journeybot",
+    }
     if installs is None:
         client = client if client is not None else make_client(settings)
-        app = JourneyApp(
-            client=client,
-            signing_secret=signing_secret,
-            process_before_response=True,
-            request_verification_enabled=True,
-            logger=logger,
-            name="journeybot",
-        )
+        app = JourneyApp(client=client, **bolt)
         installation = installation or installation_of(client)
         app.use(only_installed_workspace(installation))
     else:
@@ -123,11 +124,7 @@ def build_app(
         client = make_client(settings, token="")
         app = JourneyApp(
             client=client,
-            signing_secret=signing_secret,
-            process_before_response=True,
-            request_verification_enabled=True,
-            logger=logger,
-            name="journeybot",
+            **bolt,
             oauth_flow=installs.flow(client, sorted(manifest_scopes())),
             installation_store=installs.store,
             installation_store_bot_only=True,
