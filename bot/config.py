@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     notion_token: SecretStr | None = None
     notion_parent_page_id: str | None = None
     notion_api_url: str = NOTION_API_URL
+    journeybot_secret_key: SecretStr | None = None
+    """Fernet key that encrypts the Notion tokens workspaces store (none: they cannot)."""
     journeybot_db: Path = Path("journeybot.db")
     journeybot_config: Path | None = None
 

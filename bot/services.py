@@ -64,6 +64,7 @@ from .digest import Digest, answer_changes, answers_snapshot, build_digest
 
 if TYPE_CHECKING:
     from .editing import Editing
+    from .workspace_settings import WorkspaceDefaults, WorkspaceSettingsCases
 
 __all__ = [
     "AdminHome",
@@ -226,6 +227,8 @@ class Services:
     default_channel: str | None = None
     """The roadmap channel of the config file, until an admin picks one on App Home."""
     home_questions_ttl: float = 60.0
+    workspace_defaults: WorkspaceDefaults | None = None
+    """What a workspace's own settings start from: the digest, Notion and the secret key."""
     """Seconds App Home may show the same journey answers before reading them again."""
     _subscribers: list[Subscriber] = field(default_factory=list)
     _effect_listeners: list[Callable[[], None]] = field(default_factory=list)
@@ -1065,9 +1068,9 @@ class Services:
 
     # ---------------------------------------------------------------- reading
 
-    def notion_url(self) -> str | None:
-        """Return the Notion roadmap's URL, once a sync has created it."""
-        return self.store.get_meta(NOTION_ROADMAP_URL)
+    def notion_url(self, team_id: str) -> str | None:
+        """Return the workspace's Notion roadmap URL, once a sync has created it."""
+        return self.store.get_meta(f"{NOTION_ROADMAP_URL}:{team_id}")
 
     def ranking(self, team_id: str) -> list[RoadmapItem]:
         """Return every idea scored, ranked and bucketed, without loading the ideas themselves.
@@ -1409,7 +1412,7 @@ class Services:
             previous if taken_at else None,
             now=now,
             min_estimates=self.journey.scoring.min_estimates,
-            roadmap_url=self.notion_url(),
+            roadmap_url=self.notion_url(team_id),
             changes=changes,
         )
         active = [e for e in entries if e.idea.status.is_active]
@@ -1445,6 +1448,13 @@ class Services:
         from .editing import Editing
 
         return Editing(self)
+
+    @cached_property
+    def workspace(self) -> WorkspaceSettingsCases:
+        """Each workspace's own settings (see `bot/workspace_settings.py`)."""
+        from .workspace_settings import WorkspaceSettingsCases
+
+        return WorkspaceSettingsCases(self, self.workspace_defaults)
 
     def _buckets(self, team_id: str) -> dict[int, Bucket | None]:
         """Return the bucket the roadmap gives each idea now (inside the caller's unit)."""
@@ -1545,7 +1555,7 @@ ROADMAP_CHANNEL = "slack.roadmap_channel"
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 NOTION_ROADMAP_URL = "notion.roadmap_url"
-"""The meta key under which the Notion sync stores the roadmap page's URL."""
+"""The meta key (with `:team_id`) under which the Notion sync stores the roadmap's URL."""
 
 
 def _iso(moment: datetime) -> str:

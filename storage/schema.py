@@ -403,3 +403,38 @@ def m009_ranks(db: Database) -> None:
     )
     # App Home lists a person's own ideas.
     db["ideas"].create_index(["team_id", "proposer"])
+
+
+@migrations()
+def m010_workspaces(db: Database) -> None:
+    # The Notion URLs were kept once for the whole database, so a second workspace's
+    # /roadmap linked to the first one's Notion. They move to the workspace that owns the
+    # Notion copy (the one with a roadmap database on record, else the only workspace);
+    # with no owner they are dropped and the next sync writes them again.
+    owners = [
+        team_id
+        for (team_id,) in db.execute(
+            "select distinct team_id from notion_objects where key = 'roadmap'"
+        )
+    ]
+    if not owners:
+        owners = [
+            team_id
+            for (team_id,) in db.execute(
+                "select team_id from pain_points union select team_id from ideas"
+            )
+        ]
+    for key in ("notion.roadmap_url", "notion.summary_url"):
+        row = db.execute("select value from meta where key = ?", [key]).fetchone()
+        if row is None:
+            continue
+        if len(owners) == 1:
+            db["meta"].insert({"key": f"{key}:{owners[0]}", "value": row[0]}, replace=True)
+        db.execute("delete from meta where key = ?", [key])
+    # Settings an admin changes from App Home, per workspace; `value` is JSON (a Notion
+    # token is stored encrypted, never in clear).
+    db["workspace_settings"].create(
+        {"team_id": str, "key": str, "value": str, "updated_by": str, "updated_at": str},
+        pk=("team_id", "key"),
+        not_null={"value", "updated_at"},
+    )
