@@ -72,6 +72,8 @@ def context(*, readonly: bool = False, busy_timeout_ms: int | None = None) -> It
     """
     from storage.store import BUSY_TIMEOUT_MS, Store, open_database
 
+    from .workspace_settings import WorkspaceDefaults
+
     try:
         settings = load_settings()
         config = load_config(settings.journeybot_config)
@@ -102,6 +104,7 @@ def context(*, readonly: bool = False, busy_timeout_ms: int | None = None) -> It
                 config.journey,
                 admins=frozenset(config.slack.admins),
                 default_channel=config.slack.roadmap_channel,
+                workspace_defaults=WorkspaceDefaults.from_settings(settings, config),
             ),
         )
     except (InvalidInput, NotAllowed, NotFound, ConfigError) as e:
@@ -218,6 +221,7 @@ def _secret_values(settings: Settings) -> list[str]:
         settings.slack_signing_secret,
         settings.slack_app_token,
         settings.notion_token,
+        settings.journeybot_secret_key,
     )
     return [s.get_secret_value() for s in secrets if s is not None]
 
@@ -354,18 +358,32 @@ def sync_command(
     from .notion.client import NotionClient, NotionError
     from .notion.sync import RoadmapSync, SyncBusy
 
+    from .workspace_settings import NOTION_PARENT
+
     with context() as ctx:
-        if not ctx.settings.notion_token:
-            raise fail("NOTION_TOKEN is not set: create an integration and set its secret")
-        if not ctx.settings.notion_parent_page_id:
-            raise fail("NOTION_PARENT_PAGE_ID is not set: share a page with the integration")
         team_id = pick_workspace(ctx.services, workspace, writing=True)
-        client = NotionClient.from_settings(
-            ctx.settings, requests_per_second=ctx.config.sync.requests_per_second
+        own = ctx.services.workspace.of(team_id)
+        if NOTION_PARENT in own.own:
+            # The workspace's admins connected its own Notion on App Home.
+            if own.notion is None:
+                raise fail(
+                    f"the Notion token of {team_id} cannot be decrypted with"
+                    " JOURNEYBOT_SECRET_KEY; its admins must connect Notion again"
+                )
+            token, parent = own.notion.token.get_secret_value(), own.notion.parent_page_id
+        else:
+            if not ctx.settings.notion_token:
+                raise fail("NOTION_TOKEN is not set: create an integration and set its secret")
+            if not ctx.settings.notion_parent_page_id:
+                raise fail("NOTION_PARENT_PAGE_ID is not set: share a page with the integration")
+            token = ctx.settings.notion_token.get_secret_value()
+            parent = ctx.settings.notion_parent_page_id
+        client = NotionClient(
+            token,
+            base_url=ctx.settings.notion_api_url,
+            requests_per_second=ctx.config.sync.requests_per_second,
         )
-        sync = RoadmapSync(
-            ctx.services, client, team_id=team_id, parent_page_id=ctx.settings.notion_parent_page_id
-        )
+        sync = RoadmapSync(ctx.services, client, team_id=team_id, parent_page_id=parent)
         with _progress() as progress:
             task = progress.add_task("syncing to Notion", total=None)
             try:

@@ -34,6 +34,7 @@ __all__ = [
     "WorkspaceDefaults",
     "WorkspaceSettingsCases",
     "mask",
+    "notion_check",
 ]
 
 log = logging.getLogger(__name__)
@@ -85,16 +86,41 @@ class WorkspaceDefaults:
     check_notion: NotionCheck | None = None
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, config: AppConfig, *, check_notion: NotionCheck | None = None
-    ) -> WorkspaceDefaults:
+    def from_settings(cls, settings: Settings, config: AppConfig) -> WorkspaceDefaults:
+        """Return the defaults of the config file and environment; tokens are checked
+        with Notion at NOTION_API_URL."""
         return cls(
             digest=config.digest,
             notion_token=settings.notion_token,
             notion_parent_page_id=settings.notion_parent_page_id,
             secret_key=settings.journeybot_secret_key,
-            check_notion=check_notion,
+            check_notion=notion_check(settings.notion_api_url),
         )
+
+
+def notion_check(api_url: str) -> NotionCheck:
+    """Return a check that asks Notion at `api_url` who a token belongs to (users/me)."""
+
+    def check(token: str) -> None:
+        from .notion.client import NotionClient, NotionError
+
+        client = NotionClient(token, base_url=api_url, max_retries=1, timeout_seconds=10)
+        try:
+            client.me()
+        except NotionError as e:
+            if e.status in (401, 403):
+                raise InvalidInput(
+                    "notion_token",
+                    "Notion rejected this token (unauthorized): copy the integration's"
+                    " secret again from notion.so/profile/integrations",
+                ) from None
+            raise InvalidInput(
+                "notion_token", f"could not check the token with Notion ({e.code}); try again"
+            ) from None
+        finally:
+            client.close()
+
+    return check
 
 
 @dataclass(frozen=True, slots=True)
