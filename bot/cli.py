@@ -357,7 +357,6 @@ def sync_command(
     """Sync the roadmap to Notion once, then print what changed and the requests it took."""
     from .notion.client import NotionClient, NotionError
     from .notion.sync import RoadmapSync, SyncBusy
-
     from .workspace_settings import NOTION_PARENT
 
     with context() as ctx:
