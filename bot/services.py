@@ -409,7 +409,7 @@ class Services:
         return LoggedPain(stored, similar)
 
     def _pain(self, **values: object) -> PainPoint:
-        j = self.journey
+        j = self.journey_of(str(values["team_id"]))
         if values.get("stage"):
             values["stage"] = j.stage(str(values["stage"]))
         else:
@@ -487,7 +487,7 @@ class Services:
         # Who may is decided before the transaction: asking Slack whether someone is a
         # workspace admin must not hold the write lock.
         reporter = self.store.pain_point(team_id, pain_id).reporter
-        allowed = user == reporter or admin or self.is_admin(user)
+        allowed = user == reporter or admin or self.is_admin(user, team_id)
         # Read and write in one transaction: two pickers changed at once (stage, then
         # severity) must not write each other's stale copy back.
         with self._unit(once) as unit:
@@ -589,7 +589,7 @@ class Services:
                 proposer=proposer,
                 title=title,
                 description=description or "",
-                owning_team=self.journey.team(owning_team, field="owning_team")
+                owning_team=self.journey_of(team_id).team(owning_team, field="owning_team")
                 if owning_team
                 else None,
                 pain_point_ids=list(pain_point_ids),
@@ -626,7 +626,7 @@ class Services:
         `admin=True` is the operator at the command line. The bot posts it.
         """
         if not admin:
-            self._require_admin(by)
+            self._require_admin(by, team_id)
         with self._unit():
             idea = self.live(team_id, idea_id)
             self.outbox.add(
@@ -658,8 +658,8 @@ class Services:
             (Criterion.COMPLEXITY, complexity),
             (Criterion.WEEKS, weeks),
         ):
-            if value is not None and not self.journey.may_rate(team, criterion):
-                who = self.journey.who_may_rate(criterion)
+            if value is not None and not self.journey_of(team_id).may_rate(team, criterion):
+                who = self.journey_of(team_id).who_may_rate(criterion)
                 yours = f"you are in {team}" if team else "tell me your team with /journey team"
                 raise NotAllowed(f"{criterion.value} is rated by {who} ({yours})")
         try:
@@ -797,14 +797,22 @@ class Services:
 
     # ---------------------------------------------------------------- admin
 
-    def is_admin(self, user: str) -> bool:
-        """Whether `user` may take admin actions: named in the config, or a workspace admin."""
+    def is_admin(self, user: str, team_id: str | None = None) -> bool:
+        """Whether `user` may take admin actions: named in the config (or in the
+        workspace's own list of admins, given `team_id`), or a workspace admin."""
+        if team_id is not None:
+            return self.workspace.is_admin(team_id, user)
         if user in self.admins:
             return True
         return self.workspace_admin(user) if self.workspace_admin is not None else False
 
-    def _require_admin(self, user: str) -> None:
-        if not self.is_admin(user):
+    def journey_of(self, team_id: str) -> JourneyConfig:
+        """Return the journey map and scoring the workspace runs with (its own settings
+        over the config file's)."""
+        return self.workspace.of(team_id).journey
+
+    def _require_admin(self, user: str, team_id: str | None = None) -> None:
+        if not self.is_admin(user, team_id):
             raise NotAllowed(
                 "only journeybot admins and workspace admins can change an idea's status, "
                 "pin it to a bucket, merge it or repost its card"
@@ -815,7 +823,7 @@ class Services:
 
         A merged idea is managed through the idea that absorbed it.
         """
-        self._require_admin(user)
+        self._require_admin(user, team_id)
         idea = self.store.idea(team_id, idea_id)
         if idea.merged_into is not None:
             raise NotFound(f"#{idea.id} was merged into #{idea.merged_into}; manage that one.")
@@ -836,7 +844,7 @@ class Services:
 
         `bucket` "auto" (or None) unpins; a merge leaves the pin alone.
         """
-        self._require_admin(user)
+        self._require_admin(user, team_id)
         with self._unit(once) as unit:
             idea = self.store.idea(team_id, idea_id)
             if unit.replayed:
@@ -960,7 +968,7 @@ class Services:
 
     def team_of(self, team_id: str, user: str) -> str | None:
         """Return a person's team: the config's `[journey.members]`, else the one stored."""
-        return self.journey.members.get(user) or self.store.team_of(team_id, user)
+        return self.journey_of(team_id).members.get(user) or self.store.team_of(team_id, user)
 
     def set_team(self, team_id: str, user: str, team: str, *, by: str | None = None) -> str:
         """Remember `user`'s team (`by` an admin, or themselves while none is set).
@@ -969,30 +977,31 @@ class Services:
         changed only by an admin, and a team from `[journey.members]` not at all here.
         Returns the configured spelling; raises InvalidInput or NotAllowed.
         """
-        name = self.journey.team(team)
+        name = self.journey_of(team_id).team(team)
         by = by or user
-        if user in self.journey.members:
+        if user in self.journey_of(team_id).members:
             raise NotAllowed(
-                f"your team is {self.journey.members[user]}, set in the config file"
-                f" ([journey.members]); {self.admins_to_ask()} can change it there"
+                f"your team is {self.journey_of(team_id).members[user]}, set in the config file"
+                f" ([journey.members]); {self.admins_to_ask(team_id)} can change it there"
             )
         # Asked before the transaction: whether one is a workspace admin may ask Slack.
         current = self.store.team_of(team_id, user)
-        if by != user and not self.is_admin(by):
+        if by != user and not self.is_admin(by, team_id):
             raise NotAllowed("only an admin can set someone else's team")
-        if current is not None and current != name and not self.is_admin(by):
+        if current is not None and current != name and not self.is_admin(by, team_id):
             raise NotAllowed(
                 f"you are in {current}; once set, a team is changed only by an admin"
-                f" (ask {self.admins_to_ask()} to set it under [journey.members])"
+                f" (ask {self.admins_to_ask(team_id)} to set it under [journey.members])"
             )
         with self._unit():
             self.store.set_team(team_id, user, name)
             self.refresh_home(team_id, user)
         return name
 
-    def admins_to_ask(self) -> str:
-        """Return whom to ask for an admin change, as Slack mentions."""
-        return ", ".join(f"<@{a}>" for a in sorted(self.admins)[:3]) or "a workspace admin"
+    def admins_to_ask(self, team_id: str | None = None) -> str:
+        """Return whom to ask for an admin change (in the workspace), as Slack mentions."""
+        admins = self.admins if team_id is None else self.workspace.of(team_id).admins
+        return ", ".join(f"<@{a}>" for a in sorted(admins)[:3]) or "a workspace admin"
 
     def set_notify(self, team_id: str, user: str, notify: bool) -> None:
         """Turn a person's status-update DMs on or off."""
@@ -1013,7 +1022,7 @@ class Services:
         entries = self._entries(team_id, [*waiting, *top, *own])
         return Home(
             team=self.team_of(team_id, user),
-            teams=tuple(self.journey.teams),
+            teams=tuple(self.journey_of(team_id).teams),
             notify=self.store.wants_dms(team_id, user),
             pain_points=list(reversed(self.store.pain_points(team_id, reporter=user))),
             ideas=[entries[i] for i in own if i in entries],
@@ -1025,7 +1034,7 @@ class Services:
                     team_id, ids=self.store.unposted_ids(team_id, limit=shown)
                 ),
             )
-            if self.is_admin(user)
+            if self.is_admin(user, team_id)
             else None,
             questions=self._questions_for_home(team_id),
         )
@@ -1049,7 +1058,7 @@ class Services:
 
     def set_roadmap_channel(self, team_id: str, channel: str, *, by: str) -> str:
         """Make `channel` the roadmap channel (admins only); return it."""
-        self._require_admin(by)
+        self._require_admin(by, team_id)
         if not _CHANNEL_ID.match(channel or ""):
             raise InvalidInput("channel", f"{channel!r} is not a Slack channel id")
         with self._unit():
@@ -1078,14 +1087,14 @@ class Services:
         Done and Won't do ideas are ranked too, with no bucket.
         """
         with _gc_paused():
-            return roadmap(self.store.facts(team_id), self.journey.scoring)
+            return roadmap(self.store.facts(team_id), self.journey_of(team_id).scoring)
 
     def roadmap(self, team_id: str) -> list[RoadmapEntry]:
         """Return every idea, ranked and bucketed, with the breakdown of its score.
 
         Done and Won't do ideas are included with no bucket (`item.bucket is None`).
         """
-        scoring = self.journey.scoring
+        scoring = self.journey_of(team_id).scoring
         with _gc_paused():
             ideas, facts = self.store.ideas_and_facts(team_id)
             return [
@@ -1111,7 +1120,7 @@ class Services:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
-        scoring = self.journey.scoring
+        scoring = self.journey_of(team_id).scoring
         known = self.store.ideas_by_id(team_id, wanted)
         standing = self.store.ranked(team_id, wanted, capacity=scoring.capacity)
         score_one = scorer(scoring)
@@ -1129,8 +1138,8 @@ class Services:
         facts = self.store.facts(team_id, idea_id=idea_id)
         if not facts:
             raise NotFound(f"idea #{idea_id} does not exist")
-        s = score(facts[0], self.journey.scoring)
-        return s, explain(s, self.journey.scoring)
+        s = score(facts[0], self.journey_of(team_id).scoring)
+        return s, explain(s, self.journey_of(team_id).scoring)
 
     def entry(self, team_id: str, idea_id: int) -> RoadmapEntry:
         """Return one idea's roadmap entry: its score, rank and bucket; raises NotFound.
@@ -1138,7 +1147,7 @@ class Services:
         Rank and bucket come from the ranking index (a few indexed reads), not from
         ranking the whole workspace.
         """
-        scoring = self.journey.scoring
+        scoring = self.journey_of(team_id).scoring
         facts = self.store.facts(team_id, idea_id=idea_id)
         standing = self.store.standing(team_id, idea_id, capacity=scoring.capacity)
         if not facts or standing is None:
@@ -1155,13 +1164,17 @@ class Services:
         every link, for `/roadmap`.
         """
         return heat(
-            self.journey.stages, self.store.pain_facts(team_id), self.store.addressing(team_id)
+            self.journey_of(team_id).stages,
+            self.store.pain_facts(team_id),
+            self.store.addressing(team_id),
         ).weakest
 
     def heat(self, team_id: str) -> Heat:
         """Return the journey heat table of the workspace."""
         return heat(
-            self.journey.stages, self.store.pain_facts(team_id), self.store.active_links(team_id)
+            self.journey_of(team_id).stages,
+            self.store.pain_facts(team_id),
+            self.store.active_links(team_id),
         )
 
     # ---------------------------------------------------------------- import
@@ -1271,7 +1284,7 @@ class Services:
             answers = answer(
                 facts.pains,
                 facts.ideas,
-                self.journey,
+                self.journey_of(team_id),
                 now=now or self.clock(),
                 answers=self.surveys.answers(team_id),
             )
@@ -1285,7 +1298,7 @@ class Services:
         found = outcomes(
             facts.pains,
             [i for i in facts.ideas if i.id == idea_id],
-            self.journey,
+            self.journey_of(team_id),
             now=self.clock(),
             answers=self.surveys.answers(team_id, idea_ids=[idea_id]),
         )
@@ -1305,7 +1318,7 @@ class Services:
         not survey every idea ever shipped.
         """
         now = now or self.clock()
-        after = timedelta(days=self.journey.questions.survey_after_days)
+        after = timedelta(days=self.journey_of(team_id).questions.survey_after_days)
         oldest = now - after - timedelta(days=SURVEY_WINDOW_DAYS)
         asked = 0
         with self._unit():
@@ -1336,7 +1349,7 @@ class Services:
         weeks ended more than SURVEY_WINDOW_DAYS ago is left as it is.
         """
         now = now or self.clock()
-        weeks = timedelta(weeks=self.journey.questions.outcome_weeks)
+        weeks = timedelta(weeks=self.journey_of(team_id).questions.outcome_weeks)
         oldest = now - weeks - timedelta(days=SURVEY_WINDOW_DAYS)
         recorded = 0
         with self._unit():
@@ -1411,7 +1424,7 @@ class Services:
             self.heat(team_id),
             previous if taken_at else None,
             now=now,
-            min_estimates=self.journey.scoring.min_estimates,
+            min_estimates=self.journey_of(team_id).scoring.min_estimates,
             roadmap_url=self.notion_url(team_id),
             changes=changes,
         )

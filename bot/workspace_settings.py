@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from prioritize.config import Capacity, JourneyConfig, Weights
 from prioritize.errors import InvalidInput, NotAllowed
+from storage.store import WEIGHTS_KEY
 from storage.workspaces import WorkspaceSettings, purge_workspace
 
 from .config import AppConfig, DigestConfig, Settings
@@ -44,7 +45,7 @@ NOTION_TOKEN = "notion_token"
 NOTION_PARENT = "notion_parent_page_id"
 ADMINS = "admins"
 JOURNEY = "journey"
-WEIGHTS = "weights"
+WEIGHTS = WEIGHTS_KEY  # the ranking index reads them too (storage/store.py)
 CAPACITY = "capacity"
 DIGEST = "digest"
 
@@ -143,12 +144,22 @@ class WorkspaceSettingsCases:
         self.services = services
         self.defaults = defaults or WorkspaceDefaults()
         self.repo = WorkspaceSettings(services.store)
+        self._cache: dict[str, tuple[dict[str, Any], Workspace]] = {}
 
     # ---------------------------------------------------------------- reading
 
     def of(self, team_id: str) -> Workspace:
-        """Return the settings `team_id` runs with."""
+        """Return the settings `team_id` runs with (one small read; rebuilt only when
+        they changed, in this process or another)."""
         stored = self.repo.get(team_id)
+        cached = self._cache.get(team_id)
+        if cached is not None and cached[0] == stored:
+            return cached[1]
+        workspace = self._build(team_id, stored)
+        self._cache[team_id] = (stored, workspace)
+        return workspace
+
+    def _build(self, team_id: str, stored: dict[str, Any]) -> Workspace:
         base = self.services.journey
         journey = base
         if JOURNEY in stored or WEIGHTS in stored or CAPACITY in stored:
@@ -219,6 +230,9 @@ class WorkspaceSettingsCases:
         with self.services._unit():
             self.repo.save(team_id, values, by=by, now=self.services.clock())
             self.services.refresh_home(team_id, by)
+            if WEIGHTS in values or CAPACITY in values:
+                # Cards show scores and buckets: every card of the workspace is redrawn.
+                self.services._card(team_id, self.repo.carded_ideas(team_id))
         return self.of(team_id)
 
     def set_admins(self, team_id: str, users: Iterable[str], *, by: str) -> Workspace:
@@ -272,30 +286,16 @@ class WorkspaceSettingsCases:
         return self._save(team_id, {JOURNEY: values}, by=by)
 
     def _check_in_use(self, team_id: str, journey: JourneyConfig) -> None:
-        db = self.services.store.db
-        uses = {
-            ("stages", "stage"): "select distinct stage from pain_points where team_id = ?",
-            ("teams", "team"): (
-                "select distinct owning_team from ideas where team_id = ?"
-                " and owning_team is not null union select distinct team from people"
-                " where team_id = ? and team is not null"
-            ),
-            ("touchpoints", "touchpoint"): (
-                "select distinct touchpoint from pain_points where team_id = ?"
-                " and touchpoint is not null"
-            ),
-            ("personas", "persona"): (
-                "select distinct persona from pain_points where team_id = ? and persona is not null"
-            ),
-        }
-        for (name, kind), sql in uses.items():
+        kinds = {"stages": "stage", "teams": "team", "touchpoints": "touchpoint"}
+        kinds["personas"] = "persona"
+        for name, used in self.repo.names_in_use(team_id).items():
             kept = {n.casefold() for n in getattr(journey, name)}
-            used = [row[0] for row in db.execute(sql, [team_id] * sql.count("?"))]
-            dropped = sorted(u for u in used if u and u.casefold() not in kept)
+            dropped = sorted(u for u in used if u.casefold() not in kept)
             if dropped:
                 raise InvalidInput(
                     name,
-                    f"the {kind} {dropped[0]!r} is still in use; keep it (or move what uses it)",
+                    f"the {kinds[name]} {dropped[0]!r} is still in use; keep it"
+                    " (or move what uses it first)",
                 )
 
     def set_scoring(

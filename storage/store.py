@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from itertools import groupby
@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from prioritize.config import Capacity, ScoringConfig
+from prioritize.config import Capacity, ScoringConfig, Weights
 from prioritize.errors import InvalidInput, NotFound, NotSaved
 from prioritize.heat import PainFact
 from prioritize.models import (
@@ -37,7 +37,7 @@ from prioritize.models import (
     Support,
 )
 from prioritize.parsing import parse_id
-from prioritize.scoring import Consensus, IdeaFacts, consensus, disagreement, scorer
+from prioritize.scoring import Consensus, IdeaFacts, Score, consensus, disagreement, scorer
 
 from . import ranks
 from .schema import migrations
@@ -45,6 +45,10 @@ from .schema import migrations
 __all__ = ["NotFound", "NotSaved", "Store", "open_database"]
 
 BUSY_TIMEOUT_MS = 5000
+
+
+WEIGHTS_KEY = "weights"
+"""The `workspace_settings` key of a workspace's own scoring weights (JSON of `Weights`)."""
 
 
 def _not_saved(error: sqlite3.OperationalError) -> NotSaved:
@@ -226,6 +230,8 @@ class Store:
         scoring: ScoringConfig | None = None,
         readonly: bool = False,
     ) -> None:
+        self._weights: dict[str, Weights] = {}
+        self._scorers: dict[str, tuple[Weights, Callable[[IdeaFacts], Score]]] = {}
         self._set_scoring(scoring or ScoringConfig(disagree_spread=disagree_spread))
         self.readonly = readonly
         """Opened for reading only (a command that reads): nothing derived is rebuilt."""
@@ -820,7 +826,7 @@ class Store:
             conn.execute("delete from idea_rank where idea_id = ?", [idea_id])
             return
         (facts,) = _facts_of([row[2:]], self.disagree_spread)
-        conn.execute(ranks.UPSERT, ranks.rank_row(row[0], self._score(facts)))
+        conn.execute(ranks.UPSERT, ranks.rank_row(row[0], self._scorer_of(row[0])(facts)))
 
     def _rebuild_ranks(self, team_ids: Iterable[str]) -> None:
         """Rewrite the workspaces' rows of the ranking index from their stats.
@@ -837,8 +843,8 @@ class Store:
             ).fetchall()
             for kind, name, _ in aside:
                 conn.execute(f'drop {kind} "{name}"')
-            score = self._score
             for team_id in team_ids:
+                score = self._scorer_of(team_id)
                 conn.execute("delete from idea_rank where team_id = ?", [team_id])
                 conn.execute("delete from rank_bands where team_id = ?", [team_id])
                 conn.executemany(
@@ -857,36 +863,86 @@ class Store:
     def ensure_ranks(self) -> bool:
         """Rebuild stats of an older version and a ranking scored with another config.
 
-        Cheap when nothing changed (one read of `meta`). Also run before every read and
+        Cheap when nothing changed (two small reads). Also run before every read and
         write of the index, so that a process with another config (a command run with an
         edited config file while the bot runs) never mixes its scores into this one's.
-        Returns whether anything was rebuilt.
+        A workspace with weights of its own (see `WEIGHTS_KEY`) is scored with them and
+        rebuilt alone when they change. Returns whether anything was rebuilt.
         """
         if self.readonly:
             return False  # reads the whole roadmap through `prioritize`, not the index
-        wanted = {ranks.STATS_VERSION_KEY: ranks.STATS_VERSION}
-        wanted[ranks.RANKS_FINGERPRINT] = self._fingerprint
-        stored = dict(
-            self.db.execute(
-                "select key, value from meta where key in (?, ?)", list(wanted)
-            ).fetchall()
-        )
+        wanted = self._wanted_fingerprints()
+        stored = self._stored_fingerprints()
         if stored == wanted:
             return False
         with self.transaction() as db:
-            stored = dict(
-                db.execute("select key, value from meta where key in (?, ?)", list(wanted))
-            )
+            wanted = self._wanted_fingerprints()
+            stored = self._stored_fingerprints()
             if stored == wanted:
                 return False  # another thread or process got there first
             teams = [t for (t,) in db.execute("select distinct team_id from ideas")]
             if stored.get(ranks.STATS_VERSION_KEY) != ranks.STATS_VERSION:
                 for team_id in teams:
                     self._rebuild_stats(team_id)
-            self._rebuild_ranks(teams)
+            everything = any(
+                stored.get(key) != wanted[key]
+                for key in (ranks.STATS_VERSION_KEY, ranks.RANKS_FINGERPRINT)
+            )
+            changed = {
+                key.rsplit(":", 1)[1]
+                for key in set(wanted) | set(stored)
+                if ":" in key and stored.get(key) != wanted.get(key)
+            }
+            self._rebuild_ranks(teams if everything else [t for t in teams if t in changed])
+            db.execute("delete from meta where key like ?", [f"{ranks.RANKS_FINGERPRINT}:%"])
             for key, value in wanted.items():
                 db["meta"].insert({"key": key, "value": value}, replace=True)
         return True
+
+    def _wanted_fingerprints(self) -> dict[str, str]:
+        # Weights a workspace's admins set are read here, so every process scores with
+        # them, whatever config file it started with.
+        rows = self.db.execute(
+            "select team_id, value from workspace_settings where key = ?", [WEIGHTS_KEY]
+        ).fetchall()
+        self._weights = {team_id: Weights.model_validate_json(value) for team_id, value in rows}
+        wanted = {
+            ranks.STATS_VERSION_KEY: ranks.STATS_VERSION,
+            ranks.RANKS_FINGERPRINT: self._fingerprint,
+        }
+        for team_id in self._weights:
+            wanted[f"{ranks.RANKS_FINGERPRINT}:{team_id}"] = ranks.fingerprint(
+                self.scoring_of(team_id)
+            )
+        return wanted
+
+    def _stored_fingerprints(self) -> dict[str, str]:
+        return dict(
+            self.db.execute(
+                "select key, value from meta where key in (?, ?) or key like ?",
+                [ranks.STATS_VERSION_KEY, ranks.RANKS_FINGERPRINT, f"{ranks.RANKS_FINGERPRINT}:%"],
+            ).fetchall()
+        )
+
+    def scoring_of(self, team_id: str) -> ScoringConfig:
+        """Return the scoring config of the workspace: the config file's, with its own
+        weights if its admins set them."""
+        weights = self._weights.get(team_id)
+        return (
+            self.scoring
+            if weights is None
+            else self.scoring.model_copy(update={"weights": weights})
+        )
+
+    def _scorer_of(self, team_id: str) -> Callable[[IdeaFacts], Score]:
+        weights = self._weights.get(team_id)
+        if weights is None:
+            return self._score
+        cached = self._scorers.get(team_id)
+        if cached is None or cached[0] != weights:
+            cached = (weights, scorer(self.scoring_of(team_id)))
+            self._scorers[team_id] = cached
+        return cached[1]
 
     def _stats_row(
         self,

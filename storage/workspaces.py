@@ -8,6 +8,7 @@ in clear.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -25,9 +26,15 @@ class WorkspaceSettings:
 
     def get(self, team_id: str) -> dict[str, Any]:
         """Return every stored setting of the workspace, decoded."""
-        rows = self.store.db.execute(
-            "select key, value from workspace_settings where team_id = ?", [team_id]
-        ).fetchall()
+        try:
+            rows = self.store.db.execute(
+                "select key, value from workspace_settings where team_id = ?", [team_id]
+            ).fetchall()
+        except sqlite3.OperationalError as e:
+            # A read-only command on a database from before per-workspace settings.
+            if "no such table" in str(e):
+                return {}
+            raise
         return {key: json.loads(value) for key, value in rows}
 
     def save(self, team_id: str, values: Mapping[str, Any], *, by: str, now: datetime) -> None:
@@ -57,6 +64,33 @@ class WorkspaceSettings:
             "select team_id, value from workspace_settings where key = ?", [key]
         ).fetchall()
         return {team_id: json.loads(value) for team_id, value in rows}
+
+    def names_in_use(self, team_id: str) -> dict[str, set[str]]:
+        """Return the stages, teams, touchpoints and personas the workspace's records use."""
+        sql = {
+            "stages": "select distinct stage from pain_points where team_id = ?",
+            "teams": (
+                "select owning_team from ideas where team_id = ? union"
+                " select owning_team from pain_points where team_id = ? union"
+                " select team from people where team_id = ?"
+            ),
+            "touchpoints": "select distinct touchpoint from pain_points where team_id = ?",
+            "personas": "select distinct persona from pain_points where team_id = ?",
+        }
+        db = self.store.db
+        return {
+            name: {row[0] for row in db.execute(query, [team_id] * query.count("?")) if row[0]}
+            for name, query in sql.items()
+        }
+
+    def carded_ideas(self, team_id: str) -> list[int]:
+        """Return the live ideas of the workspace that have a card in Slack."""
+        rows = self.store.db.execute(
+            "select id from ideas where team_id = ? and card_ts is not null"
+            " and merged_into is null order by id",
+            [team_id],
+        )
+        return [row[0] for row in rows]
 
 
 def purge_workspace(store: Store, team_id: str) -> dict[str, int]:

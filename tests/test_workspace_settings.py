@@ -170,3 +170,57 @@ def test_a_token_stored_under_another_key_is_not_used_and_not_logged(
     assert other.workspace.of(T1).notion is None
     assert "cannot be decrypted" in caplog.text
     assert GOOD not in caplog.text
+
+
+def test_a_workspaces_own_weights_rank_its_ideas_and_no_one_elses(services: Services) -> None:
+    for team_id in (T1, T2):
+        # Big and slow against small and quick: the weights decide which comes first.
+        services.propose_idea(team_id, "U1", "Big bet", impact=5, complexity=5, weeks=12)
+        services.propose_idea(team_id, "U1", "Quick win", impact=2, complexity=1, weeks=1)
+        for voter in ("U2", "U3"):
+            for idea in services.store.ideas(team_id):
+                services.record_estimate(
+                    team_id,
+                    idea.id or 0,
+                    voter,
+                    impact=5 if idea.title == "Big bet" else 2,
+                    complexity=5 if idea.title == "Big bet" else 1,
+                    weeks=12 if idea.title == "Big bet" else 1,
+                )
+    before = [e.idea.title for e in services.top(T2, 2)]
+    services.workspace.set_scoring(
+        T1,
+        weights={"impact": "0", "reach": "0", "ease": "1", "speed": "1"},
+        capacity={"now": "12", "next": "24"},
+        by="U0ADMIN",
+    )
+    assert [e.idea.title for e in services.top(T1, 2)] == ["Quick win", "Big bet"]
+    assert [e.idea.title for e in services.roadmap(T1)] == ["Quick win", "Big bet"]
+    assert [e.idea.title for e in services.top(T2, 2)] == before == ["Big bet", "Quick win"]
+
+
+def test_a_workspaces_own_journey_map_is_the_one_its_pain_points_are_checked_against(
+    services: Services,
+) -> None:
+    j = services.journey
+    services.workspace.set_journey(
+        T1,
+        stages=["Discover", "Buy", "Use"],
+        teams=j.teams,
+        touchpoints=j.touchpoints,
+        personas=j.personas,
+        by="U0ADMIN",
+    )
+    assert services.log_pain_point(T1, "U1", "Pricing is unclear", stage="buy").pain.stage == "Buy"
+    with pytest.raises(InvalidInput, match="unknown journey stage 'Buy'"):
+        services.log_pain_point(T2, "U1", "Pricing is unclear", stage="Buy")
+    assert [row.stage for row in services.heat(T1).stages] == ["Discover", "Buy", "Use"]
+
+
+def test_an_admin_of_one_workspace_cannot_manage_another_ones_ideas(services: Services) -> None:
+    services.workspace.set_admins(T1, ["U0ADMIN", "U0LEAD"], by="U0ADMIN")
+    idea = services.propose_idea(T2, "U1", "Faster refunds")
+    with pytest.raises(NotAllowed):
+        services.manageable(T2, idea.id or 0, "U0LEAD")
+    mine = services.propose_idea(T1, "U1", "Faster refunds")
+    assert services.manageable(T1, mine.id or 0, "U0LEAD").id == mine.id

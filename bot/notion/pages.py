@@ -76,7 +76,7 @@ class PagePusher:
     ) -> dict[int, str]:
         """Push every idea; return their page URLs by idea id."""
         by_id = {p.id: p for p in pains if p.id is not None}
-        stages = self.ctx.services.journey.stages
+        stages = self.ctx.services.journey_of(self.ctx.team_id).stages
         rendered = [
             (entry.idea.id, render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages))
             for entry in entries
