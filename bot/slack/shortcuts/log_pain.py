@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def register(app: App, deps: Deps) -> None:
     """Register the "Log as pain point" message shortcut."""
 
-    def open_modal(trigger_id: str, channel: str, message: dict[str, Any]) -> None:
+    def open_modal(team_id: str, trigger_id: str, channel: str, message: dict[str, Any]) -> None:
         link = None
         try:
             # The quote already lives in Slack: its permalink is the evidence.
@@ -33,7 +33,7 @@ def register(app: App, deps: Deps) -> None:
         except SlackApiError as e:
             log.info("no permalink for the shortcut's message: %s", e.response["error"])
         view = pain_modal(
-            deps.journey,
+            deps.journey_of(team_id),
             text=unmarkup(message.get("text") or ""),
             link=link,
             source=EvidenceSource.CUSTOMER_SAID,
@@ -45,5 +45,9 @@ def register(app: App, deps: Deps) -> None:
     def log_pain_shortcut(ack: Ack, shortcut: dict[str, Any]) -> None:
         ack()
         deps.runtime.later(
-            open_modal, shortcut["trigger_id"], shortcut["channel"]["id"], shortcut["message"]
+            open_modal,
+            shortcut["team"]["id"],
+            shortcut["trigger_id"],
+            shortcut["channel"]["id"],
+            shortcut["message"],
         )
