@@ -64,7 +64,7 @@ from .digest import Digest, answer_changes, answers_snapshot, build_digest
 
 if TYPE_CHECKING:
     from .editing import Editing
-    from .workspace_settings import WorkspaceDefaults, WorkspaceSettingsCases
+    from .workspace_settings import Workspace, WorkspaceDefaults, WorkspaceSettingsCases
 
 __all__ = [
     "AdminHome",
@@ -200,6 +200,8 @@ class AdminHome:
 
     roadmap_channel: str | None
     unposted: list[Idea]
+    workspace: Workspace | None = None
+    """The settings the workspace runs with (its own, else the config file's)."""
 
 
 SURVEY_WINDOW_DAYS = 28
@@ -1029,6 +1031,7 @@ class Services:
             waiting=[entries[i] for i in waiting if i in entries],
             top=[entries[i] for i in top if i in entries],
             admin=AdminHome(
+                workspace=self.workspace.of(team_id),
                 roadmap_channel=self.roadmap_channel(team_id),
                 unposted=self.store.ideas(
                     team_id, ids=self.store.unposted_ids(team_id, limit=shown)
