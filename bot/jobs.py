@@ -19,7 +19,7 @@ there, else the bot's own); any other connects its own Notion page on App Home.
 
 Sync and digest failures are logged, never raised into Slack's threads: votes keep being
 recorded while Notion is down, and the next sync catches up; one workspace's failure
-(a revoked token, an archived channel) stops no other's.
+(a revoked token, a channel Slack refuses) stops no other's.
 """
 
 from __future__ import annotations
