@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +73,15 @@ def fill(services: Services, team_id: str, word: str) -> None:
         complexity=2,
         weeks=2,
     )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out")
 
 
 def under(notion: NotionEmulator, page_id: str) -> str:
@@ -187,3 +198,22 @@ def test_each_workspace_gets_its_digest_on_its_own_schedule(
     assert str(one.trigger.timezone) == "UTC" and "hour='9'" in str(one.trigger)
     assert str(two.trigger.timezone) == "Asia/Tokyo" and "hour='16'" in str(two.trigger)
     assert two.kwargs == {"teams": [T2]}
+
+
+def test_a_change_in_one_workspace_syncs_that_workspace_alone(
+    services: Services, settings: Settings, notion: NotionEmulator, two: str
+) -> None:
+    config = AppConfig.model_validate(
+        {"sync": {"requests_per_second": 3.0, "debounce_seconds": 0.2, "interval_minutes": 60}}
+    )
+    jobs = Jobs(settings, config, services, notion_client=make_client(notion))
+    jobs.start()
+    try:
+        wait_for(lambda: jobs.syncs >= 1)
+        assert set(jobs.last_reports) == {T1, T2}
+        idea = services.store.ideas(T2)[0]
+        services.record_estimate(T2, idea.id or 0, "U9", impact=5, complexity=1, weeks=1)
+        wait_for(lambda: jobs.syncs >= 2)
+        assert set(jobs.last_reports) == {T2}
+    finally:
+        jobs.shutdown()
