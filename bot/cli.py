@@ -355,6 +355,7 @@ def sync_command(
     ] = False,
 ) -> None:
     """Sync the roadmap to Notion once, then print what changed and the requests it took."""
+    from .jobs import env_home
     from .notion.client import NotionClient, NotionError
     from .notion.sync import RoadmapSync, SyncBusy
     from .workspace_settings import NOTION_PARENT
@@ -377,6 +378,12 @@ def sync_command(
                 raise fail("NOTION_PARENT_PAGE_ID is not set: share a page with the integration")
             token = ctx.settings.notion_token.get_secret_value()
             parent = ctx.settings.notion_parent_page_id
+            home = env_home(ctx.services, parent)
+            if home is not None and home != team_id:
+                raise fail(
+                    f"NOTION_PARENT_PAGE_ID holds the roadmap of {home}; an admin of {team_id}"
+                    " connects its own Notion page on App Home"
+                )
         client = NotionClient(
             token,
             base_url=ctx.settings.notion_api_url,

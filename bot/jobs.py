@@ -46,7 +46,7 @@ from .notion.sync import HomeLost, RoadmapSync, SyncReport
 from .services import Change, Services, StatusChange
 from .workspace_settings import NOTION_PARENT, NotionConnection
 
-__all__ = ["Jobs"]
+__all__ = ["Jobs", "env_home"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,27 @@ SURVEY_EVERY_MINUTES = 60
 """How often to look for Done ideas whose people are due "Is this better now?"."""
 MAX_DEBOUNCE_FACTOR = 6
 """A steady stream of changes still syncs at least every `debounce_seconds` times this."""
+
+
+def env_home(services: Services, page_id: str, *, bot_team: str | None = None) -> str | None:
+    """Return the one workspace NOTION_PARENT_PAGE_ID serves (None: none can be told).
+
+    Two roadmaps under one page would share titles, and a create whose answer was lost
+    could be taken for the other's: the page is the workspace's whose roadmap is already
+    there, else the bot's own (`bot_team`), else the only workspace without a page of its
+    own.
+    """
+    page = bare(page_id)
+    state = NotionState(services.store)
+    settings = services.workspace
+    without_own = [t for t in settings.workspaces() if NOTION_PARENT not in settings.of(t).own]
+    for team_id in without_own:
+        home = state.object(team_id, PARENT)
+        if home is not None and home.notion_id and bare(home.notion_id) == page:
+            return team_id
+    if bot_team is not None:
+        return bot_team
+    return without_own[0] if len(without_own) == 1 else None
 
 
 class Jobs:
@@ -243,19 +264,9 @@ class Jobs:
         return NotionConnection(token, page, own=False) if token and page else None
 
     def _env_home(self) -> str | None:
-        """The one workspace NOTION_PARENT_PAGE_ID serves: two roadmaps under one page
-        would share titles, and a lost create could be taken for the other's."""
-        page = bare(str(self.settings.notion_parent_page_id))
-        state = NotionState(self.services.store)
-        settings = self.services.workspace
-        without_own = [t for t in settings.workspaces() if NOTION_PARENT not in settings.of(t).own]
-        for team_id in without_own:
-            home = state.object(team_id, PARENT)
-            if home is not None and home.notion_id and bare(home.notion_id) == page:
-                return team_id  # the roadmap is already there
-        if self.team_id is not None:
-            return self.team_id  # the workspace the bot's token belongs to
-        return without_own[0] if len(without_own) == 1 else None
+        return env_home(
+            self.services, str(self.settings.notion_parent_page_id), bot_team=self.team_id
+        )
 
     def _sync_one(self, team_id: str, connection: NotionConnection) -> SyncReport | None:
         self._local.syncing = True  # this worker thread's read-backs need no new sync

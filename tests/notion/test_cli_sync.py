@@ -146,3 +146,18 @@ def test_an_unreachable_notion_is_one_line_naming_the_url(
     assert result.exit_code != 0
     (line,) = [text for text in result.output.splitlines() if text.strip()]
     assert "cannot reach Notion at http://127.0.0.1:9" in line
+
+
+def test_sync_of_a_second_workspace_never_builds_it_under_the_first_ones_page(
+    db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
+) -> None:
+    point_at(monkeypatch, notion)
+    assert CliRunner().invoke(app, ["sync", "-w", "T0001"]).exit_code == 0
+    store = Store.open(db)
+    Services(store).log_pain_point("T0002", "U1", "Another workspace's pain point")
+    store.close()
+    before = notion.request_count
+    result = CliRunner().invoke(app, ["sync", "-w", "T0002"])
+    assert result.exit_code == 2
+    assert "NOTION_PARENT_PAGE_ID holds the roadmap of T0001" in result.output
+    assert notion.request_count == before
