@@ -52,7 +52,7 @@ def seed(services: Services, ideas: int, pains: int, rng: random.Random) -> list
     store = services.store
     voters = [f"U{i:03d}" for i in range(60)]
     for i, voter in enumerate(voters):
-        store.set_team(TEAM, voter, journey.teams[i % len(journey.teams)])
+        store.people.set_team(TEAM, voter, journey.teams[i % len(journey.teams)])
     with store.transaction():
         pain_ids = [
             services.log_pain_point(
@@ -138,9 +138,9 @@ def naive_rewrite(services: Services, sync: RoadmapSync, client: NotionClient) -
             if page.page_id and page.state == "live":
                 client.update_page(page.page_id, in_trash=True)
     pain_pages: dict[int, str] = {}
-    pains = services.store.pain_points(TEAM)
+    pains = services.store.pains.all(TEAM)
     for pain in pains:
-        rendered = render.pain_page(pain, me_too=services.store.pain_votes(pain.id or 0))
+        rendered = render.pain_page(pain, me_too=services.store.pains.votes(pain.id or 0))
         page = client.create_page(
             {"data_source_id": pains_ds}, rendered.properties, rendered.children[:100]
         )

@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.services import Services  # noqa: E402
 from prioritize.config import JourneyConfig  # noqa: E402
-from storage.store import Store, _pain  # noqa: E402
+from storage.pains import pain_of  # noqa: E402
+from storage.store import Store  # noqa: E402
 
 TEAM = "T0BENCH"
 WORDS = (
@@ -111,7 +112,7 @@ def main() -> None:
         def baseline() -> None:
             cursor = store.db.execute("select * from pain_points order by id desc limit 10")
             columns = [c[0] for c in cursor.description]
-            [_pain(dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
+            [pain_of(dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
 
         base = timed(baseline, args.repeat)
         print(f"python {platform.python_version()}, {platform.machine()}")

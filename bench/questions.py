@@ -8,7 +8,7 @@ including none, ideas in every status with estimates, support, links and status
 changes), then measures, each in a fresh process so one peak does not inflate another:
 
 1. ranking alone (`Services.ranking`), the baseline,
-2. all five answers with the outcomes of Done ideas: `Store.facts`, `journey_facts`
+2. all five answers with the outcomes of Done ideas: `store.stats.facts`, `journey_facts`
    (one query per table) and `prioritize.questions.answer`,
 3. the use case `Services.questions`, what `/journey questions`, App Home, the digest and
    `journeybot questions` call: the same, plus the "Is this better now?" answers (three
@@ -194,7 +194,7 @@ def build(path: Path, *, pains: int, ideas: int, seed: int = 7) -> dict[str, int
             " values (?, ?, ?, ?, ?, ?)",
             survey_rows(first_idea),
         )
-    store.rebuild_stats(TEAM_ID)
+    store.stats.rebuild(TEAM_ID)
     counts = {
         table: conn.execute(f"select count(*) from {table}").fetchone()[0]
         for table in (
@@ -245,7 +245,9 @@ def measure_questions(path: Path) -> dict[str, Any]:
     config = JourneyConfig()
 
     def all_five() -> tuple[float, float, Any]:
-        read, facts = timed(lambda: journey_facts(store.db, TEAM_ID, facts=store.facts(TEAM_ID)))
+        read, facts = timed(
+            lambda: journey_facts(store.db, TEAM_ID, facts=store.stats.facts(TEAM_ID))
+        )
         computed, answers = timed(lambda: answer(facts.pains, facts.ideas, config, now=NOW))
         return read, computed, answers
 
@@ -334,7 +336,7 @@ def report(args: argparse.Namespace) -> None:
          "ok" if q["first"] < 2 else "OVER"),
         ("    median of 3 runs", f"{q['median']:.2f} s", "< 2 s",
          "ok" if q["median"] < 2 else "OVER"),
-        ("    reading (Store.facts + journey_facts)", f"{q['read']:.2f} s", "", ""),
+        ("    reading (stats.facts + journey_facts)", f"{q['read']:.2f} s", "", ""),
         ("    answering (prioritize.questions.answer)", f"{q['compute']:.2f} s", "", ""),
         ("    against ranking alone", f"{q['median'] / r['median']:.1f}×", "", ""),
         ("    peak RSS", f"{q['peak_rss_mb']:.0f} MB", "< 500 MB",

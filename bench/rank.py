@@ -15,7 +15,7 @@ full-ranking path, in the same run:
 3. App Home (`Services.home`), next to the old one built from the whole roadmap;
 4. `journeybot roadmap` for every idea (`Services.roadmap`): time and peak memory;
 5. what a scoring config change costs once, at the next start (`Store.use_scoring`
-   rebuilds the ranking index), and rebuilding every aggregate too (`Store.rebuild_stats`).
+   rebuilds the ranking index), and rebuilding every aggregate too (`store.stats.rebuild`).
 
 This is not a test: it prints figures and exits 0 whatever they are.
 """
@@ -195,7 +195,7 @@ def old_entry(services: Services, team_id: str, idea_id: int) -> RoadmapEntry:
     """One idea's entry as it was found before the index: by ranking every idea."""
     for item in services.ranking(team_id):
         if item.score.idea_id == idea_id:
-            idea = services.store.idea(team_id, idea_id)
+            idea = services.store.ideas.get(team_id, idea_id)
             return RoadmapEntry(idea, item, scoring=services.journey.scoring)
     raise LookupError(idea_id)
 
@@ -204,7 +204,7 @@ def old_roadmap(services: Services, team_id: str) -> list[RoadmapEntry]:
     """The whole roadmap as it was read before: ranking, then every Idea model on its own."""
     scoring = services.journey.scoring
     items = services.ranking(team_id)
-    ideas = {i.id: i for i in services.store.ideas(team_id)}
+    ideas = {i.id: i for i in services.store.ideas.all(team_id)}
     return [
         RoadmapEntry(ideas[item.score.idea_id], item, scoring=scoring)
         for item in items
@@ -217,12 +217,12 @@ def old_home(services: Services, team_id: str, user: str) -> Home:
     store = services.store
     entries = services.roadmap(team_id)
     active = [e for e in entries if e.idea.status.is_active]
-    estimated = store.estimated_by(team_id, user)
+    estimated = store.votes.estimated_by(team_id, user)
     return Home(
-        team=store.team_of(team_id, user),
+        team=store.people.team_of(team_id, user),
         teams=tuple(services.journey.teams),
-        notify=store.wants_dms(team_id, user),
-        pain_points=list(reversed(store.pain_points(team_id, reporter=user))),
+        notify=store.people.wants_dms(team_id, user),
+        pain_points=list(reversed(store.pains.all(team_id, reporter=user))),
         ideas=[e for e in reversed(entries) if e.idea.proposer == user],
         waiting=[e for e in active if e.idea.id not in estimated],
         top=active[:5],
@@ -244,7 +244,7 @@ def open_services(path: Path) -> Services:
 
 def measure_rebuild(path: Path) -> dict[str, Any]:
     store = Store.open(path)
-    seconds, n = timed(lambda: store.rebuild_stats(TEAM_ID))
+    seconds, n = timed(lambda: store.stats.rebuild(TEAM_ID))
     # A scoring config changed between two runs: only the index is rebuilt, then back.
     changed, _ = timed(lambda: store.use_scoring(ScoringConfig(strategy=Strategy.RICE)))
     store.use_scoring(ScoringConfig())

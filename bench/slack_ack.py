@@ -63,7 +63,7 @@ def serve_bare(port: int, api_url: str, token: str) -> None:
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
 
-    from bot.slack.run import serve_http
+    from bot.slack.http_server import serve_http
 
     client = WebClient(base_url=api_url, token=token)
     # The same options as journeybot's app, so only the listeners differ.

@@ -153,7 +153,7 @@ def open_services(path: Path, settings: Settings) -> Services:
 def round_of(jobs: Jobs, services: Services, teams: list[str], n: int) -> dict[str, Any]:
     """A vote in each workspace, then the sync and the digest jobs; return the timings."""
     for t in teams:
-        idea = services.store.ideas(t)[VOTED]
+        idea = services.store.ideas.all(t)[VOTED]
         services.record_estimate(t, idea.id or 0, f"UV{n:03d}", impact=5, complexity=1, weeks=1)
     began = time.perf_counter()
     reports = jobs.sync_now(teams)

@@ -96,20 +96,20 @@ class Editing:
 
     def editable_pain(self, team_id: str, user: str, pain_id: int) -> PainPoint:
         """Return the pain point `user` is about to edit; raises NotAllowed or NotFound."""
-        pain = self.store.pain_point(team_id, pain_id)
+        pain = self.store.pains.get(team_id, pain_id)
         self._may_edit_pain(pain, user)
         return pain
 
     def editable_idea(self, team_id: str, user: str, idea_id: int) -> Idea:
         """Return the idea `user` is about to edit; raises NotAllowed or NotFound."""
-        idea = self.store.idea(team_id, idea_id)
+        idea = self.store.ideas.get(team_id, idea_id)
         self._may_edit_idea(idea, user)
         return idea
 
     def idea_for_edit(self, team_id: str, user: str, idea_id: int) -> tuple[Idea, list[PainPoint]]:
         """Return the idea `user` is about to edit and its linked pain points (for the form)."""
         idea = self.editable_idea(team_id, user, idea_id)
-        return idea, self.store.pain_points(team_id, ids=idea.pain_point_ids)
+        return idea, self.store.pains.all(team_id, ids=idea.pain_point_ids)
 
     def _may_edit_pain(self, pain: PainPoint, user: str) -> None:
         if user != pain.reporter and not self.services.is_admin(user, pain.team_id):
@@ -138,7 +138,7 @@ class Editing:
         _check_fields(changes, PAIN_FIELDS)
         s = self.services
         with s._unit(once) as unit:
-            current = self.store.pain_point(team_id, pain_id)
+            current = self.store.pains.get(team_id, pain_id)
             if unit.replayed:
                 return Edited(current, ())
             self._may_edit_pain(current, user)
@@ -147,7 +147,7 @@ class Editing:
             diff = _diff(current, wanted, changes)
             if not diff:
                 return Edited(current, ())
-            updated = self.store.update_pain_point(
+            updated = self.store.pains.update(
                 team_id, pain_id, **{name: getattr(wanted, name) for name in diff}
             )
             self.history.add(team_id, "pain", pain_id, by=user, now=s.clock(), changes=diff)
@@ -163,7 +163,7 @@ class Editing:
         _check_fields(changes, IDEA_FIELDS)
         s = self.services
         with s._unit(once) as unit:
-            current = self.store.idea(team_id, idea_id)
+            current = self.store.ideas.get(team_id, idea_id)
             if unit.replayed:
                 return Edited(current, ())
             self._may_edit_idea(current, user)
@@ -178,7 +178,7 @@ class Editing:
             diff = _diff(current, wanted, changes)
             if not diff:
                 return Edited(current, ())
-            updated = self.store.update_idea(
+            updated = self.store.ideas.update(
                 team_id, idea_id, now=s.clock(), **{name: getattr(wanted, name) for name in diff}
             )
             self.history.add(team_id, "idea", idea_id, by=user, now=s.clock(), changes=diff)
@@ -189,7 +189,7 @@ class Editing:
 
     def withdraw_pain(self, team_id: str, user: str, pain_id: int) -> Edited:
         """Withdraw one's own pain point (kept, off the heat table); raises NotAllowed."""
-        pain = self.store.pain_point(team_id, pain_id)
+        pain = self.store.pains.get(team_id, pain_id)
         if pain.reporter != user:
             raise NotAllowed(
                 f"Only the person who logged pain point #{pain_id} can withdraw it; "
@@ -218,10 +218,10 @@ class Editing:
     def _set_pain_status(self, team_id: str, user: str, pain_id: int, status: PainStatus) -> Edited:
         s = self.services
         with s._unit():
-            current = self.store.pain_point(team_id, pain_id)
+            current = self.store.pains.get(team_id, pain_id)
             if current.status is status:
                 return Edited(current, ())
-            updated = self.store.update_pain_point(team_id, pain_id, status=status)
+            updated = self.store.pains.update(team_id, pain_id, status=status)
             self.history.add(
                 team_id,
                 "pain",
@@ -240,7 +240,7 @@ class Editing:
         s = self.services
         s._require_admin(user)
         s.change_status(team_id, idea_id, IdeaStatus.ARCHIVED, by=user)
-        return self.store.idea(team_id, idea_id)
+        return self.store.ideas.get(team_id, idea_id)
 
     def history_of(self, team_id: str, kind: str, item_id: int) -> list[dict[str, Any]]:
         """Return the edits of a pain point ("pain") or an idea ("idea"), oldest first."""
@@ -307,7 +307,7 @@ class Editing:
             return []
         return [
             idea
-            for idea in self.store.search_ideas(team_id, text, limit=limit + 3)
+            for idea in self.store.ideas.search(team_id, text, limit=limit + 3)
             if idea.status.is_active
         ][:limit]
 
@@ -318,7 +318,7 @@ class Editing:
 
         Its reporter already counts, so their own +1 adds nothing.
         """
-        pain = self.store.pain_point(team_id, pain_id)
+        pain = self.store.pains.get(team_id, pain_id)
         added = False
         if pain.reporter != user:
             added = self.services.me_too(team_id, user, pain_id, once=once)

@@ -20,7 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from prioritize.config import Capacity, JourneyConfig, Weights
 from prioritize.errors import InvalidInput, NotAllowed
-from storage.store import WEIGHTS_KEY
+from storage.stats import WEIGHTS_KEY
 from storage.workspaces import WorkspaceSettings, purge_workspace
 
 from .config import AppConfig, DigestConfig, Settings

@@ -15,7 +15,8 @@ from typing import Any
 
 from prioritize.models import PainPoint, PainStatus
 
-from .store import Store, _pain, iso
+from .pains import pain_of
+from .store import Store, iso
 
 __all__ = [
     "COUNT_UP_TO",
@@ -161,7 +162,7 @@ def find_pain_points(
     order = "" if wanted.words else " order by p.id desc"
     cursor = db.execute(f"select p.* {sql}{order} limit ? offset ?", [*params, limit, offset])
     columns = [c[0] for c in cursor.description]
-    items = [_pain(dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
+    items = [pain_of(dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
     people = {p.id: 1 for p in items if p.id is not None}
     if people:
         for pain_id, votes in db.execute(

@@ -1,7 +1,7 @@
 """Read what the journey questions need of a workspace: one query per table.
 
-Reads only; the scoring facts come from `Store.facts`, which the caller passes in, so the
-aggregates are read the one way they are read everywhere else.
+Reads only; the scoring facts come from `store.stats.facts`, which the caller passes in,
+so the aggregates are read the one way they are read everywhere else.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ __all__ = [
     "NotionObject",
     "NotionState",
     "PageState",
-    "SyncRun",
 ]
 
 CREATING = "creating"
@@ -56,18 +55,6 @@ class PageState:
     """Property name -> normalised value that Notion is believed to hold."""
     props_fp: str = ""
     body_fp: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SyncRun:
-    started_at: datetime
-    finished_at: datetime | None
-    created: int
-    updated: int
-    archived: int
-    read_back: int
-    requests: int
-    error: str | None
 
 
 class NotionState:
@@ -291,26 +278,6 @@ class NotionState:
                     "error": error,
                 }
             )
-
-    def last_run(self, team_id: str, *, ok_only: bool = False) -> SyncRun | None:
-        """Return the latest recorded sync of the workspace (only successful ones if asked)."""
-        sql = "select * from notion_sync_runs where team_id = ?"
-        if ok_only:
-            sql += " and error is null"
-        rows = self._rows(sql + " order by id desc limit 1", [team_id])
-        if not rows:
-            return None
-        r = rows[0]
-        return SyncRun(
-            started_at=datetime.fromisoformat(r["started_at"]),
-            finished_at=datetime.fromisoformat(r["finished_at"]) if r["finished_at"] else None,
-            created=r["created"],
-            updated=r["updated"],
-            archived=r["archived"],
-            read_back=r["read_back"],
-            requests=r["requests"],
-            error=r["error"],
-        )
 
     # ------------------------------------------------------------ score snapshots
 

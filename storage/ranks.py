@@ -12,9 +12,10 @@ its card redraw cost the same at 100 ideas or 100,000:
   fit: after Now and Next are nearly full, it jumps, for each distinct time to deliver
   that still fits, to the next such idea in rank order.
 
-Rows are written by `Store.refresh_stats` (a vote, a +1, a link, a pain point change) and
-by the triggers of migration m009 (a status, a pin, a merge); the scores in them depend on
-the scoring config, whose fingerprint is kept in `meta` (see `Store.use_scoring`).
+Rows are written by `Stats.refresh` in `storage.stats` (a vote, a +1, a link, a pain
+point change) and by the triggers of migration m009 (a status, a pin, a merge); the scores
+in them depend on the scoring config, whose fingerprint is kept in `meta` (see
+`Store.use_scoring`).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def run(*args: str):
 def stored_pain_points(db: Path) -> list[str]:
     store = Store.open(db)
     try:
-        return [p.text for ws in store.workspaces() for p in store.pain_points(ws)]
+        return [p.text for ws in store.workspaces() for p in store.pains.all(ws)]
     finally:
         store.close()
 
@@ -158,7 +158,7 @@ def test_import_loads_every_row_of_a_good_file(db, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Imported 3 pain points into workspace T0001." in result.stdout
     store = Store.open(db)
-    pains = store.pain_points(T1)
+    pains = store.pains.all(T1)
     store.close()
     assert [(p.stage, p.severity, p.source, p.owning_team) for p in pains] == [
         ("Consideration", 3, EvidenceSource.CUSTOMER_SAID, "Marketing"),
@@ -174,7 +174,7 @@ def test_import_reads_the_evidence_type_from_an_evidence_column(db, tmp_path):
     result = run("import", str(path), "--workspace", T1)
     assert result.exit_code == 0, result.output
     store = Store.open(db)
-    pains = store.pain_points(T1)
+    pains = store.pains.all(T1)
     store.close()
     assert [p.source for p in pains] == [EvidenceSource.OBSERVED, None]
 

@@ -153,7 +153,7 @@ def synced(tmp_path: Path, notion: NotionEmulator) -> RoadmapSync:
     store = Store.open(tmp_path / "journeybot.db")
     services = Services(store)
     services.propose_idea("T0001", "U1", "Retry payments")
-    store.set_meta("slack.roadmap_channel:T0001", "C0ROADMAP")
+    store.meta.set("slack.roadmap_channel:T0001", "C0ROADMAP")
     client = NotionClient(notion.token, base_url=notion.base_url, requests_per_second=100)
     sync = RoadmapSync(services, client, team_id="T0001", parent_page_id=notion.root_page_id)
     sync.run()
@@ -214,7 +214,7 @@ def test_a_channel_name_instead_of_an_id_is_explained(tmp_path, notion):
 
 def test_a_channel_name_picked_some_other_way_is_explained_too(tmp_path, notion):
     store = Store.open(tmp_path / "journeybot.db")
-    store.set_meta("slack.roadmap_channel:T0001", "roadmap")  # not through App Home's picker
+    store.meta.set("slack.roadmap_channel:T0001", "roadmap")  # not through App Home's picker
     store.close()
     with SlackEmulator(scopes=manifest_scopes()) as slack:
         problems = failures(run_checks(settings(tmp_path, slack, notion)))

@@ -22,7 +22,7 @@ def test_an_edit_that_changes_nothing_stores_no_history_and_no_redraw(services: 
 def test_only_the_fields_given_change_and_each_is_kept_with_old_and_new(services: Services) -> None:
     pain = services.log_pain_point(T1, "U1", "Checkout fails", stage="Purchase").pain
     services.editing.edit_pain(T1, "U1", pain.id, text="Checkout fails on mobile")
-    stored = services.store.pain_point(T1, pain.id)
+    stored = services.store.pains.get(T1, pain.id)
     assert (stored.text, stored.stage) == ("Checkout fails on mobile", "Purchase")
     [edit] = services.editing.history_of(T1, "pain", pain.id)
     assert edit["changes"] == {"text": ["Checkout fails", "Checkout fails on mobile"]}
@@ -37,7 +37,7 @@ def test_emptying_a_required_field_or_editing_another_is_refused(services, chang
     with pytest.raises(InvalidInput) as e:
         services.editing.edit_pain(T1, "U1", pain.id, **changes)
     assert e.value.field == field
-    assert services.store.pain_point(T1, pain.id).text == "Checkout fails"
+    assert services.store.pains.get(T1, pain.id).text == "Checkout fails"
 
 
 def test_others_and_other_workspaces_cannot_edit_or_triage(services: Services) -> None:
@@ -50,7 +50,7 @@ def test_others_and_other_workspaces_cannot_edit_or_triage(services: Services) -
         services.editing.set_pain_status(T1, "U1", pain.id, "Closed")
     with pytest.raises(NotFound):
         services.editing.edit_pain(T2, "U1", pain.id, severity=5)
-    assert services.store.pain_point(T1, pain.id).status is PainStatus.OPEN
+    assert services.store.pains.get(T1, pain.id).status is PainStatus.OPEN
 
 
 def test_finding_filters_by_stage_team_and_mine_within_one_workspace(services: Services) -> None:

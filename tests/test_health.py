@@ -20,7 +20,7 @@ from bot.health import (
     scheduler_alive,
     slack_connection,
 )
-from bot.slack.run import serve_http
+from bot.slack.http_server import serve_http
 from storage.notion_state import NotionState
 from storage.outbox import Outbox
 from storage.store import Store

@@ -43,7 +43,7 @@ def shipped_idea(services: Services, clock) -> int:
 def test_a_pain_point_logged_without_evidence_is_unknown_not_internal(services):
     pain = services.log_pain_point(T1, "U1", "Search finds nothing").pain
     assert pain.source is None
-    assert services.store.pain_point(T1, pain.id).source is None
+    assert services.store.pains.get(T1, pain.id).source is None
     say_do = services.questions(T1).answers.say_do
     assert [r.evidence.unknown for r in say_do.rows if r.stage == "Awareness"] == [1]
     assert all(r.evidence.internal == 0 for r in say_do.rows)

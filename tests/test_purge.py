@@ -34,7 +34,7 @@ def fill(s: Services, team_id: str) -> None:
     s.merge(team_id, dup.id or 0, idea.id or 0, by="U1")
     s.change_status(team_id, idea.id or 0, "In progress", by="U1")
     s.set_roadmap_channel(team_id, "C0ROADMAP", by="U1")
-    s.store.set_meta(f"notion.roadmap_url:{team_id}", f"https://notion.so/{team_id}")
+    s.store.meta.set(f"notion.roadmap_url:{team_id}", f"https://notion.so/{team_id}")
     NotionState(s.store).save_object(team_id, "roadmap", notion_id=f"db-{team_id}")
     s.weekly_digest(team_id, now=NOW)
 

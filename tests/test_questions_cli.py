@@ -68,7 +68,7 @@ def seed(path: Path) -> Clock:
                   severity=3, source="observed behaviour").pain  # fmt: skip
     spam = log(T1, "U2", "Welcome email in spam", stage="Onboarding", touchpoint="Email",
                severity=2, source="internal").pain  # fmt: skip
-    store.add_pain_point(
+    store.pains.add(
         spam.model_copy(update={"id": None, "text": "Nobody knows why", "source": None}),
         now=clock.now,
     )
@@ -155,7 +155,7 @@ def test_an_idea_planned_longer_than_stuck_days_is_named_as_an_obstacle(db, tmp_
     clock = seed(db)
     store = Store.open(db)
     try:
-        facts = journey_facts(store.db, T1, facts=store.facts(T1))
+        facts = journey_facts(store.db, T1, facts=store.stats.facts(T1))
         later = clock.now + timedelta(days=40)
         result = answer(facts.pains, facts.ideas, JourneyConfig(), now=later)
     finally:
@@ -186,7 +186,7 @@ def test_the_tables_fit_an_80_column_terminal_with_long_names(db):
     seed(db)
     store = Store.open(db)
     try:
-        facts = journey_facts(store.db, T1, facts=store.facts(T1))
+        facts = journey_facts(store.db, T1, facts=store.stats.facts(T1))
     finally:
         store.close()
     long = [i.__class__(i.id, "A very long idea title " * 6, i.status, i.since, i.pain_ids,

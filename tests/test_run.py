@@ -128,7 +128,7 @@ def test_sigterm_finishes_the_work_already_acked_and_exits_0(
     assert any("Logged pain point #1" in r.get("text", "") for r in slack.responses())
     store = Store.open(tmp_path / "journeybot.db")
     try:
-        assert [p.text for p in store.pain_points(slack.workspace_id)] == [
+        assert [p.text for p in store.pains.all(slack.workspace_id)] == [
             "Checkout times out on the last step"
         ]
     finally:

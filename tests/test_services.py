@@ -50,14 +50,14 @@ def test_bad_pain_point_input_names_the_field_and_stores_nothing(services, value
     with pytest.raises(InvalidInput) as e:
         services.log_pain_point(T1, "U1", "Checkout fails", **values)
     assert e.value.field == field
-    assert services.store.pain_points(T1) == []
+    assert services.store.pains.all(T1) == []
 
 
 def test_the_reporter_can_edit_a_pain_point_and_others_cannot(services):
     pain = services.log_pain_point(T1, "U1", "Checkout fails", stage="Purchase").pain
     updated = services.update_pain_point(T1, "U1", pain.id, severity=5, stage="onboarding")
     assert (updated.severity, updated.stage, updated.text) == (5, "Onboarding", "Checkout fails")
-    assert services.store.pain_point(T1, pain.id).severity == 5
+    assert services.store.pains.get(T1, pain.id).severity == 5
     with pytest.raises(NotAllowed):
         services.update_pain_point(T1, "U2", pain.id, severity=1)
     assert services.update_pain_point(T1, "U2", pain.id, admin=True, severity=1).severity == 1
@@ -79,7 +79,7 @@ def test_only_the_configured_teams_may_rate_a_restricted_criterion(store, clock)
         s.record_estimate(T1, idea.id, "U3", complexity=2)
     assert s.record_estimate(T1, idea.id, "U1", impact=4).estimate.team == "Sales"
     assert s.record_estimate(T1, idea.id, "U2", complexity=2).estimate.team == "Engineering"
-    assert len(store.estimates(idea.id)) == 2
+    assert len(store.votes.estimates(idea.id)) == 2
 
 
 def test_a_team_once_set_is_changed_only_by_an_admin_so_raters_cannot_be_bypassed(store, clock):
@@ -108,7 +108,7 @@ def test_a_team_from_the_config_mapping_wins_and_cannot_be_changed_in_slack(stor
     idea = s.propose_idea(T1, "U1", "Retry payments")
     with pytest.raises(NotAllowed, match=r"your team is Sales, set in the config file"):
         s.set_team(T1, "U1", "Engineering")
-    store.set_team(T1, "U1", "Engineering")  # a row written before the mapping existed
+    store.people.set_team(T1, "U1", "Engineering")  # a row written before the mapping existed
     assert s.team_of(T1, "U1") == "Sales"
     with pytest.raises(NotAllowed):
         s.record_estimate(T1, idea.id, "U1", complexity=2)
@@ -124,7 +124,7 @@ def test_votes_on_a_merged_idea_land_on_the_survivor(services):
     vote = services.record_estimate(T1, a.id, "U2", impact=5)
     assert vote.idea.id == b.id
     assert services.support(T1, a.id, "U3").support_added
-    assert services.store.supporters(b.id) == ["U3"]
+    assert services.store.votes.supporters(b.id) == ["U3"]
     assert [e.idea.id for e in services.roadmap(T1)] == [b.id]
 
 
@@ -169,7 +169,7 @@ def test_heat_follows_ideas_being_done(services):
     idea = services.propose_idea(T1, "U1", "Retry payments", pain_point_ids=[pain.id])
     assert services.heat(T1).row("Purchase").unaddressed == 0
     services.change_status(T1, idea.id, IdeaStatus.DONE, by="U9")
-    assert services.store.pain_point(T1, pain.id).status is PainStatus.ADDRESSED
+    assert services.store.pains.get(T1, pain.id).status is PainStatus.ADDRESSED
     assert services.heat(T1).row("Purchase").open_pain_points == 0
 
 
@@ -192,5 +192,5 @@ def test_two_details_changed_at_once_both_stick(services):
             t.start()
         for t in threads:
             t.join()
-    stored = services.store.pain_points(T1)
+    stored = services.store.pains.all(T1)
     assert {(p.stage, p.severity) for p in stored} == {("Purchase", 5)}

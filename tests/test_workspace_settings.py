@@ -178,7 +178,7 @@ def test_a_workspaces_own_weights_rank_its_ideas_and_no_one_elses(services: Serv
         services.propose_idea(team_id, "U1", "Big bet", impact=5, complexity=5, weeks=12)
         services.propose_idea(team_id, "U1", "Quick win", impact=2, complexity=1, weeks=1)
         for voter in ("U2", "U3"):
-            for idea in services.store.ideas(team_id):
+            for idea in services.store.ideas.all(team_id):
                 services.record_estimate(
                     team_id,
                     idea.id or 0,

@@ -106,7 +106,6 @@ class RequestStats:
 
     sent: int = 0
     rate_limited: int = 0
-    retried: int = 0
     first_at: float | None = None
     last_at: float | None = None
 
@@ -244,7 +243,6 @@ class NotionClient:
                     delay = _retry_after(error)
                     log.info("%s: rate limited, retrying in %.0f s", what, delay)
                     self.limiter.pause(delay)
-                    self.stats.retried += 1
                     continue
                 if error.status not in _RETRYABLE:
                     raise NotionError(
@@ -266,7 +264,6 @@ class NotionClient:
                 ) from cause
             delay = min(8.0, self.backoff_seconds * 2 ** (failed - 1)) * (0.5 + random.random())
             log.info("%s: %s, retrying in %.1f s", what, explain(cause, self.base_url), delay)
-            self.stats.retried += 1
             self._sleep(delay)
 
     # ---------------------------------------------------------------- users

@@ -56,7 +56,7 @@ class PagePusher:
         tick: Callable[[], None],
     ) -> dict[int, str]:
         """Push every pain point; return their page ids by pain point id."""
-        votes = self.ctx.services.store.pain_vote_counts(self.ctx.team_id)
+        votes = self.ctx.services.store.pains.vote_counts(self.ctx.team_id)
         rendered = [
             (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0)))
             for pain in pains

@@ -201,7 +201,7 @@ class RoadmapSync:
         self.read_back.run(roadmap_db, report)
 
         entries = self.services.roadmap(self.team_id)
-        pains = self.store.pain_points(self.team_id)
+        pains = self.store.pains.all(self.team_id)
         heat = self.services.heat(self.team_id)
         total = len(pains) + len(entries) + 1
         done = 0
@@ -222,7 +222,7 @@ class RoadmapSync:
         tick()
         self.read_back.mark(read_from)
         if roadmap_db.url:
-            self.store.set_meta(f"{ROADMAP_URL_META}:{self.team_id}", roadmap_db.url)
+            self.store.meta.set(f"{ROADMAP_URL_META}:{self.team_id}", roadmap_db.url)
 
 
 def _process_gone(owner: Mapping[str, Any]) -> bool:

@@ -28,10 +28,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from ..config import AppConfig, Settings
 from ..services import Services
-from . import actions, commands, events, shortcuts, views
 from .admins import Admins
 from .deps import Deps, remember_requester
 from .guard import Installation, installation_of, only_installed_workspace
+from .listeners import SURFACES
 from .outbound import Outbound
 from .runtime import Runtime
 from .values import refuse_impossible_values
@@ -39,8 +39,6 @@ from .values import refuse_impossible_values
 __all__ = ["SURFACES", "JourneyApp", "build_app", "make_client"]
 
 log = logging.getLogger(__name__)
-
-SURFACES = (commands, shortcuts, actions, views, events)
 
 
 class JourneyApp(App):

@@ -6,11 +6,26 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from prioritize.config import InvalidInput
+from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
+from prioritize.parsing import parse_id
 
 from .ids import Block
 
-__all__ = ["error_block", "metadata", "not_saved", "read_state"]
+__all__ = [
+    "PICK_PAIN_POINTS",
+    "REFUSALS",
+    "error_block",
+    "metadata",
+    "not_saved",
+    "picked_ids",
+    "read_state",
+    "reason",
+    "refusal",
+]
+
+PICK_PAIN_POINTS = "Pick pain points from the list."
+REFUSALS = (InvalidInput, NotAllowed, NotFound, NotSaved)
+"""What a use case raises when a submission is refused; `refusal` says it on a field."""
 
 
 def read_state(view: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,3 +85,27 @@ def error_block(error: InvalidInput, blocks: Mapping[str, Any], *, default: str)
 def not_saved(error: Exception) -> str:
     """Return what a person is told when their change could not be stored."""
     return f"Not saved: {error}. Nothing was changed; please try again in a moment."
+
+
+def refusal(error: Exception, values: Mapping[str, Any], *, default: str) -> dict[str, str]:
+    """Return the inline errors of a refused submission: on the field `error` names, else
+    on `default` (the form's first field)."""
+    if isinstance(error, InvalidInput):
+        return {error_block(error, values, default=default): error.message}
+    return {default: reason(error)}
+
+
+def reason(error: Exception) -> str:
+    """Return what a person is told about a refused change: why it was not saved, or the
+    use case's own message (who may, what is missing)."""
+    return not_saved(error) if isinstance(error, NotSaved) else str(error)
+
+
+def picked_ids(values: Mapping[str, Any], block: str) -> list[int] | None:
+    """Return the ids picked in the multi-select `block`; None if one is not an id.
+
+    Slack sends back only the options journeybot offered, so anything else is a crafted
+    request and is refused, never coerced.
+    """
+    ids = [parse_id(str(v)) for v in values.get(block) or []]
+    return None if None in ids else [i for i in ids if i is not None]

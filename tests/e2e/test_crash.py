@@ -101,7 +101,7 @@ def test_a_bot_killed_right_after_twenty_votes_delivers_everything_once_after_re
     with SlackEmulator(users=users) as slack:
         process, url = _start(slack, tmp_path)
         try:
-            card = _wait(lambda: Store.open(db).idea(TEAM, idea.id or 0).card_ts)
+            card = _wait(lambda: Store.open(db).ideas.get(TEAM, idea.id or 0).card_ts)
             people = Workspace(slack, url, SECRET)
             # Slack is slow to take the check marks: they are still waiting when the bot dies.
             slack.set_rate_limit("reactions.add", 1)
@@ -114,7 +114,7 @@ def test_a_bot_killed_right_after_twenty_votes_delivers_everything_once_after_re
             process.send_signal(signal.SIGKILL)
             process.wait(10)
         reader = Store.open(db)
-        assert len(reader.supporters(idea.id or 0)) == 20  # every acknowledged vote is stored
+        assert len(reader.votes.supporters(idea.id or 0)) == 20  # every acknowledged vote is stored
         reader.close()
         updates_before = len(slack.calls_to("chat.update"))
         assert updates_before == 0 and len(_reactions_added(slack)) < 20  # left for the restart

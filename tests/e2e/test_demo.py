@@ -5,10 +5,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bot import demo_script as script
 from bot.cli import show_demo
-from bot.demo import MARKER, OUTPUTS, FolderInUse, fresh, run_demo
-from bot.notion_html import property_text
+from bot.demo import MARKER, OUTPUTS, FolderInUse, fresh, run_demo, script
+from bot.demo.html import property_text
 from prioritize.models import EvidenceSource, IdeaStatus, PainStatus
 from prioritize.outcomes import SurveyAnswer, Verdict
 from prioritize.questions import EffortKind
@@ -42,24 +41,24 @@ def week(tmp_path_factory):
 
 def test_every_pain_point_and_idea_reaches_the_database(week):
     store, team = week.services.store, week.team_id
-    pains = store.pain_points(team)
+    pains = store.pains.all(team)
     assert len(pains) == len(PAINS)
     assert {p.stage for p in pains} == set(week.services.journey.stages)
     quotes = [p for p in pains if p.link]
     assert len(quotes) == sum(p.quote for p in PAINS)
     assert all(p.link.startswith("https://") for p in quotes)
-    ideas = store.ideas(team, include_merged=True)
+    ideas = store.ideas.all(team, include_merged=True)
     assert len(ideas) == len(IDEAS)
 
 
 def test_the_duplicate_is_merged_with_its_votes(week):
     store, team = week.services.store, week.team_id
-    dup = store.idea(team, week.ideas["invites-dup"])
+    dup = store.ideas.get(team, week.ideas["invites-dup"])
     survivor = week.ideas["invites"]
     assert dup.merged_into == survivor
-    voters = {e.voter for e in store.estimates(survivor)}
+    voters = {e.voter for e in store.votes.estimates(survivor)}
     assert "U10JON" in voters  # voted on the duplicate only
-    assert store.estimates(dup.id) == []
+    assert store.votes.estimates(dup.id) == []
 
 
 def test_sales_and_engineering_disagree_about_sso(week):
@@ -70,12 +69,12 @@ def test_sales_and_engineering_disagree_about_sso(week):
 
 def test_the_leaders_notion_edit_came_back_and_people_were_told(week):
     store, team = week.services.store, week.team_id
-    idea = store.idea(team, week.ideas["first-run"])
+    idea = store.ideas.get(team, week.ideas["first-run"])
     assert idea.status is IdeaStatus.IN_PROGRESS
-    assert store.status_changes(idea.id)[-1]["source"] == "notion"
+    assert store.ideas.status_changes(idea.id)[-1]["source"] == "notion"
     thread = week.slack.thread(idea.card_channel, idea.card_ts)
     assert any("In progress" in (m.get("text") or "") for m in thread[1:])
-    reporters = {store.pain_point(team, p).reporter for p in idea.pain_point_ids}
+    reporters = {store.pains.get(team, p).reporter for p in idea.pain_point_ids}
     for person in reporters:
         assert any("In progress" in (m.get("text") or "") for m in week.slack.dms(person))
 
@@ -115,15 +114,15 @@ def test_cards_were_posted_and_the_outputs_written(week):
 
 def test_pain_points_stay_open_until_an_idea_addressing_them_is_done(week):
     store, team = week.services.store, week.team_id
-    shipped = store.idea(team, week.ideas[script.SHIPPED])
+    shipped = store.ideas.get(team, week.ideas[script.SHIPPED])
     assert shipped.status is IdeaStatus.DONE
-    for pain in store.pain_points(team):
+    for pain in store.pains.all(team):
         done = pain.id in shipped.pain_point_ids
         assert pain.status is (PainStatus.ADDRESSED if done else PainStatus.OPEN)
 
 
 def test_evidence_types_are_varied_and_a_quick_pain_without_one_is_unknown(week):
-    pains = {p.text: p for p in week.services.store.pain_points(week.team_id)}
+    pains = {p.text: p for p in week.services.store.pains.all(week.team_id)}
     for pain in PAINS:
         assert pains[pain.text].source == (EvidenceSource(pain.source) if pain.source else None)
     assert {p.source for p in pains.values()} == {*EvidenceSource, None}
@@ -146,7 +145,7 @@ def test_every_journey_question_has_a_real_answer_and_the_shipped_idea_worked(we
 
 def test_the_people_of_the_shipped_idea_were_asked_and_its_card_says_it_worked(week):
     store, team = week.services.store, week.team_id
-    idea = store.idea(team, week.ideas[script.SHIPPED])
+    idea = store.ideas.get(team, week.ideas[script.SHIPPED])
     for user, said in script.SURVEY_ANSWERS.items():
         # The question, replaced by what they answered once they clicked.
         texts = [m.get("text") or "" for m in week.slack.dms(user)]

@@ -72,7 +72,7 @@ def test_sync_pushes_the_roadmap_and_prints_what_it_did(
     assert "0 created, 0 updated, 0 archived, 0 read back; 2 requests in" in again.output
     store = Store.open(db)
     team_id = store.workspaces()[0]
-    assert (store.get_meta(f"notion.roadmap_url:{team_id}") or "").startswith(
+    assert (store.meta.get(f"notion.roadmap_url:{team_id}") or "").startswith(
         "https://www.notion.so/"
     )
     store.close()

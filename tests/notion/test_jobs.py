@@ -223,7 +223,7 @@ def test_stage_names_and_multi_line_titles_are_escaped_in_the_digest(store) -> N
     services.propose_idea(TEAM, "U1", "Keep the form\n*Draft* & <restore>")
     digest = build_digest(
         services.roadmap(TEAM),
-        store.pain_points(TEAM),
+        store.pains.all(TEAM),
         services.heat(TEAM),
         None,
         now=datetime.now(UTC),

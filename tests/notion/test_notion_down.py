@@ -74,7 +74,7 @@ def test_notion_down_for_an_hour_is_one_line_per_sync_slack_keeps_working_then_i
     reader = make_sync(services, make_client(notion), notion)
     pages = rows_by_id(notion, reader)
     assert pages[ws.ideas[0].id or 0][0]["properties"]["Supporters"]["number"] == len(
-        services.store.supporters(ws.ideas[0].id or 0)
+        services.store.votes.supporters(ws.ideas[0].id or 0)
     )
-    assert set(pages) == {i.id for i in services.store.ideas(TEAM)}
+    assert set(pages) == {i.id for i in services.store.ideas.all(TEAM)}
     jobs.shutdown()

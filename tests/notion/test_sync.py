@@ -106,7 +106,7 @@ def test_first_sync_builds_the_databases_views_summary_and_a_page_per_idea(
     blocks = notion.blocks(summary.notion_id or "")
     assert [b["type"] for b in blocks][:2] == ["paragraph", "heading_2"]
     assert any(b["type"] == "table" and len(b["children"]) == 1 + 7 for b in blocks)
-    assert services.store.get_meta(f"notion.roadmap_url:{TEAM}") == roadmap.url
+    assert services.store.meta.get(f"notion.roadmap_url:{TEAM}") == roadmap.url
 
 
 def test_a_sync_with_nothing_changed_sends_only_the_read_back_and_the_views_list(
@@ -196,7 +196,7 @@ def test_a_leader_status_edit_in_notion_flows_back_and_slack_hears_of_it(
     report = sync.run()
 
     assert report.read_back == 1
-    assert services.store.idea(TEAM, idea.id or 0).status is IdeaStatus.DONE
+    assert services.store.ideas.get(TEAM, idea.id or 0).status is IdeaStatus.DONE
     changes = [e for e in events if isinstance(e, StatusChange)]
     assert len(changes) == 1
     assert changes[0].idea_id == idea.id and changes[0].new is IdeaStatus.DONE
@@ -225,7 +225,7 @@ def test_a_leader_edit_made_while_journeybot_writes_the_page_is_not_lost(
     notion.on_request = leader_edits_first
     report = sync.run()
     assert report.read_back == 1 and report.follow_up
-    assert services.store.idea(TEAM, idea.id or 0).status is IdeaStatus.IN_PROGRESS
+    assert services.store.ideas.get(TEAM, idea.id or 0).status is IdeaStatus.IN_PROGRESS
     sync.run()  # the follow-up sync brings the consequences (its bucket) to Notion
     page = notion.page(page_id)
     assert page["properties"]["Status"]["select"]["name"] == "In progress"
@@ -240,7 +240,7 @@ def test_a_leader_moving_a_card_on_the_board_pins_its_bucket(
     idea = ws.ideas[0]
     notion.edit_page_as_user(page_of(sync, idea.id or 0), {"Bucket": {"select": {"name": "Now"}}})
     sync.run()
-    assert services.store.idea(TEAM, idea.id or 0).pinned_bucket is Bucket.NOW
+    assert services.store.ideas.get(TEAM, idea.id or 0).pinned_bucket is Bucket.NOW
     entry = next(e for e in services.roadmap(TEAM) if e.idea.id == idea.id)
     assert entry.item.bucket is Bucket.NOW
 
@@ -639,7 +639,7 @@ def test_a_thousand_ideas_sync_with_no_unhandled_429(
 
     with store.transaction():
         for i in range(1000):
-            store.add_idea(
+            store.ideas.add(
                 Idea(team_id=TEAM, title=f"Idea {i}", proposer="U1"), now=services.clock()
             )
     sync = make_sync(services, client, notion)

@@ -211,7 +211,7 @@ def test_a_change_in_one_workspace_syncs_that_workspace_alone(
     try:
         wait_for(lambda: jobs.syncs >= 1)
         assert set(jobs.last_reports) == {T1, T2}
-        idea = services.store.ideas(T2)[0]
+        idea = services.store.ideas.all(T2)[0]
         services.record_estimate(T2, idea.id or 0, "U9", impact=5, complexity=1, weeks=1)
         wait_for(lambda: jobs.syncs >= 2)
         assert set(jobs.last_reports) == {T2}

@@ -120,20 +120,20 @@ def test_revoting_never_double_counts(actions):
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "votes.db")
         try:
-            idea = store.add_idea(Idea(team_id="T1", proposer="U1", title="Retry"), now=start)
+            idea = store.ideas.add(Idea(team_id="T1", proposer="U1", title="Retry"), now=start)
             latest: dict[str, Rating] = {}
             supporters: set[str] = set()
             for n, action in enumerate(actions):
                 now = start + timedelta(minutes=n)
                 if action[0] == "support":
-                    added = store.add_support(
+                    added = store.votes.add_support(
                         Support(team_id="T1", idea_id=idea.id, user=action[1]), now=now
                     )
                     assert added == (action[1] not in supporters)
                     supporters.add(action[1])
                     continue
                 _, voter, impact, complexity, weeks = action
-                _, replaced = store.record_estimate(
+                _, replaced = store.votes.record_estimate(
                     Estimate(team_id="T1", idea_id=idea.id, voter=voter, impact=impact,
                              complexity=complexity, weeks=weeks),
                     now=now,
@@ -146,9 +146,9 @@ def test_revoting_never_double_counts(actions):
                     complexity if complexity is not None else old.complexity,
                     weeks if weeks is not None else old.weeks,
                 )
-            assert len(store.estimates(idea.id)) == len(latest)
-            assert sorted(store.supporters(idea.id)) == sorted(supporters)
-            (facts,) = store.facts("T1")
+            assert len(store.votes.estimates(idea.id)) == len(latest)
+            assert sorted(store.votes.supporters(idea.id)) == sorted(supporters)
+            (facts,) = store.stats.facts("T1")
             assert facts.supporters == len(supporters)
             assert facts.consensus == consensus(latest.values())
         finally:

@@ -21,8 +21,9 @@ from bot.config import AppConfig, Settings, SlackConfig
 from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
 from bot.slack.app import build_app
-from bot.slack.run import connect_socket_mode, serve_http
+from bot.slack.http_server import serve_http
 from bot.slack.runtime import Runtime
+from bot.slack.socket_mode import connect_socket_mode
 from prioritize.config import JourneyConfig
 from storage.store import Store
 

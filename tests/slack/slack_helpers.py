@@ -90,7 +90,7 @@ class Bot:
         reply = self.people.view_submission(user, "idea_modal", values)
         assert reply.status == 200 and not reply.body.strip(), reply
         self.settle()
-        idea = self.store.ideas(TEAM, proposer=user)[-1]
+        idea = self.store.ideas.all(TEAM, proposer=user)[-1]
         assert idea.card_ts, "the idea's card was not posted"
         return idea
 

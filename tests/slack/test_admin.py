@@ -102,7 +102,7 @@ def test_a_forged_admin_submission_by_someone_else_changes_nothing(bot: Bot) -> 
     idea = bot.propose()
     answer = submit_admin(bot, "U0EVE", idea, status="Done")
     assert answer and answer["response_action"] == "errors"
-    assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.PROPOSED
+    assert bot.store.ideas.get(TEAM, idea.id).status is IdeaStatus.PROPOSED
 
 
 def test_a_status_change_replies_in_the_thread_and_dms_reporters_and_supporters(
@@ -112,7 +112,7 @@ def test_a_status_change_replies_in_the_thread_and_dms_reporters_and_supporters(
     bot.slash("U0DAN", "/journey", "notify off")
     answer = submit_admin(bot, BOSS, idea, status="Planned")
     assert answer is None
-    assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.PLANNED
+    assert bot.store.ideas.get(TEAM, idea.id).status is IdeaStatus.PLANNED
     [reply] = bot.slack.thread(CHANNEL, idea.card_ts)[1:]
     assert "*Proposed* to *Planned* (in Slack)" in reply["text"]
     # Chloé reported a pain point, Eve and Ben support it; Dan turned DMs off.
@@ -143,7 +143,7 @@ def test_at_most_one_dm_per_person_per_idea_per_day(bot: Bot, clock: object) -> 
     clock.tick(days=1)  # type: ignore[attr-defined]
     submit_admin(bot, BOSS, idea, status="Done")
     assert len(bot.slack.dms("U0EVE")) == 2
-    assert bot.store.pain_point(TEAM, 1).status is PainStatus.ADDRESSED
+    assert bot.store.pains.get(TEAM, 1).status is PainStatus.ADDRESSED
 
 
 def test_a_status_change_made_in_notion_closes_the_loop_too(bot: Bot) -> None:
@@ -182,9 +182,9 @@ def test_merging_a_duplicate_moves_votes_and_its_card_says_where_it_went(bot: Bo
     bot.settle()
     open_admin(bot, BOSS, duplicate, "merge")
     assert submit_admin(bot, BOSS, duplicate, merge_into=survivor.id) is None
-    assert bot.store.idea(TEAM, duplicate.id).merged_into == survivor.id
-    assert bot.store.supporters(survivor.id) == ["U0EVE"]
-    assert [e.voter for e in bot.store.estimates(survivor.id)] == ["U0CHLOE"]
+    assert bot.store.ideas.get(TEAM, duplicate.id).merged_into == survivor.id
+    assert bot.store.votes.supporters(survivor.id) == ["U0EVE"]
+    assert [e.voter for e in bot.store.votes.estimates(survivor.id)] == ["U0CHLOE"]
     merged = bot.text_of(bot.card(duplicate))
     assert "Merged into" in merged and f"#{survivor.id} Bulk export" in merged
     assert not [b for b in bot.card(duplicate)["blocks"] if b["type"] == "actions"]
@@ -192,7 +192,7 @@ def test_merging_a_duplicate_moves_votes_and_its_card_says_where_it_went(bot: Bo
     # A vote in the duplicate's thread lands on the survivor.
     bot.people.event(bot.slack.post_as_user("U0DAN", CHANNEL, "+1", duplicate.card_ts))
     bot.settle()
-    assert sorted(bot.store.supporters(survivor.id)) == ["U0DAN", "U0EVE"]
+    assert sorted(bot.store.votes.supporters(survivor.id)) == ["U0DAN", "U0EVE"]
 
 
 def test_merging_an_idea_into_itself_is_refused_inline(bot: Bot) -> None:
@@ -207,7 +207,7 @@ def test_merging_an_idea_into_itself_is_refused_inline(bot: Bot) -> None:
 def test_pinning_a_bucket_shows_on_the_card(bot: Bot) -> None:
     idea = bot.propose()
     submit_admin(bot, BOSS, idea, bucket="Now")
-    assert bot.store.idea(TEAM, idea.id).pinned_bucket is Bucket.NOW
+    assert bot.store.ideas.get(TEAM, idea.id).pinned_bucket is Bucket.NOW
     assert "*Bucket*\nNow (pinned)" in bot.text_of(bot.card(idea))
 
 

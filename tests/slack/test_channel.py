@@ -59,7 +59,7 @@ def test_a_card_that_could_not_be_posted_is_reposted_from_app_home(make_bot: Bot
         {"title": {"title": {"type": "plain_text_input", "value": "Retry payments"}}},
     )
     bot.settle()
-    [idea] = bot.store.ideas(TEAM)
+    [idea] = bot.store.ideas.all(TEAM)
     assert idea.card_ts is None
     assert "could not post its card" in bot.text_of(bot.slack.dms("U0BEN")[-1])
     bot.services.set_roadmap_channel(TEAM, CHANNEL, by=BOSS)
@@ -69,7 +69,7 @@ def test_a_card_that_could_not_be_posted_is_reposted_from_app_home(make_bot: Bot
     assert "has no card" in bot.text_of(home)
     bot.people.block_action(BOSS, Action.HOME_REPOST, str(idea.id), view=home["id"])
     bot.settle()
-    assert bot.store.idea(TEAM, idea.id or 0).card_channel == CHANNEL
+    assert bot.store.ideas.get(TEAM, idea.id or 0).card_channel == CHANNEL
     assert len(bot.slack.messages(CHANNEL)) == 1
 
 

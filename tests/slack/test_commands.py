@@ -13,7 +13,7 @@ def test_roadmap_answers_ephemerally_with_the_top_ten_and_the_weakest_stage(bot:
     bot.slash("U0BEN", "/pain", "Signup form rejects plus addresses")
     for i in range(12):
         bot.propose("U0BEN", f"Idea number {i + 1}", impact=1 + i % 5, complexity=3, weeks="2w")
-    bot.store.set_meta(f"{NOTION_ROADMAP_URL}:{TEAM}", "https://notion.so/roadmap-123")
+    bot.store.meta.set(f"{NOTION_ROADMAP_URL}:{TEAM}", "https://notion.so/roadmap-123")
     reply = bot.slash("U0CHLOE", "/roadmap")
     assert reply.body == ""
     answer = bot.slack.responses()[-1]
@@ -58,10 +58,10 @@ def test_journey_shows_the_heat_table(bot: Bot) -> None:
 def test_journey_team_sets_the_team_and_refuses_unknown_ones(bot: Bot) -> None:
     reply = bot.slash("U0BEN", "/journey", "team customer success")
     assert "You are in *Customer Success* now" in reply.json()["text"]
-    assert bot.store.team_of(TEAM, "U0BEN") == "Customer Success"
+    assert bot.store.people.team_of(TEAM, "U0BEN") == "Customer Success"
     refused = bot.slash("U0BEN", "/journey", "team Astronauts")
     assert "unknown team 'Astronauts'" in refused.json()["text"]
-    assert bot.store.team_of(TEAM, "U0BEN") == "Customer Success"
+    assert bot.store.people.team_of(TEAM, "U0BEN") == "Customer Success"
     current = bot.slash("U0BEN", "/journey", "team")
     assert "You are in *Customer Success*. Only an admin" in current.json()["text"]
 
@@ -79,7 +79,7 @@ def test_app_home_cannot_switch_a_team_once_set_either_and_says_so_in_a_dm(bot: 
         block_id=Block.HOME_SETTINGS,
     )
     bot.settle()
-    assert bot.store.team_of(TEAM, "U0EVE") == "Support"
+    assert bot.store.people.team_of(TEAM, "U0EVE") == "Support"
     [dm] = bot.slack.dms("U0EVE")
     assert "you are in Support; once set, a team is changed only by an admin" in dm["text"]
 
@@ -89,14 +89,14 @@ def test_journey_team_cannot_switch_a_team_once_set_and_says_who_can(bot: Bot) -
     refused = bot.slash("U0BEN", "/journey", "team engineering")
     text = refused.json()["text"]
     assert "you are in Support; once set, a team is changed only by an admin" in text
-    assert bot.store.team_of(TEAM, "U0BEN") == "Support"
+    assert bot.store.people.team_of(TEAM, "U0BEN") == "Support"
 
 
 def test_journey_notify_turns_dms_off_and_on(bot: Bot) -> None:
     assert "off" in bot.slash("U0BEN", "/journey", "notify off").json()["text"]
-    assert bot.store.wants_dms(TEAM, "U0BEN") is False
+    assert bot.store.people.wants_dms(TEAM, "U0BEN") is False
     assert "on" in bot.slash("U0BEN", "/journey", "notify ON").json()["text"]
-    assert bot.store.wants_dms(TEAM, "U0BEN") is True
+    assert bot.store.people.wants_dms(TEAM, "U0BEN") is True
 
 
 def test_journey_with_anything_else_explains_itself(bot: Bot) -> None:
@@ -139,7 +139,7 @@ def test_app_home_settings_set_the_team_and_dms(bot: Bot) -> None:
     )
     bot.people.block_action("U0EVE", Action.HOME_NOTIFY, "off", view=home["id"])
     bot.settle()
-    assert bot.store.team_of(TEAM, "U0EVE") == "Support"
-    assert bot.store.wants_dms(TEAM, "U0EVE") is False
+    assert bot.store.people.team_of(TEAM, "U0EVE") == "Support"
+    assert bot.store.people.wants_dms(TEAM, "U0EVE") is False
     text = bot.text_of(bot.slack.home("U0EVE"))
     assert "Your team: *Support*" in text and "Turn DMs on" in text

@@ -25,7 +25,7 @@ from bot.notion.schema import IdeaProp
 from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
 from bot.slack.app import build_app
-from bot.slack.run import serve_http
+from bot.slack.http_server import serve_http
 from bot.slack.runtime import Runtime
 from prioritize.config import Capacity, JourneyConfig, ScoringConfig, Strategy, Weights
 from prioritize.scoring import RoadmapEntry, roadmap
@@ -95,7 +95,7 @@ def shown(bot: Bot, idea_id: int) -> dict[str, str]:
 
 def expected(bot: Bot, idea_id: int) -> RoadmapEntry:
     """Return the idea's entry as ranking the whole workspace from scratch gives it."""
-    items = roadmap(bot.store.facts(TEAM), bot.config.journey.scoring)
+    items = roadmap(bot.store.stats.facts(TEAM), bot.config.journey.scoring)
     item = next(i for i in items if i.score.idea_id == idea_id)
     return RoadmapEntry(bot.services.idea(TEAM, idea_id), item, scoring=bot.config.journey.scoring)
 
@@ -183,7 +183,7 @@ def test_a_restart_while_another_process_holds_the_database_still_starts_and_cat
         assert entry.breakdown.startswith("RICE ")
         assert (entry.item.rank, entry.item.bucket) == (
             1,
-            roadmap(store.facts(TEAM), rice.scoring)[0].bucket,
+            roadmap(store.stats.facts(TEAM), rice.scoring)[0].bucket,
         )
     finally:
         store.close()

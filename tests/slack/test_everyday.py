@@ -6,9 +6,9 @@ import json
 
 from slack_helpers import BOSS, CHANNEL, TEAM, Bot
 
+from bot.demo.transcript import transcript
 from bot.sandbox.slack import plain_text_value, static_select_value
 from bot.slack.ids import Action, Block, View
-from bot.transcript import transcript
 from prioritize.models import IdeaStatus, PainStatus
 
 LONG = "The invoice PDF is unreadable. " * 120  # 3,720 characters: more than a form shows
@@ -55,7 +55,7 @@ def test_the_reporter_edits_a_pain_point_from_app_home_and_the_edit_is_kept_in_h
     )
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    pain = bot.store.pain_point(TEAM, 1)
+    pain = bot.store.pains.get(TEAM, 1)
     assert (pain.stage, pain.severity) == ("Onboarding", 5)
     [edit] = bot.services.editing.history_of(TEAM, "pain", 1)
     assert edit["by"] == "U0BEN"
@@ -81,7 +81,7 @@ def test_a_text_longer_than_the_form_shows_is_kept_whole_and_the_form_says_so(bo
     reply = bot.people.view_submission("U0BEN", View.PAIN_EDIT, pain_form(shown))
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    stored = bot.store.pain_point(TEAM, pain.id)
+    stored = bot.store.pains.get(TEAM, pain.id)
     assert stored.text == LONG.strip()
     assert stored.severity == 5
 
@@ -98,7 +98,7 @@ def test_someone_else_editing_through_a_crafted_request_is_refused_and_nothing_c
     )
     errors = json.loads(reply.body)["errors"]
     assert "Only the person who logged pain point #1" in errors[Block.TEXT]
-    assert bot.store.pain_point(TEAM, 1).text == "Trial expiry surprises admins"
+    assert bot.store.pains.get(TEAM, 1).text == "Trial expiry surprises admins"
     assert bot.services.editing.history_of(TEAM, "pain", 1) == []
 
 
@@ -108,7 +108,7 @@ def test_an_edit_that_empties_the_text_is_refused_on_its_field(bot: Bot) -> None
         "U0BEN", View.PAIN_EDIT, pain_form(None), private_metadata=json.dumps({"pain_id": 1})
     )
     assert "must not be empty" in json.loads(reply.body)["errors"][Block.TEXT]
-    assert bot.store.pain_point(TEAM, 1).text == "Trial expiry surprises admins"
+    assert bot.store.pains.get(TEAM, 1).text == "Trial expiry surprises admins"
 
 
 def test_a_pain_point_of_another_workspace_cannot_be_edited(bot: Bot) -> None:
@@ -117,19 +117,19 @@ def test_a_pain_point_of_another_workspace_cannot_be_edited(bot: Bot) -> None:
         "U0BEN", View.PAIN_EDIT, pain_form("Mine now"), private_metadata=json.dumps({"pain_id": 1})
     )
     assert "does not exist" in json.loads(reply.body)["errors"][Block.TEXT]
-    assert bot.store.pain_point("T0OTHER", 1).text == "Someone else's problem"
+    assert bot.store.pains.get("T0OTHER", 1).text == "Someone else's problem"
 
 
 def test_the_reporter_withdraws_and_an_admin_closes_reopens_and_archives(bot: Bot) -> None:
     bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
     triage(bot, "U0BEN", "Withdrawn:1")
-    assert bot.store.pain_point(TEAM, 1).status is PainStatus.WITHDRAWN
+    assert bot.store.pains.get(TEAM, 1).status is PainStatus.WITHDRAWN
     triage(bot, "U0BEN", "Closed:1")
     assert "Only journeybot admins and workspace admins" in bot.text_of(bot.slack.dms("U0BEN")[-1])
-    assert bot.store.pain_point(TEAM, 1).status is PainStatus.WITHDRAWN
+    assert bot.store.pains.get(TEAM, 1).status is PainStatus.WITHDRAWN
     for status in (PainStatus.OPEN, PainStatus.CLOSED, PainStatus.ARCHIVED):
         bot.services.editing.set_pain_status(TEAM, BOSS, 1, status)
-        assert bot.store.pain_point(TEAM, 1).status is status
+        assert bot.store.pains.get(TEAM, 1).status is status
     # Never deleted, kept with its history, and off the heat table.
     assert [
         e["changes"]["status"][1] for e in bot.services.editing.history_of(TEAM, "pain", 1)
@@ -160,7 +160,7 @@ def test_the_proposer_edits_an_idea_from_the_cards_menu_and_the_card_follows(bot
     reply = bot.people.view_submission("U0BEN", View.IDEA_EDIT, values)
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    assert bot.store.idea(TEAM, idea.id).title == "Guided setup checklist"
+    assert bot.store.ideas.get(TEAM, idea.id).title == "Guided setup checklist"
     assert "Guided setup checklist" in bot.text_of(bot.card(idea))
     [edit] = bot.services.editing.history_of(TEAM, "idea", idea.id)
     assert edit["changes"] == {"title": ["Guided onboarding checklist", "Guided setup checklist"]}
@@ -181,7 +181,7 @@ def test_an_archived_idea_leaves_the_roadmap_but_is_kept(bot: Bot) -> None:
     idea = bot.propose("U0BEN", "Guided onboarding checklist")
     bot.services.editing.archive_idea(TEAM, BOSS, idea.id)
     bot.settle()
-    assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.ARCHIVED
+    assert bot.store.ideas.get(TEAM, idea.id).status is IdeaStatus.ARCHIVED
     [entry] = bot.services.roadmap(TEAM)
     assert entry.item.bucket is None
 
@@ -195,12 +195,12 @@ def test_pain_search_answers_privately_with_plus_one_and_propose_buttons(bot: Bo
     assert answer["response_type"] == "ephemeral"
     text = bot.text_of(answer)
     assert "#1" in text and "Password reset" not in text
-    assert len(bot.store.pain_points(TEAM)) == 2  # a search is not logged as a pain point
+    assert len(bot.store.pains.all(TEAM)) == 2  # a search is not logged as a pain point
     bot.people.block_action(
         "U0CHLOE", Action.PAIN_PLUS_ONE, "1", channel=CHANNEL, message_ts=answer.get("ts", "1.0")
     )
     bot.settle()
-    assert bot.store.pain_votes(1) == 1
+    assert bot.store.pains.votes(1) == 1
     assert "2 people now" in bot.slack.responses()[-1]["text"]
 
 
@@ -216,7 +216,7 @@ def test_pain_list_filters_by_stage_and_mine_and_pages(bot: Bot) -> None:
     assert "12 pain points" in bot.text_of(answer)
     assert "Page 1 of 2" in bot.text_of(answer)
     assert "awareness" not in bot.text_of(answer).casefold()
-    assert len(bot.store.pain_points(TEAM)) == 14
+    assert len(bot.store.pains.all(TEAM)) == 14
 
 
 def test_a_search_for_a_star_or_2000_characters_gets_a_clear_message(bot: Bot) -> None:
@@ -224,7 +224,7 @@ def test_a_search_for_a_star_or_2000_characters_gets_a_clear_message(bot: Bot) -
     assert "give words to look for" in json.loads(star.body)["text"]
     long = bot.people.slash("U0BEN", "/pain", "search " + "x" * 2000)
     assert "at most 200 characters, not 2,000" in json.loads(long.body)["text"]
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
 
 
 def test_propose_an_idea_for_a_found_pain_point_links_it_and_shows_similar_ideas(
@@ -293,7 +293,7 @@ def test_a_crafted_idea_edit_by_someone_else_or_with_an_empty_title_changes_noth
         "U0BEN", View.IDEA_EDIT, idea_form(None), private_metadata=meta
     )
     assert "must not be empty" in json.loads(empty.body)["errors"][Block.TITLE]
-    assert bot.store.idea(TEAM, idea.id).title == "Guided onboarding checklist"
+    assert bot.store.ideas.get(TEAM, idea.id).title == "Guided onboarding checklist"
     assert bot.services.editing.history_of(TEAM, "idea", idea.id) == []
 
 
@@ -306,7 +306,7 @@ def test_an_admin_may_edit_anyones_pain_point_and_archive_an_idea_from_the_statu
     idea = bot.propose("U0BEN", "Guided onboarding checklist")
     bot.services.manage(TEAM, idea.id, BOSS, status="Archived")
     bot.settle()
-    assert bot.store.idea(TEAM, idea.id).status is IdeaStatus.ARCHIVED
+    assert bot.store.ideas.get(TEAM, idea.id).status is IdeaStatus.ARCHIVED
     assert "*Status*\nArchived" in bot.text_of(bot.card(idea))
 
 

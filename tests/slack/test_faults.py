@@ -68,7 +68,7 @@ def test_a_card_update_that_fails_several_times_is_retried_until_the_card_shows_
         assert bot.people.reply_in_thread(voter, CHANNEL, idea.card_ts or "", "+1").status == 200
     # Backoff of 1, 2 and 4 s after the three failures.
     wait_for(lambda: "*Supporters*\\n3" in str(bot.card(idea)["blocks"]), timeout=20)
-    assert bot.store.supporters(idea.id or 0) == ["U0CHLOE", "U0DAN", "U0EVE"]
+    assert bot.store.votes.supporters(idea.id or 0) == ["U0CHLOE", "U0DAN", "U0EVE"]
     failed = [c for c in bot.slack.calls_to("chat.update") if c.error is not None]
     assert len(failed) == 3
     assert bot.services.outbox.failures() == []
@@ -157,7 +157,7 @@ def test_a_channel_archived_under_a_card_is_recorded_for_good_and_the_rest_goes_
     [failure] = services.outbox.failures()
     assert (failure["kind"], failure["error"]) == (Effects.STATUS_THREAD, "is_archived")
     assert services.idea(TEAM, idea.id or 0).status is IdeaStatus.PLANNED  # stored all the same
-    assert len(services.store.estimates(idea.id or 0)) == 1
+    assert len(services.store.votes.estimates(idea.id or 0)) == 1
     assert services.outbox.backlog() == 0
     reported = check_outbox(Settings(_env_file=None, journeybot_db=services.store.path))  # type: ignore[call-arg]
     assert not reported.ok
@@ -212,8 +212,8 @@ def test_journey_team_and_notify_say_not_saved_while_the_database_is_locked(
     for reply in (team, notify):
         assert reply.status == 200
         assert "Not saved: the database is busy" in reply.json()["text"]
-    assert bot.store.team_of(TEAM, "U0BEN") is None
-    assert bot.store.wants_dms(TEAM, "U0BEN") is True
+    assert bot.store.people.team_of(TEAM, "U0BEN") is None
+    assert bot.store.people.wants_dms(TEAM, "U0BEN") is True
 
 
 def test_a_modal_opens_in_time_while_card_updates_wait_out_a_rate_limit(bot: Bot) -> None:

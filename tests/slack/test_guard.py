@@ -23,7 +23,7 @@ def test_a_request_from_another_workspace_is_refused_and_nothing_is_stored(
     bot.settle()
     if not bot.people.socket_mode:
         assert reply.status == 403
-    assert bot.store.pain_points("T0OTHER") == [] and bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all("T0OTHER") == [] and bot.store.pains.all(TEAM) == []
     assert "T0OTHER" in caplog.text
     assert bot.slack.responses() == []
 
@@ -32,7 +32,7 @@ def test_the_installed_workspace_is_served(bot: Bot) -> None:
     reply = bot.people.slash("U0EVE", "/pain", "Checkout fails")
     assert reply.status == 200
     bot.settle()
-    assert len(bot.store.pain_points(TEAM)) == 1
+    assert len(bot.store.pains.all(TEAM)) == 1
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from bot import cli
 from bot.config import ConfigError, Settings
 from bot.sandbox.slack import FORM, JSON, SlackEmulator, Workspace, sign, signed_headers
 from bot.slack.app import build_app
-from bot.slack.run import bolt_request, run_bot, serve_http
+from bot.slack.http_server import bolt_request, serve_http
+from bot.slack.run import run_bot
 
 
 def test_a_forged_signature_gets_401_and_nothing_is_stored(bot: Bot) -> None:
@@ -29,7 +30,7 @@ def test_a_forged_signature_gets_401_and_nothing_is_stored(bot: Bot) -> None:
     reply = bot.people.post_form(fields, signature="v0=" + "0" * 64)
     assert reply.status == 401
     bot.settle()
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
 
 
 def test_a_request_signed_with_another_secret_gets_401(bot: Bot) -> None:
@@ -44,7 +45,7 @@ def test_a_six_minute_old_request_gets_401_even_when_signed_correctly(bot: Bot) 
     reply = bot.people.post_form(fields, timestamp=int(time.time()) - 6 * 60)
     assert reply.status == 401
     bot.settle()
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
 
 
 def test_url_verification_echoes_the_challenge(bot: Bot) -> None:
@@ -57,7 +58,7 @@ def test_a_slash_command_whose_text_says_payload_still_works(bot: Bot) -> None:
     reply = bot.people.slash("U0BEN", "/pain", "The payload of the webhook is rejected")
     assert reply.status == 200
     bot.settle()
-    stored = bot.store.pain_points(TEAM)
+    stored = bot.store.pains.all(TEAM)
     assert [p.text for p in stored] == ["The payload of the webhook is rejected"]
     assert "Logged pain point #1" in bot.slack.responses()[-1]["text"]
 
@@ -155,7 +156,7 @@ def test_a_signed_body_of_the_wrong_shape_gets_a_4xx_and_is_not_logged(
     assert reply.status in (400, 415)
     assert reason in reply.body
     bot.settle()
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
     _no_body_logged(caplog)
 
 
@@ -179,7 +180,7 @@ def test_an_unsigned_request_gets_401_and_is_not_logged(
     caplog.set_level(logging.DEBUG)
     status, text = _post(bot.url, _pain_body().encode(), {"Content-Type": FORM})
     assert (status, text) == (401, "not signed by Slack")
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
     _no_body_logged(caplog)
 
 
@@ -197,7 +198,7 @@ def test_an_empty_or_non_numeric_timestamp_is_refused_before_parsing(
         "X-Slack-Signature": sign(SECRET, raw, timestamp),
     }
     assert _post(bot.url, raw.encode(), headers)[0] == status
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
     _no_body_logged(caplog)
 
 
@@ -223,7 +224,7 @@ def test_a_body_shorter_than_its_content_length_gets_400(
         answer = _read_all(sock)
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert answer.endswith(b"the body is shorter than its Content-Length")
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
     _no_body_logged(caplog)
 
 

@@ -15,7 +15,7 @@ from slack_helpers import SECRET
 from slack_sdk import WebClient
 
 from bot.sandbox.slack import SlackEmulator, Workspace, signed_headers
-from bot.slack.run import serve_http
+from bot.slack.http_server import serve_http
 
 TIMEOUT = 1.0
 """The server's request timeout in these tests (5 s in production)."""

@@ -13,10 +13,6 @@ from bot.slack.outbound import ACK_REACTION
 from prioritize.config import Criterion, JourneyConfig
 
 
-def dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def test_idea_opens_a_modal_prefilled_with_the_title_and_matching_pain_points(bot: Bot) -> None:
     bot.slash("U0CHLOE", "/pain", "Admins cannot find the SSO settings page")
     bot.slash("U0BEN", "/idea", "Link the SSO settings for admins")
@@ -36,7 +32,7 @@ def test_submitting_an_idea_stores_it_and_posts_its_card_in_the_roadmap_channel(
     )
     assert idea.pain_point_ids == [1]
     assert idea.card_channel == CHANNEL
-    [estimate] = bot.store.estimates(idea.id)
+    [estimate] = bot.store.votes.estimates(idea.id)
     assert (estimate.voter, estimate.impact, estimate.complexity, estimate.weeks) == (
         "U0BEN",
         4,
@@ -74,7 +70,7 @@ def test_idea_modal_problems_show_inline(bot: Bot) -> None:
             Block.WEEKS: "Write a duration like 3w, 10d or 2 months, or a size (XS/S/M/L/XL)."
         },
     }
-    assert bot.store.ideas(TEAM) == []
+    assert bot.store.ideas.all(TEAM) == []
 
 
 def test_plus_one_button_counts_once_even_when_double_clicked(bot: Bot) -> None:
@@ -85,7 +81,7 @@ def test_plus_one_button_counts_once_even_when_double_clicked(bot: Bot) -> None:
         )
         assert reply.status == 200
     bot.settle()
-    assert bot.store.supporters(idea.id) == ["U0CHLOE"]
+    assert bot.store.votes.supporters(idea.id) == ["U0CHLOE"]
     assert "*Supporters*\n1" in bot.text_of(bot.card(idea))
     assert bot.slack.count("chat.update") == 1
 
@@ -104,7 +100,7 @@ def test_estimate_button_opens_the_modal_and_saving_it_updates_the_card(bot: Bot
     reply = bot.people.view_submission("U0DAN", View.ESTIMATE, values)
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    [estimate] = bot.store.estimates(idea.id)
+    [estimate] = bot.store.votes.estimates(idea.id)
     assert (estimate.impact, estimate.complexity, estimate.weeks) == (5, None, 3.0)
     assert "*Estimates*\n1: impact 5" in bot.text_of(bot.card(idea))
     # Opening it again starts from the saved estimate.
@@ -139,7 +135,7 @@ def test_raters_limited_to_some_teams_get_an_inline_refusal(make_bot: BotFactory
     assert (
         "Engineering" in errors[Block.COMPLEXITY] and "you are in Sales" in errors[Block.COMPLEXITY]
     )
-    assert bot.store.estimates(idea.id) == []
+    assert bot.store.votes.estimates(idea.id) == []
 
 
 def test_why_this_score_opens_the_breakdown(bot: Bot) -> None:
@@ -171,8 +167,10 @@ def test_votes_written_in_the_card_thread_count_and_are_acknowledged(bot: Bot) -
     chatter = bot.slack.post_as_user("U0BEN", CHANNEL, "I love this, let's talk", idea.card_ts)
     bot.people.event(chatter)
     bot.settle()
-    assert bot.store.supporters(idea.id) == ["U0CHLOE"]
-    estimates = {e.voter: (e.impact, e.complexity, e.weeks) for e in bot.store.estimates(idea.id)}
+    assert bot.store.votes.supporters(idea.id) == ["U0CHLOE"]
+    estimates = {
+        e.voter: (e.impact, e.complexity, e.weeks) for e in bot.store.votes.estimates(idea.id)
+    }
     assert estimates == {
         "U0DAN": (4, 2, 3.0),
         "U0EVE": (4, None, None),
@@ -200,7 +198,7 @@ def test_votes_from_another_workspace_on_a_card_are_not_read(bot: Bot) -> None:
     other.reply_in_thread("U0EVE", CHANNEL, idea.card_ts or "", "+1")
     other.react("U0DAN", CHANNEL, idea.card_ts or "")
     bot.settle()
-    assert bot.store.supporters(idea.id) == []
+    assert bot.store.votes.supporters(idea.id) == []
     # Not even a "your vote was not counted" that names the other workspace's idea.
     assert bot.slack.ephemerals("U0EVE") == []
     assert bot.slack.count("reactions.add") == 0
@@ -227,7 +225,7 @@ def test_the_same_event_delivered_three_times_counts_once(bot: Bot) -> None:
         reply = bot.people.event(event, retry_num=retry, event_id="Ev0SAME")
         assert reply.status == 200
     bot.settle()
-    assert len(bot.store.estimates(idea.id)) == 1
+    assert len(bot.store.votes.estimates(idea.id)) == 1
     assert bot.slack.count("reactions.add") == 1
 
 
@@ -244,7 +242,7 @@ def test_twenty_people_voting_at_once_leave_exactly_twenty_votes(bot: Bot) -> No
         )
     assert statuses == [200] * 20
     bot.settle()
-    assert sorted(e.voter for e in bot.store.estimates(idea.id)) == voters
+    assert sorted(e.voter for e in bot.store.votes.estimates(idea.id)) == voters
     assert bot.slack.count("reactions.add") == 20
     assert "*Estimates*\n20:" in bot.text_of(bot.card(idea))
 
@@ -265,7 +263,7 @@ def test_a_burst_of_thirty_plus_ones_updates_the_card_a_few_times_not_thirty(
             )
         )
     bot.settle()
-    assert len(bot.store.supporters(idea.id)) == 30
+    assert len(bot.store.votes.supporters(idea.id)) == 30
     assert 1 <= bot.slack.count("chat.update") <= 8  # a few, however the burst is spread
     assert "*Supporters*\n30" in bot.text_of(bot.card(idea))
 
@@ -275,10 +273,10 @@ def test_a_thumbs_up_reaction_on_the_card_supports_and_removing_it_retracts(bot:
     bot.people.react("U0EVE", CHANNEL, idea.card_ts, "+1::skin-tone-3")
     bot.people.react("U0DAN", CHANNEL, idea.card_ts, "tada")
     bot.settle()
-    assert bot.store.supporters(idea.id) == ["U0EVE"]
+    assert bot.store.votes.supporters(idea.id) == ["U0EVE"]
     bot.people.unreact("U0EVE", CHANNEL, idea.card_ts, "+1::skin-tone-3")
     bot.settle()
-    assert bot.store.supporters(idea.id) == []
+    assert bot.store.votes.supporters(idea.id) == []
     assert "*Supporters*\n0" in bot.text_of(bot.card(idea))
 
 
@@ -330,7 +328,7 @@ def test_when_the_card_cannot_be_posted_the_proposer_is_told(make_bot: BotFactor
     values = {Block.TITLE: {Block.TITLE: plain_text_value("Better search")}}
     bot.people.view_submission("U0BEN", View.IDEA, values)
     bot.settle()
-    [idea] = bot.store.ideas(TEAM)
+    [idea] = bot.store.ideas.all(TEAM)
     assert idea.card_ts is None
     assert "could not post its card" in bot.slack.ephemerals("U0BEN")[-1]["text"]
 

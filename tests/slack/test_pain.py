@@ -26,7 +26,7 @@ def pain_values(text: str, **extra: dict) -> dict:
 def test_pain_with_text_is_logged_at_once_and_confirmed_ephemerally(bot: Bot) -> None:
     reply = bot.slash("U0BEN", "/pain", "Invoices are emailed as blurry scans")
     assert reply.body == ""  # the ack is empty; the answer follows on the response_url
-    [pain] = bot.store.pain_points(TEAM)
+    [pain] = bot.store.pains.all(TEAM)
     assert (pain.reporter, pain.text, pain.stage) == (
         "U0BEN",
         "Invoices are emailed as blurry scans",
@@ -50,8 +50,8 @@ def test_pain_suggests_a_similar_open_one_and_plus_one_instead_closes_the_new_on
     )
     assert reply.status == 200
     bot.settle()
-    assert bot.store.pain_votes(1) == 1
-    assert bot.store.pain_point(TEAM, 2).status is PainStatus.CLOSED
+    assert bot.store.pains.votes(1) == 1
+    assert bot.store.pains.get(TEAM, 2).status is PainStatus.CLOSED
     assert "Counted: you hit pain point *#1* too" in bot.slack.responses()[-1]["text"]
 
 
@@ -63,8 +63,8 @@ def test_someone_else_cannot_close_your_pain_point_with_plus_one_instead(bot: Bo
         "U0DAN", Action.PAIN_ME_TOO, "1:2", channel="C0ROADMAP", message_ts=confirmation["ts"]
     )
     bot.settle()
-    assert bot.store.pain_point(TEAM, 2).status is PainStatus.OPEN
-    assert bot.store.pain_votes(1) == 0
+    assert bot.store.pains.get(TEAM, 2).status is PainStatus.OPEN
+    assert bot.store.pains.votes(1) == 0
 
 
 def test_detail_pickers_update_the_pain_point_and_redraw_the_confirmation(bot: Bot) -> None:
@@ -76,7 +76,7 @@ def test_detail_pickers_update_the_pain_point_and_redraw_the_confirmation(bot: B
         )
         assert reply.status == 200
         bot.settle()
-    pain = bot.store.pain_point(TEAM, 1)
+    pain = bot.store.pains.get(TEAM, 1)
     assert (pain.stage, pain.severity) == ("Retention", 5)
     last = bot.slack.responses()[-1]
     assert last["replace_original"] is True
@@ -98,7 +98,7 @@ def test_evidence_and_more_opens_the_prefilled_edit_modal_and_saving_updates(bot
     )
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    pain = bot.store.pain_point(TEAM, 1)
+    pain = bot.store.pains.get(TEAM, 1)
     assert pain.link == "https://tickets.example/42"
     assert pain.source is EvidenceSource.CUSTOMER_SAID
 
@@ -109,7 +109,7 @@ def test_pain_without_text_opens_the_modal_and_its_submission_is_stored(bot: Bot
     reply = bot.people.view_submission("U0BEN", View.PAIN, pain_values("SSO setup docs are stale"))
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    [pain] = bot.store.pain_points(TEAM)
+    [pain] = bot.store.pains.all(TEAM)
     assert (pain.stage, pain.severity, pain.source) == (
         "Onboarding",
         4,
@@ -129,7 +129,7 @@ def test_modal_problems_come_back_inline_on_their_field(bot: Bot) -> None:
     answer = reply.json()
     assert answer["response_action"] == "errors"
     assert list(answer["errors"]) == [Block.LINK]
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
     assert bot.slack.modal("U0BEN") is not None  # still open, for the fix
 
 
@@ -139,7 +139,7 @@ def test_submitting_the_same_modal_twice_stores_one_pain_point(bot: Bot) -> None
     for _ in range(2):
         bot.people.view_submission("U0BEN", View.PAIN, pain_values("Docs stale"), view_id=view_id)
     bot.settle()
-    assert len(bot.store.pain_points(TEAM)) == 1
+    assert len(bot.store.pains.all(TEAM)) == 1
 
 
 def test_a_40000_character_pain_point_gets_a_clear_answer_and_nothing_is_stored(
@@ -150,14 +150,14 @@ def test_a_40000_character_pain_point_gets_a_clear_answer_and_nothing_is_stored(
     assert answer["response_type"] == "ephemeral"
     assert "40,000 characters" in answer["text"] and "at most 4,000" in answer["text"]
     assert "Nothing was stored" in answer["text"]
-    assert bot.store.pain_points(TEAM) == []
+    assert bot.store.pains.all(TEAM) == []
 
 
 def test_a_channel_ping_typed_into_pain_is_escaped_when_echoed(bot: Bot) -> None:
     # Slack sends what people type with &, < and > escaped; the bot stores the plain text
     # and escapes it again whenever it shows it.
     bot.slash("U0BEN", "/pain", "&lt;!channel&gt; checkout is down &amp; <!here> too")
-    [pain] = bot.store.pain_points(TEAM)
+    [pain] = bot.store.pains.all(TEAM)
     assert pain.text == "<!channel> checkout is down & @here too"
     echoed = json.dumps(bot.slack.responses()[-1])
     assert "<!channel>" not in echoed and "<!here>" not in echoed
@@ -185,5 +185,5 @@ def test_the_message_shortcut_prefills_the_modal_and_keeps_the_permalink(bot: Bo
     )
     bot.people.view_submission("U0BEN", View.PAIN, submitted)
     bot.settle()
-    [pain] = bot.store.pain_points(TEAM)
+    [pain] = bot.store.pains.all(TEAM)
     assert pain.link == link

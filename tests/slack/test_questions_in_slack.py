@@ -97,7 +97,7 @@ def test_app_home_has_a_journey_questions_section(bot: Bot) -> None:
 
 def test_pain_is_unknown_until_one_click_says_what_backs_it(bot: Bot) -> None:
     bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
-    assert bot.store.pain_point(TEAM, 1).source is None
+    assert bot.store.pains.get(TEAM, 1).source is None
     confirmation = bot.slack.ephemerals("U0BEN")[-1]
     assert "evidence unknown" in bot.text_of(confirmation)
     buttons = {
@@ -112,7 +112,7 @@ def test_pain_is_unknown_until_one_click_says_what_backs_it(bot: Bot) -> None:
     )
     assert reply.status == 200
     # Stored before the ack: no waiting for the redraw to find it.
-    assert bot.store.pain_point(TEAM, 1).source is EvidenceSource.OBSERVED
+    assert bot.store.pains.get(TEAM, 1).source is EvidenceSource.OBSERVED
     bot.settle()
     redrawn = bot.slack.responses()[-1]
     assert redrawn["replace_original"] is True
@@ -134,7 +134,7 @@ def test_someone_else_cannot_set_the_evidence_of_your_pain_point(bot: Bot) -> No
         "U0DAN", Action.PAIN_INTERNAL, "1", channel="C0ROADMAP", message_ts=confirmation["ts"]
     )
     bot.settle()
-    assert bot.store.pain_point(TEAM, 1).source is None
+    assert bot.store.pains.get(TEAM, 1).source is None
     assert "only the person who logged it" in bot.slack.responses()[-1]["text"]
 
 
@@ -152,7 +152,7 @@ def test_the_pain_modal_left_without_evidence_stores_unknown(bot: Bot) -> None:
     reply = bot.people.view_submission("U0BEN", View.PAIN, values)
     assert (reply.status, reply.body) == (200, "")
     bot.settle()
-    [pain] = bot.store.pain_points(TEAM)
+    [pain] = bot.store.pains.all(TEAM)
     assert pain.source is None
 
 
@@ -223,7 +223,7 @@ def test_a_person_who_turns_dms_off_after_being_queued_gets_no_survey(bot: Bot, 
     with bot.services.store.transaction():
         # Queued and opted out in the same breath: delivery checks again.
         bot.services.ask_if_better(TEAM)
-        bot.services.store.set_notify(TEAM, "U0CHLOE", False)
+        bot.services.store.people.set_notify(TEAM, "U0CHLOE", False)
     wait_for(lambda: survey_dms(bot, "U0BEN"))
     bot.settle()
     assert survey_dms(bot, "U0CHLOE") == []
@@ -231,7 +231,7 @@ def test_a_person_who_turns_dms_off_after_being_queued_gets_no_survey(bot: Bot, 
 
 def test_the_card_of_a_done_idea_shows_its_outcome_with_the_figures(bot: Bot, clock: Any) -> None:
     idea_id = ship(bot, clock)
-    idea = bot.store.idea(TEAM, idea_id)
+    idea = bot.store.ideas.get(TEAM, idea_id)
     assert "too early to tell: shipped today" in bot.text_of(bot.card(idea))
     clock.tick(days=14)
     bot.services.ask_if_better(TEAM)

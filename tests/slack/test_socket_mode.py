@@ -92,7 +92,7 @@ def test_a_dropped_link_and_a_refresh_mid_stream_lose_no_command(bot: Bot) -> No
         assert reply.status == 200, (i, reply)
 
     assert hub.connections_opened == 3
-    stored = [p.text for p in bot.store.pain_points(TEAM)]
+    stored = [p.text for p in bot.store.pains.all(TEAM)]
     assert sorted(stored) == sorted(texts)
     acked = [a.payload["text"] for a in hub.acks if a.type == "slash_commands"]
     assert sorted(acked) == sorted(texts)
@@ -118,7 +118,7 @@ def test_commands_sent_while_the_link_drops_all_arrive_once_acked(bot: Bot) -> N
     bot.settle()
 
     assert replies == dict.fromkeys(texts, 200)
-    stored = {p.text for p in bot.store.pain_points(TEAM)}
+    stored = {p.text for p in bot.store.pains.all(TEAM)}
     # Every acked envelope was handled; one whose ack the drop swallowed may come twice.
     assert stored == set(texts)
     assert hub.unacked == 0
@@ -129,7 +129,7 @@ def test_a_warning_disconnect_gets_a_new_link_and_work_goes_on(bot: Bot) -> None
     hub.disconnect("warning")
     assert hub.wait_for_connections(2)
     bot.slash("U0BEN", "/pain", "The invoice PDF is blank")
-    assert [p.text for p in bot.store.pain_points(TEAM)] == ["The invoice PDF is blank"]
+    assert [p.text for p in bot.store.pains.all(TEAM)] == ["The invoice PDF is blank"]
 
 
 def test_journeybot_run_answers_over_socket_mode_and_stops_on_ctrl_c(

@@ -19,7 +19,7 @@ def test_a_plus_one_with_a_crafted_idea_id_is_refused_and_stores_nothing(
     bot.settle()
     if not bot.people.socket_mode:
         assert reply.status == 400
-    assert bot.store.supporters(idea.id or 0) == []
+    assert bot.store.votes.supporters(idea.id or 0) == []
 
 
 def test_the_same_button_with_the_idea_id_journeybot_sent_counts(bot: Bot) -> None:
@@ -29,7 +29,7 @@ def test_the_same_button_with_the_idea_id_journeybot_sent_counts(bot: Bot) -> No
     )
     bot.settle()
     assert reply.status == 200
-    assert bot.store.supporters(idea.id or 0) == ["U0EVE"]
+    assert bot.store.votes.supporters(idea.id or 0) == ["U0EVE"]
 
 
 def test_a_me_too_button_needs_both_ids(bot: Bot) -> None:

@@ -17,17 +17,17 @@ def add_pain(store: Store, *, team: str = T1, source: EvidenceSource | None = No
         team_id=team, reporter="U1", text="Checkout fails", stage="Purchase",
         touchpoint="Checkout", source=source,
     )  # fmt: skip
-    return store.add_pain_point(pain, now=START)
+    return store.pains.add(pain, now=START)
 
 
 def add_idea(store: Store, pains: list[int], *, team: str = T1, title: str = "Retry") -> Idea:
     idea = Idea(team_id=team, proposer="U1", title=title, pain_point_ids=pains)
-    return store.add_idea(idea, now=START)
+    return store.ideas.add(idea, now=START)
 
 
 def test_a_pain_point_stored_without_evidence_type_reads_back_as_unknown(store: Store) -> None:
     pain = add_pain(store, source=None)
-    assert store.pain_point(T1, pain.id).source is None
+    assert store.pains.get(T1, pain.id).source is None
     assert store.db.execute("select source from pain_points").fetchone()[0] is None
     (fact,) = journey_facts(store.db, T1).pains
     assert fact.source is None
@@ -39,9 +39,9 @@ def test_an_idea_is_in_its_status_since_the_change_that_led_to_it(store: Store) 
     untouched = add_idea(store, [], title="Untouched")
     planned_at = START + timedelta(days=3)
     done_at = START + timedelta(days=10)
-    store.set_status(T1, idea.id, IdeaStatus.PLANNED, by="U9", source="slack", now=planned_at)
-    store.set_status(T1, idea.id, IdeaStatus.DONE, by="U9", source="slack", now=done_at)
-    facts = journey_facts(store.db, T1, facts=store.facts(T1))
+    store.ideas.set_status(T1, idea.id, IdeaStatus.PLANNED, by="U9", source="slack", now=planned_at)
+    store.ideas.set_status(T1, idea.id, IdeaStatus.DONE, by="U9", source="slack", now=done_at)
+    facts = journey_facts(store.db, T1, facts=store.stats.facts(T1))
     by_id = {i.id: i for i in facts.ideas}
     assert (by_id[idea.id].status, by_id[idea.id].since) == (IdeaStatus.DONE, done_at)
     assert by_id[idea.id].pain_ids == (pain.id,)
@@ -54,7 +54,7 @@ def test_an_idea_is_in_its_status_since_the_change_that_led_to_it(store: Store) 
 
 def test_a_closed_pain_point_has_no_resolution_date(store: Store) -> None:
     pain = add_pain(store)
-    store.update_pain_point(T1, pain.id, status=PainStatus.CLOSED)
+    store.pains.update(T1, pain.id, status=PainStatus.CLOSED)
     (fact,) = journey_facts(store.db, T1).pains
     assert (fact.status, fact.resolved_at) == (PainStatus.CLOSED, None)
 
@@ -63,7 +63,7 @@ def test_merged_ideas_and_other_workspaces_are_left_out(store: Store) -> None:
     pain = add_pain(store)
     kept = add_idea(store, [pain.id])
     duplicate = add_idea(store, [pain.id], title="Retry again")
-    store.merge_ideas(T1, duplicate.id, kept.id, now=START)
+    store.ideas.merge(T1, duplicate.id, kept.id, now=START)
     add_idea(store, [add_pain(store, team=T2).id], team=T2)
     facts = journey_facts(store.db, T1)
     assert [i.id for i in facts.ideas] == [kept.id]

@@ -88,49 +88,51 @@ def apply(store: Store, ideas: list[int], pains: list[int], op: tuple[Any, ...],
     if kind == "idea":
         idea = Idea(team_id=T1, proposer="U1", title=f"Idea {n}",
                     pain_point_ids=[pains[i] for i in args[0]])  # fmt: skip
-        ideas.append(store.add_idea(idea, now=now).id)
+        ideas.append(store.ideas.add(idea, now=now).id)
     elif kind == "estimate":
         voter, impact, complexity, weeks = args[1:]
         team = TEAMS[USERS.index(voter)]
-        store.record_estimate(
+        store.votes.record_estimate(
             Estimate(team_id=T1, idea_id=pick, voter=voter, team=team, impact=impact,
                      complexity=complexity, weeks=weeks),
             now=now,
         )  # fmt: skip
     elif kind == "support":
-        store.add_support(Support(team_id=T1, idea_id=pick, user=args[1], team=args[2]), now=now)
+        store.votes.add_support(
+            Support(team_id=T1, idea_id=pick, user=args[1], team=args[2]), now=now
+        )
     elif kind == "unsupport":
-        store.remove_support(T1, pick, args[1])
+        store.votes.remove_support(T1, pick, args[1])
     elif kind == "status":
-        store.set_status(T1, pick, args[1], by="U1", source="slack", now=now)
+        store.ideas.set_status(T1, pick, args[1], by="U1", source="slack", now=now)
     elif kind == "pin":
-        store.update_idea(T1, pick, now=now, pinned_bucket=args[1])
+        store.ideas.update(T1, pick, now=now, pinned_bucket=args[1])
     elif kind == "merge":
         into = ideas[args[1] % len(ideas)]
         # The same idea, or one merged already: refused, and nothing changed.
         with contextlib.suppress(InvalidInput):
-            store.merge_ideas(T1, pick, into, now=now)
+            store.ideas.merge(T1, pick, into, now=now)
     elif kind == "pain":
-        store.update_pain_point(T1, pains[args[0]], severity=args[1], status=args[2])
+        store.pains.update(T1, pains[args[0]], severity=args[1], status=args[2])
     elif kind == "link":
-        store.update_idea(T1, pick, now=now, pain_point_ids=[pains[i] for i in args[1]])
+        store.ideas.update(T1, pick, now=now, pain_point_ids=[pains[i] for i in args[1]])
     elif kind == "config":
         store.use_scoring(args[0])
 
 
 def assert_index_agrees(store: Store) -> None:
     scoring = store.scoring
-    full = roadmap(store.facts(T1), scoring)
+    full = roadmap(store.stats.facts(T1), scoring)
     expected = {item.score.idea_id: (item.rank, item.bucket) for item in full}
     for idea_id, want in expected.items():
-        assert store.standing(T1, idea_id) == want, (idea_id, scoring)
-    assert store.ranked(T1, list(expected)) == expected
+        assert store.stats.standing(T1, idea_id) == want, (idea_id, scoring)
+    assert store.stats.ranked(T1, list(expected)) == expected
     active = [item.score.idea_id for item in full if item.score.facts.status.is_active]
-    assert store.top_ids(T1, 3) == active[:3]
-    assert store.top_ids(T1, 100) == active
-    assert store.active_count(T1) == len(active)
+    assert store.stats.top_ids(T1, 3) == active[:3]
+    assert store.stats.top_ids(T1, 100) == active
+    assert store.stats.active_count(T1) == len(active)
     merged = [i for (i,) in store.db.execute("select id from ideas where merged_into is not null")]
-    assert all(store.standing(T1, i) is None for i in merged)
+    assert all(store.stats.standing(T1, i) is None for i in merged)
 
 
 @settings(
@@ -144,84 +146,84 @@ def test_rank_and_bucket_from_the_index_match_the_whole_roadmap(
 ) -> None:
     store = Store.open(":memory:", scoring=scoring)
     try:
-        store.ensure_ranks()
+        store.stats.ensure()
         pains = [
-            store.add_pain_point(
+            store.pains.add(
                 PainPoint(team_id=T1, reporter="U1", text=f"Pain {n}", stage="Purchase",
                           severity=n + 2), now=START,
             ).id
             for n in range(3)
         ]  # fmt: skip
         ideas = [
-            store.add_idea(Idea(team_id=T1, proposer="U1", title=f"First {n}",
+            store.ideas.add(Idea(team_id=T1, proposer="U1", title=f"First {n}",
                                 pain_point_ids=pains[n:n + 1]), now=START).id
             for n in range(2)
         ]  # fmt: skip
         # Another workspace's idea must never count in this one's ranks or buckets.
-        other = store.add_idea(Idea(team_id=T2, proposer="U9", title="Elsewhere"), now=START)
-        store.record_estimate(
+        other = store.ideas.add(Idea(team_id=T2, proposer="U9", title="Elsewhere"), now=START)
+        store.votes.record_estimate(
             Estimate(team_id=T2, idea_id=other.id, voter="U9", impact=5, complexity=1,
                      weeks=0.1), now=START,
         )  # fmt: skip
         for n, op in enumerate(steps):
             apply(store, ideas, pains, op, n)
             assert_index_agrees(store)
-        assert store.standing(T2, other.id) == (
+        assert store.stats.standing(T2, other.id) == (
             1,
-            roadmap(store.facts(T2), store.scoring)[0].bucket,
+            roadmap(store.stats.facts(T2), store.scoring)[0].bucket,
         )
     finally:
         store.close()
 
 
 def test_a_rebuild_from_scratch_gives_the_rows_the_writes_kept(store: Store) -> None:
-    pain = store.add_pain_point(
+    pain = store.pains.add(
         PainPoint(team_id=T1, reporter="U1", text="Slow", stage="Purchase", severity=4), now=START
     )
     ids = []
     for n in range(6):
-        idea = store.add_idea(
+        idea = store.ideas.add(
             Idea(team_id=T1, proposer="U1", title=f"Idea {n}", pain_point_ids=[pain.id]),
             now=START,
         )
         ids.append(idea.id)
         for voter in USERS[: n % 4 + 1]:
-            store.record_estimate(
+            store.votes.record_estimate(
                 Estimate(team_id=T1, idea_id=idea.id, voter=voter, impact=n % 5 + 1,
                          weeks=WEEKS[n]), now=START,
             )  # fmt: skip
-    store.set_status(T1, ids[2], IdeaStatus.IN_PROGRESS, by="U1", source="slack", now=START)
+    store.ideas.set_status(T1, ids[2], IdeaStatus.IN_PROGRESS, by="U1", source="slack", now=START)
     kept = store.db.execute("select * from idea_rank order by idea_id").fetchall()
     bands = store.db.execute("select * from rank_bands order by 1, 2, 3, 4").fetchall()
-    store.rebuild_stats(T1)
+    store.stats.rebuild(T1)
     assert store.db.execute("select * from idea_rank order by idea_id").fetchall() == kept
     assert store.db.execute("select * from rank_bands order by 1, 2, 3, 4").fetchall() == bands
 
 
 def test_a_changed_scoring_config_rebuilds_the_index_once(store: Store) -> None:
-    idea = store.add_idea(Idea(team_id=T1, proposer="U1", title="Retry"), now=START)
-    store.record_estimate(
+    idea = store.ideas.add(Idea(team_id=T1, proposer="U1", title="Retry"), now=START)
+    store.votes.record_estimate(
         Estimate(team_id=T1, idea_id=idea.id, voter="U1", impact=5, complexity=1), now=START
     )
     assert not store.use_scoring(ScoringConfig())
-    assert store.standing(T1, idea.id) == (1, Bucket.LATER)  # needs 3 estimates
+    assert store.stats.standing(T1, idea.id) == (1, Bucket.LATER)  # needs 3 estimates
     assert store.use_scoring(ScoringConfig(min_estimates=1))
     assert not store.use_scoring(ScoringConfig(min_estimates=1))
-    assert store.standing(T1, idea.id) == (1, Bucket.NOW)
+    assert store.stats.standing(T1, idea.id) == (1, Bucket.NOW)
     # Capacity is read at every walk: changing it needs no rebuild, yet moves the bucket.
     assert not store.use_scoring(ScoringConfig(min_estimates=1, capacity=Capacity(now=1)))
-    assert store.standing(T1, idea.id) == (1, Bucket.NEXT)
+    assert store.stats.standing(T1, idea.id) == (1, Bucket.NEXT)
 
 
 def test_a_process_with_another_config_never_leaves_its_scores_behind(db_path: Any) -> None:
     ours = Store.open(db_path, scoring=ScoringConfig())
     theirs = Store.open(db_path, scoring=ScoringConfig(strategy=Strategy.RICE))
     try:
-        idea = ours.add_idea(Idea(team_id=T1, proposer="U1", title="Retry"), now=START)
+        idea = ours.ideas.add(Idea(team_id=T1, proposer="U1", title="Retry"), now=START)
         # Written with RICE (a score of 0 without estimates) by the other process.
-        theirs.add_support(Support(team_id=T1, idea_id=idea.id, user="U2"), now=START)
-        expected = roadmap(ours.facts(T1), ours.scoring)[0]
-        assert ours.standing(T1, idea.id) == (1, expected.bucket)
+        theirs.votes.add_support(Support(team_id=T1, idea_id=idea.id, user="U2"), now=START)
+        expected = roadmap(ours.stats.facts(T1), ours.scoring)[0]
+        assert ours.stats.standing(T1, idea.id) == (1, expected.bucket)
         (row,) = ours.db.execute("select neg_value from idea_rank").fetchall()
         assert row[0] == -expected.score.value
     finally:
@@ -230,26 +232,26 @@ def test_a_process_with_another_config_never_leaves_its_scores_behind(db_path: A
 
 
 def test_ideas_read_for_the_whole_roadmap_equal_the_ideas_read_one_by_one(store: Store) -> None:
-    pain = store.add_pain_point(
+    pain = store.pains.add(
         PainPoint(team_id=T1, reporter="U1", text="Slow", stage="Purchase"), now=START
     )
-    first = store.add_idea(
+    first = store.ideas.add(
         Idea(team_id=T1, proposer="U1", title="Retry", description="Twice",
              pain_point_ids=[pain.id], owning_team="Sales"), now=START,
     )  # fmt: skip
-    second = store.add_idea(Idea(team_id=T1, proposer="U2", title="Cache"), now=START)
-    store.update_idea(T1, second.id, now=START, pinned_bucket=Bucket.NEXT)
-    store.set_card(first.id, channel="C1", ts="1.2")
-    merged = store.add_idea(Idea(team_id=T1, proposer="U2", title="Retry again"), now=START)
-    store.merge_ideas(T1, merged.id, first.id, now=START)
-    store.add_idea(Idea(team_id=T2, proposer="U9", title="Elsewhere"), now=START)
+    second = store.ideas.add(Idea(team_id=T1, proposer="U2", title="Cache"), now=START)
+    store.ideas.update(T1, second.id, now=START, pinned_bucket=Bucket.NEXT)
+    store.ideas.set_card(first.id, channel="C1", ts="1.2")
+    merged = store.ideas.add(Idea(team_id=T1, proposer="U2", title="Retry again"), now=START)
+    store.ideas.merge(T1, merged.id, first.id, now=START)
+    store.ideas.add(Idea(team_id=T2, proposer="U9", title="Elsewhere"), now=START)
 
-    ideas, facts = store.ideas_and_facts(T1)
-    expected = {i.id: i for i in store.ideas(T1)}
+    ideas, facts = store.stats.ideas_and_facts(T1)
+    expected = {i.id: i for i in store.ideas.all(T1)}
     assert ideas == expected
     assert [i.model_dump() for i in ideas.values()] == [i.model_dump() for i in expected.values()]
-    assert sorted(facts, key=lambda f: f.idea_id) == store.facts(T1)
-    assert store.ideas_by_id(T1, [second.id, first.id, merged.id]) == {
+    assert sorted(facts, key=lambda f: f.idea_id) == store.stats.facts(T1)
+    assert store.ideas.live_by_id(T1, [second.id, first.id, merged.id]) == {
         first.id: expected[first.id],
         second.id: expected[second.id],
     }

@@ -37,13 +37,13 @@ def test_opening_a_new_file_creates_the_whole_schema(store):
 
 
 def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path, store):
-    store.set_meta("notion_url", "https://notion.so/x")
+    store.meta.set("notion_url", "https://notion.so/x")
     applied = migrations.applied(store.db)
     store.close()
     for _ in range(2):
         again = Store.open(db_path)
         assert migrations.applied(again.db) == applied
-        assert again.get_meta("notion_url") == "https://notion.so/x"
+        assert again.meta.get("notion_url") == "https://notion.so/x"
         again.close()
 
 
@@ -54,8 +54,8 @@ def test_a_database_from_before_the_meta_table_gets_it_on_open(db_path, store):
     store.db.execute("delete from _sqlite_migrations where name = 'm003_meta'")
     store.close()
     upgraded = Store.open(db_path)
-    upgraded.set_meta("k", "v")
-    assert upgraded.get_meta("k") == "v"
+    upgraded.meta.set("k", "v")
+    assert upgraded.meta.get("k") == "v"
     upgraded.close()
 
 
@@ -81,14 +81,14 @@ def _pain(store: Store, team_id: str) -> None:
 
 def test_the_notion_urls_of_a_single_workspace_move_to_that_workspace(db_path, store):
     _pain(store, "T0001")
-    store.set_meta("notion.roadmap_url", "https://notion.so/roadmap")
-    store.set_meta("notion.summary_url", "https://notion.so/summary")
+    store.meta.set("notion.roadmap_url", "https://notion.so/roadmap")
+    store.meta.set("notion.summary_url", "https://notion.so/summary")
     _before_workspaces(store)
     store.close()
     upgraded = Store.open(db_path)
-    assert upgraded.get_meta("notion.roadmap_url") is None
-    assert upgraded.get_meta("notion.roadmap_url:T0001") == "https://notion.so/roadmap"
-    assert upgraded.get_meta("notion.summary_url:T0001") == "https://notion.so/summary"
+    assert upgraded.meta.get("notion.roadmap_url") is None
+    assert upgraded.meta.get("notion.roadmap_url:T0001") == "https://notion.so/roadmap"
+    assert upgraded.meta.get("notion.summary_url:T0001") == "https://notion.so/summary"
     assert "workspace_settings" in upgraded.db.table_names()
     upgraded.close()
 
@@ -99,12 +99,12 @@ def test_the_notion_urls_go_to_the_workspace_whose_roadmap_notion_holds(db_path,
     store.db["notion_objects"].insert(
         {"team_id": "T0002", "key": "roadmap", "notion_id": "db-2", "state": "live"}
     )
-    store.set_meta("notion.roadmap_url", "https://notion.so/roadmap")
+    store.meta.set("notion.roadmap_url", "https://notion.so/roadmap")
     _before_workspaces(store)
     store.close()
     upgraded = Store.open(db_path)
-    assert upgraded.get_meta("notion.roadmap_url:T0002") == "https://notion.so/roadmap"
-    assert upgraded.get_meta("notion.roadmap_url:T0001") is None
+    assert upgraded.meta.get("notion.roadmap_url:T0002") == "https://notion.so/roadmap"
+    assert upgraded.meta.get("notion.roadmap_url:T0001") is None
     upgraded.close()
 
 
@@ -113,7 +113,7 @@ def test_notion_urls_nobody_owns_are_dropped_rather_than_shown_to_the_wrong_work
 ):
     _pain(store, "T0001")
     _pain(store, "T0002")
-    store.set_meta("notion.roadmap_url", "https://notion.so/roadmap")
+    store.meta.set("notion.roadmap_url", "https://notion.so/roadmap")
     _before_workspaces(store)
     store.close()
     upgraded = Store.open(db_path)

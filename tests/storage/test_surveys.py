@@ -43,10 +43,10 @@ def test_only_someone_asked_can_answer_and_a_second_answer_replaces_the_first(
 
 
 def test_the_people_of_pain_points_are_their_reporters_and_me_toos(store: Store) -> None:
-    a = store.add_pain_point(PainPoint(team_id="T1", reporter="U1", text="a", stage="S"), now=NOW)
-    b = store.add_pain_point(PainPoint(team_id="T1", reporter="U2", text="b", stage="S"), now=NOW)
-    store.vote_pain_point("T1", a.id, "U3", now=NOW)
-    store.vote_pain_point("T1", b.id, "U1", now=NOW)
+    a = store.pains.add(PainPoint(team_id="T1", reporter="U1", text="a", stage="S"), now=NOW)
+    b = store.pains.add(PainPoint(team_id="T1", reporter="U2", text="b", stage="S"), now=NOW)
+    store.pains.vote("T1", a.id, "U3", now=NOW)
+    store.pains.vote("T1", b.id, "U1", now=NOW)
     assert Surveys(store).people("T1", [a.id, b.id]) == ["U1", "U2", "U3"]
     assert Surveys(store).people("T1", []) == []
     assert Surveys(store).people("T2", [a.id]) == []

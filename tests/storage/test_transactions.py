@@ -38,9 +38,9 @@ def test_a_row_the_database_refuses_rolls_back_the_rows_before_it(store):
     # (here the NOT NULL on text) half-way through a batch.
     bad = PainPoint.model_construct(**{**good.model_dump(), "text": None})
     with pytest.raises(Exception, match="NOT NULL"):
-        store.add_pain_points([good, good, bad], now=NOW)
+        store.pains.add_all([good, good, bad], now=NOW)
     assert count(store, "pain_points") == 0
-    store.add_pain_points([good], now=NOW)  # and the connection is usable afterwards
+    store.pains.add_all([good], now=NOW)  # and the connection is usable afterwards
     assert count(store, "pain_points") == 1
 
 
@@ -53,7 +53,7 @@ def test_proposing_an_idea_with_a_bad_estimate_stores_no_idea(services):
 
 def test_linking_an_unknown_pain_point_stores_no_idea(store):
     with pytest.raises(InvalidInput, match="no pain point #42"):
-        store.add_idea(Idea(team_id=T1, proposer="U1", title="X", pain_point_ids=[42]), now=NOW)
+        store.ideas.add(Idea(team_id=T1, proposer="U1", title="X", pain_point_ids=[42]), now=NOW)
     assert count(store, "ideas") == 0
     assert count(store, "idea_stats") == 0
 
@@ -78,13 +78,13 @@ def test_twenty_threads_voting_at_once_on_one_store_leave_twenty_votes(services)
         t.join()
     assert errors == []
     assert count(services.store, "estimates") == 20
-    (facts,) = services.store.facts(T1)
+    (facts,) = services.store.stats.facts(T1)
     assert facts.consensus.count == 20
     assert facts.consensus.impact == facts.consensus.complexity == 3.0
 
 
 def test_twenty_connections_voting_at_once_wait_for_each_other(db_path, store):
-    idea = store.add_idea(Idea(team_id=T1, proposer="U0", title="Retry payments"), now=NOW)
+    idea = store.ideas.add(Idea(team_id=T1, proposer="U0", title="Retry payments"), now=NOW)
     stores = [Store.open(db_path) for _ in range(20)]
     start = threading.Barrier(20)
     errors: list[BaseException] = []
@@ -92,7 +92,7 @@ def test_twenty_connections_voting_at_once_wait_for_each_other(db_path, store):
     def vote(n: int) -> None:
         start.wait()
         try:
-            stores[n].record_estimate(
+            stores[n].votes.record_estimate(
                 Estimate(team_id=T1, idea_id=idea.id, voter=f"U{n}", impact=4), now=NOW
             )
         except BaseException as e:
@@ -107,4 +107,4 @@ def test_twenty_connections_voting_at_once_wait_for_each_other(db_path, store):
         s.close()
     assert errors == []
     assert count(store, "estimates") == 20
-    assert store.facts(T1)[0].consensus.count == 20
+    assert store.stats.facts(T1)[0].consensus.count == 20

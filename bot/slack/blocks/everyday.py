@@ -12,7 +12,7 @@ from prioritize.models import MAX_TEXT, MAX_TITLE, Idea, PainPoint, PainStatus
 
 from ...editing import COUNT_UP_TO, Found
 from ..ids import Action, Block, View
-from .idea import pain_option
+from .idea import pain_picker
 from .kit import (
     LIMITS,
     Blocks,
@@ -96,14 +96,7 @@ def idea_edit_modal(idea: Idea, linked: Sequence[PainPoint]) -> dict[str, Any]:
     shown = clip(idea.description, LIMITS.INPUT_VALUE)
     if shown:
         description["initial_value"] = shown
-    pains: dict[str, Any] = {
-        "type": "multi_external_select",
-        "action_id": Action.PAIN_SEARCH,
-        "min_query_length": 0,
-        "placeholder": plain("Search open pain points", LIMITS.PLACEHOLDER),
-    }
-    if linked:
-        pains["initial_options"] = [pain_option(p) for p in linked[: LIMITS.OPTIONS]]
+    pains = pain_picker(linked)
     blocks: Blocks = [
         input_block(Block.TITLE, "Idea", title),
         input_block(Block.DESCRIPTION, "Description", description, optional=True),

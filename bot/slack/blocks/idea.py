@@ -39,6 +39,7 @@ __all__ = [
     "idea_option",
     "merged_card",
     "pain_option",
+    "pain_picker",
     "why_modal",
 ]
 
@@ -67,6 +68,19 @@ def _num(value: float | None) -> str:
 
 def _weeks(value: float | None) -> str:
     return "–" if value is None else f"{_num(value)}w"
+
+
+def pain_picker(chosen: Sequence[PainPoint]) -> dict[str, Any]:
+    """Return the pain point multi-select of the idea forms, with `chosen` picked already."""
+    picker: dict[str, Any] = {
+        "type": "multi_external_select",
+        "action_id": Action.PAIN_SEARCH,
+        "min_query_length": 0,
+        "placeholder": plain("Search open pain points", LIMITS.PLACEHOLDER),
+    }
+    if chosen:
+        picker["initial_options"] = [pain_option(p) for p in chosen[: LIMITS.OPTIONS]]
+    return picker
 
 
 def pain_option(pain: PainPoint) -> dict[str, Any]:
@@ -151,14 +165,7 @@ def idea_modal(
     }
     if title:
         title_input["initial_value"] = clip(title, MAX_TITLE)
-    pains: dict[str, Any] = {
-        "type": "multi_external_select",
-        "action_id": Action.PAIN_SEARCH,
-        "min_query_length": 0,
-        "placeholder": plain("Search open pain points", LIMITS.PLACEHOLDER),
-    }
-    if suggested:
-        pains["initial_options"] = [pain_option(p) for p in suggested[: LIMITS.OPTIONS]]
+    pains = pain_picker(suggested)
     blocks: Blocks = [
         input_block(
             Block.TITLE,

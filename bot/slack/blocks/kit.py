@@ -58,11 +58,9 @@ class LIMITS:
     OPTIONS = 100
     OPTION_TEXT = 75
     OPTION_VALUE = 150
-    OVERFLOW_OPTIONS = 5
     PLACEHOLDER = 150
     LABEL = 2000
     INPUT_VALUE = 3000
-    PRIVATE_METADATA = 3000
 
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}

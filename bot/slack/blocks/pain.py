@@ -109,24 +109,15 @@ def pain_confirmation(
             initial=str(pain.severity),
         ),
     ]
-    if journey.touchpoints:
-        pickers.append(
-            select(
-                Action.PAIN_TOUCHPOINT,
-                _names(journey.touchpoints),
-                placeholder="Touchpoint",
-                initial=pain.touchpoint,
+    # Touchpoints and personas are optional in the config: no picker when none are set.
+    for names, action_id, placeholder, initial in (
+        (journey.touchpoints, Action.PAIN_TOUCHPOINT, "Touchpoint", pain.touchpoint),
+        (journey.personas, Action.PAIN_PERSONA, "Persona", pain.persona),
+    ):
+        if names:
+            pickers.append(
+                select(action_id, _names(names), placeholder=placeholder, initial=initial)
             )
-        )
-    if journey.personas:
-        pickers.append(
-            select(
-                Action.PAIN_PERSONA,
-                _names(journey.personas),
-                placeholder="Persona",
-                initial=pain.persona,
-            )
-        )
     pickers.append(button("Evidence & more…", Action.PAIN_DETAILS, str(pain.id)))
     blocks.append(actions(pickers, block_id=pain_details_block_id(pain.id)))
     if pain.source is None:

@@ -123,7 +123,6 @@ class Courier:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.delivered = 0
-        self.last_error: str | None = None
         self.auth_retry = AUTH_RETRY
         self.outage: str | None = None
         """The error of an outage in progress (see OUTAGES), said once when it starts."""
@@ -289,19 +288,9 @@ class Courier:
                     ended,
                     self.outbox.backlog(),
                 )
-        if self.outage is not None:
-            with self._outage_lock:
-                ended, self.outage = self.outage, None
-            if ended is not None:
-                log.info(
-                    "Slack takes journeybot's updates again (after %s); %d waiting",
-                    ended,
-                    self.outbox.backlog(),
-                )
 
     def _failed(self, effect: Effect, error: str, retry_after: float | None) -> None:
         now = datetime.now(UTC)
-        self.last_error = error
         if error in OUTAGES:
             with self._outage_lock:
                 # Said once per outage; a rate limit on one method while others go through

@@ -1,0 +1,53 @@
+"""Submission of the estimate modal: impact, complexity, time to deliver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from prioritize.parsing import parse_id
+
+from ....services import NotAllowed
+from ...deps import Deps
+from ...forms import (
+    REFUSALS,
+    metadata,
+    read_state,
+    refusal,
+)
+from ...ids import Block, View
+from .idea import estimate_values, not_allowed_block
+
+__all__ = ["register"]
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register the estimate modal submission."""
+
+    @app.view(View.ESTIMATE)
+    def estimate_submitted(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
+        values = read_state(view)
+        estimate, errors = estimate_values(
+            values, deps.journey_of(context.team_id).scoring.tshirt_weeks
+        )
+        if not errors and all(v is None for v in estimate.values()):
+            errors[Block.IMPACT] = "Rate at least one of impact, complexity or time to deliver."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        # Stored before the ack so refusals (raters limited to some teams) show inline;
+        # a repeated submission replaces the estimate with itself.
+        idea_id = parse_id(str(metadata(view).get("idea_id", "")))
+        if idea_id is None:
+            ack(response_action="errors", errors={Block.IMPACT: "This form is not for an idea."})
+            return
+        try:
+            deps.services.record_estimate(context.team_id, idea_id, context.user_id, **estimate)
+        except NotAllowed as e:
+            ack(response_action="errors", errors={not_allowed_block(e): str(e)})
+            return
+        except REFUSALS as e:
+            ack(response_action="errors", errors=refusal(e, values, default=Block.IMPACT))
+            return
+        ack()

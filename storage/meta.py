@@ -1,0 +1,37 @@
+"""journeybot's own settings in the database (`meta`): the roadmap channel an admin
+picked, the Notion roadmap's URL, the fingerprints of what was derived."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["Meta"]
+
+
+class Meta:
+    """Settings by key (`store.meta`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
+
+    def get(self, key: str) -> str | None:
+        """Return a stored setting of journeybot's own (for example the Notion roadmap URL)."""
+        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set(self, key: str, value: str | None) -> None:
+        """Store (or with None, forget) a setting of journeybot's own."""
+        with self.store.transaction() as db:
+            if value is None:
+                db.execute("delete from meta where key = ?", [key])
+            else:
+                db["meta"].insert({"key": key, "value": value}, replace=True)
