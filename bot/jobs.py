@@ -145,7 +145,7 @@ class Jobs:
             id=SYNC_JOB,
             coalesce=True,
             max_instances=1,
-            next_run_time=datetime.now(UTC) if self.notion_enabled else None,
+            next_run_time=datetime.now(UTC),
             replace_existing=True,
         )
         self.schedule_digests()
