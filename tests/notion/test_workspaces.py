@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 from notion_helpers import make_client
 
 from bot.config import AppConfig, Settings
-from bot.jobs import Jobs
+from bot.jobs import SYNC_JOB, Jobs
 from bot.sandbox.notion import NotionEmulator
 from bot.services import InvalidInput, Services
 from bot.transfer import export_data
@@ -215,5 +215,23 @@ def test_a_change_in_one_workspace_syncs_that_workspace_alone(
         services.record_estimate(T2, idea.id or 0, "U9", impact=5, complexity=1, weeks=1)
         wait_for(lambda: jobs.syncs >= 2)
         assert set(jobs.last_reports) == {T2}
+    finally:
+        jobs.shutdown()
+
+
+def test_a_workspace_that_connects_notion_after_the_start_is_synced_on_schedule(
+    services: Services, notion: NotionEmulator, two: str
+) -> None:
+    without_env = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        notion_api_url=notion.base_url,
+        journeybot_secret_key=Fernet.generate_key().decode(),
+    )
+    jobs = Jobs(without_env, AppConfig(), services)
+    jobs.start()
+    try:
+        job = jobs.scheduler.get_job(SYNC_JOB)
+        assert job is not None and job.next_run_time is not None  # scheduled, not paused
+        assert set(jobs.sync_now()) == {T2}  # T0002 connected its own page; T0001 has none
     finally:
         jobs.shutdown()
