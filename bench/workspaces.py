@@ -60,7 +60,17 @@ def team(n: int) -> str:
 
 
 def peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB: VmHWM, which (unlike ru_maxrss) starts
+    afresh in a process started by this one, so the one-workspace run is measured alone."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def build(path: Path, *, workspaces: int, ideas: int, seed: int = 11) -> None:
@@ -155,7 +165,7 @@ def round_of(jobs: Jobs, services: Services, teams: list[str], n: int) -> dict[s
     for t in teams:
         idea = services.store.ideas.all(t)[VOTED]
         services.record_estimate(t, idea.id or 0, f"UV{n:03d}", impact=5, complexity=1, weeks=1)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_seconds()
     reports = jobs.sync_now(teams)
     synced = time.perf_counter()
     # A digest a week apart each round: a digest is remembered by its moment.
@@ -165,6 +175,7 @@ def round_of(jobs: Jobs, services: Services, teams: list[str], n: int) -> dict[s
         "sync_s": synced - began,
         "digest_s": done - synced,
         "round_s": done - began,
+        "cpu_s": cpu_seconds() - cpu,
         "synced": len(reports),
         "digests": len(digests),
         "requests": sum(r.requests for r in reports.values()),
@@ -268,7 +279,7 @@ def main() -> None:
     print(
         f"\none scheduled round (a vote per workspace, sync job, digest job), {LIMIT:g} req/s each:"
     )
-    print(f"{'':28}{'sync':>9}{'digests':>10}{'round':>9}{'requests':>10}{'429s':>6}")
+    print(f"{'':28}{'sync':>9}{'digests':>10}{'round':>9}{'CPU':>8}{'requests':>10}{'429s':>6}")
     rows = [("one workspace (baseline)", result["one"]),
             (f"{w} side by side ({args.workers})", result["side_by_side"])]  # fmt: skip
     if "one_after_another" in result:
@@ -276,7 +287,7 @@ def main() -> None:
     for label, r in rows:
         print(
             f"{label:28}{r['sync_s']:>8.1f}s{r['digest_s']:>9.1f}s{r['round_s']:>8.1f}s"
-            f"{r['requests']:>10}{r['rate_limited']:>6}"
+            f"{r['cpu_s']:>7.1f}s{r['requests']:>10}{r['rate_limited']:>6}"
         )
     summed = result["side_by_side"]["sync_s_summed"]
     print(f"(the {w} syncs of the side-by-side round took {summed:.0f} s added up:"
