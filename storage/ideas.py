@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlite_utils import Database
 from sqlite_utils.utils import chunks
 
 from prioritize.errors import InvalidInput, NotFound
 from prioritize.models import Bucket, Idea, IdeaStatus, PainStatus
 
+from .repository import Repository
 from .rows import from_iso, iso, keywords
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["IDEA_COLUMNS", "Ideas", "ideas_of"]
 
 
-class Ideas:
+class Ideas(Repository):
     """The ideas of every workspace, their pain point links and status history
     (`store.ideas`)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
 
     def add(self, idea: Idea, *, now: datetime) -> Idea:
         """Store a new idea with its pain point links; raises InvalidInput for unknown links."""

@@ -3,25 +3,13 @@ picked, the Notion roadmap's URL, the fingerprints of what was derived."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sqlite_utils import Database
-
-if TYPE_CHECKING:
-    from .store import Store
+from .repository import Repository
 
 __all__ = ["Meta"]
 
 
-class Meta:
+class Meta(Repository):
     """Settings by key (`store.meta`)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
 
     def get(self, key: str) -> str | None:
         """Return a stored setting of journeybot's own (for example the Notion roadmap URL)."""

@@ -5,32 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from sqlite_utils import Database
+from typing import Any
 
 from prioritize.errors import NotFound
 from prioritize.heat import PainFact
 from prioritize.models import EvidenceSource, PainPoint, PainStatus
 from prioritize.parsing import parse_id
 
+from .repository import Repository
 from .rows import from_iso, iso, keywords
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["PainPoints", "pain_of"]
 
 
-class PainPoints:
+class PainPoints(Repository):
     """The pain points of every workspace, and their "me too" votes (`store.pains`)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
 
     def add(self, pain: PainPoint, *, now: datetime) -> PainPoint:
         """Store a new pain point and return it with its id."""

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sqlite_utils import Database
-
-if TYPE_CHECKING:
-    from .store import Store
+from .repository import Repository
 
 __all__ = ["People"]
 
 
-class People:
+class People(Repository):
     """What people said about themselves, per workspace (`store.people`)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
 
     def team_of(self, team_id: str, user: str) -> str | None:
         """Return the cross-functional team a person said they belong to, if any."""

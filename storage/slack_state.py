@@ -48,22 +48,6 @@ class SlackState:
         with self.store.transaction() as db:
             return db.execute("delete from slack_claims where at < ?", [_iso(before)]).rowcount
 
-    def claim_dm(
-        self, team_id: str, user: str, idea_id: int, *, now: datetime, per_day: int
-    ) -> bool:
-        """Count one DM to `user` about `idea_id` today; False when `per_day` are spent."""
-        day = now.astimezone(UTC).date().isoformat()
-        with self.store.transaction() as db:
-            if self.dms_sent(team_id, user, idea_id, day=day) >= per_day:
-                return False
-            db.execute(
-                "insert into slack_dms (team_id, user_id, idea_id, day, sent)"
-                " values (?, ?, ?, ?, 1) on conflict (team_id, user_id, idea_id, day)"
-                " do update set sent = sent + 1",
-                [team_id, user, idea_id, day],
-            )
-            return True
-
     def count_dm(self, team_id: str, user: str, idea_id: int, *, now: datetime) -> None:
         """Count a DM to `user` about `idea_id` that Slack took today."""
         day = now.astimezone(UTC).date().isoformat()

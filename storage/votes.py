@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
-
-from sqlite_utils import Database
 
 from prioritize.models import Estimate, Support
 
+from .repository import Repository
 from .rows import iso
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["Votes"]
 
@@ -22,15 +17,8 @@ _VOTE_COLUMNS = {
 }
 
 
-class Votes:
+class Votes(Repository):
     """Estimates and +1s of every workspace's ideas (`store.votes`)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
 
     def record_estimate(self, estimate: Estimate, *, now: datetime) -> tuple[Estimate, bool]:
         """Store a person's estimate over their earlier one; return it and whether it replaced.

@@ -12,6 +12,7 @@ import sys
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -24,26 +25,12 @@ from storage.store import Store
 
 T1 = "T0001"
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-CREDENTIALS = [
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "NOTION_TOKEN",
-    "NOTION_PARENT_PAGE_ID",
-    "JOURNEYBOT_CONFIG",
-]
 
 
 @pytest.fixture
-def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def db(cli_db: Path) -> Path:
     """A database path in JOURNEYBOT_DB, and no credentials anywhere in sight."""
-    for name in CREDENTIALS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "journeybot.db"
-    monkeypatch.setenv("JOURNEYBOT_DB", str(path))
-    monkeypatch.setenv("COLUMNS", "200")
-    return path
+    return cli_db
 
 
 @pytest.fixture
@@ -68,6 +55,13 @@ def seeded(db: Path) -> Path:
 
 def run(*args: str):
     return CliRunner().invoke(app, list(args))
+
+
+def import_csv(tmp_path: Path, text: str) -> Any:
+    """Write `text` to map.csv in `tmp_path` and import it into T1; return the result."""
+    path = tmp_path / "map.csv"
+    path.write_text(text, encoding="utf-8")
+    return run("import", str(path), "--workspace", T1)
 
 
 def stored_pain_points(db: Path) -> list[str]:
@@ -169,9 +163,7 @@ def test_import_loads_every_row_of_a_good_file(db, tmp_path):
 
 
 def test_import_reads_the_evidence_type_from_an_evidence_column(db, tmp_path):
-    path = tmp_path / "map.csv"
-    path.write_text("text,evidence\nExport is hidden,observed\nNo dark mode,\n", encoding="utf-8")
-    result = run("import", str(path), "--workspace", T1)
+    result = import_csv(tmp_path, "text,evidence\nExport is hidden,observed\nNo dark mode,\n")
     assert result.exit_code == 0, result.output
     store = Store.open(db)
     pains = store.pains.all(T1)
@@ -210,9 +202,7 @@ def test_import_reports_the_file_line_of_a_bad_row_and_imports_nothing(db, tmp_p
     ],
 )
 def test_import_names_the_line_and_the_field_of_a_bad_row(db, tmp_path, row, message):
-    path = tmp_path / "map.csv"
-    path.write_text(f"text,stage,severity\nGood row,Purchase,2\n{row}\n", encoding="utf-8")
-    result = run("import", str(path), "--workspace", T1)
+    result = import_csv(tmp_path, f"text,stage,severity\nGood row,Purchase,2\n{row}\n")
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
@@ -220,9 +210,7 @@ def test_import_names_the_line_and_the_field_of_a_bad_row(db, tmp_path, row, mes
 
 
 def test_import_refuses_a_file_without_a_text_column(db, tmp_path):
-    path = tmp_path / "map.csv"
-    path.write_text("title,stage\nCheckout fails,Purchase\n", encoding="utf-8")
-    result = run("import", str(path), "--workspace", T1)
+    result = import_csv(tmp_path, "title,stage\nCheckout fails,Purchase\n")
     assert result.exit_code == 2
     assert "line 1: the header needs a `text` column (got title, stage)" in result.stderr
 
@@ -327,9 +315,7 @@ def test_a_backup_that_cannot_be_written_is_one_line(seeded, tmp_path):
 
 
 def test_import_refuses_a_column_given_twice(db, tmp_path):
-    path = tmp_path / "map.csv"
-    path.write_text("text,stage,Text\nCheckout fails,Purchase,3\n", encoding="utf-8")
-    result = run("import", str(path), "--workspace", T1)
+    result = import_csv(tmp_path, "text,stage,Text\nCheckout fails,Purchase,3\n")
     assert result.exit_code == 2
     assert "line 1: the column 'text' appears twice" in result.stderr
     assert stored_pain_points(db) == []
@@ -372,7 +358,8 @@ def test_demo_refuses_a_folder_with_other_files_and_a_path_that_is_a_file(db, tm
 
 
 def test_the_console_script_runs_without_credentials(seeded):
-    env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
+    env = dict(os.environ)  # `db` removed every credential and kept JOURNEYBOT_DB
+    assert "SLACK_BOT_TOKEN" not in env and "NOTION_TOKEN" not in env
     script = Path(sys.executable).with_name("journeybot")
     done = subprocess.run(
         [str(script), "export", "--format", "json"],
@@ -541,8 +528,7 @@ def test_an_import_with_an_unbalanced_quote_is_refused_with_the_line(db, tmp_pat
 
 def test_an_import_with_text_after_a_closing_quote_is_refused_with_the_line(db, tmp_path):
     path = tmp_path / "map.csv"
-    path.write_text('text,stage\nFine,Purchase\n"Checkout" fails,Purchase\n', encoding="utf-8")
-    result = run("import", str(path), "--workspace", T1)
+    result = import_csv(tmp_path, 'text,stage\nFine,Purchase\n"Checkout" fails,Purchase\n')
     assert result.exit_code == 2
     assert f"error: {path}: line 3: ',' expected after '\"'; nothing was imported" in result.stderr
 

@@ -10,25 +10,9 @@ from bot.config import ConfigError, Settings, load_config, load_settings
 from prioritize.config import Criterion, Strategy
 
 SECRET = "xoxb-1234-very-secret"
-VARIABLES = [
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "SLACK_API_URL",
-    "NOTION_TOKEN",
-    "NOTION_PARENT_PAGE_ID",
-    "NOTION_API_URL",
-    "JOURNEYBOT_DB",
-    "JOURNEYBOT_CONFIG",
-]
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Nothing from the developer's shell or .env leaks into these tests."""
-    for name in VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_settings")
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -49,6 +49,13 @@ def failures(checks) -> dict[str, str]:
     return {c.name: c.detail for c in checks if not c.ok}
 
 
+def checked(tmp_path: Path, notion: NotionEmulator, scopes=None, **overrides) -> dict[str, str]:
+    """Run every check against a Slack emulator granting `scopes`; return what failed."""
+    emulator = SlackEmulator() if scopes is None else SlackEmulator(scopes=scopes)
+    with emulator as slack:
+        return failures(run_checks(settings(tmp_path, slack, notion, **overrides)))
+
+
 def _config(tmp_path: Path, channel: str) -> Path:
     path = tmp_path / "journeybot.toml"
     path.write_text(f'[slack]\nroadmap_channel = "{channel}"\n')
@@ -67,32 +74,21 @@ def test_a_complete_installation_passes_every_check(tmp_path, notion):
 
 def test_a_token_without_a_scope_the_manifest_needs_is_named(tmp_path, notion):
     granted = manifest_scopes() - {"files:write"}
-    with SlackEmulator(scopes=granted) as slack:
-        problems = failures(run_checks(settings(tmp_path, slack, notion)))
+    problems = checked(tmp_path, notion, scopes=granted)
     assert "files:write" in problems["Slack scopes"]
     assert "reinstall" in problems["Slack scopes"]
 
 
 def test_a_wrong_slack_token_and_an_unreachable_notion_are_told_apart(tmp_path, notion):
-    with SlackEmulator() as slack:
-        problems = failures(
-            run_checks(
-                settings(
-                    tmp_path,
-                    slack,
-                    notion,
-                    slack_bot_token="xoxb-wrong",
-                    notion_api_url="http://127.0.0.1:9",
-                )
-            )
-        )
+    problems = checked(
+        tmp_path, notion, slack_bot_token="xoxb-wrong", notion_api_url="http://127.0.0.1:9"
+    )
     assert problems["Slack token"] == "SLACK_BOT_TOKEN is rejected by Slack (invalid_auth)"
     assert problems["Notion token"].startswith("cannot reach Notion at http://127.0.0.1:9")
 
 
 def test_a_rejected_notion_token_is_said_in_words(tmp_path, notion, capsys):
-    with SlackEmulator(scopes=manifest_scopes()) as slack:
-        problems = failures(run_checks(settings(tmp_path, slack, notion, notion_token="wrong")))
+    problems = checked(tmp_path, notion, scopes=manifest_scopes(), notion_token="wrong")
     assert "the Notion token is not valid" in problems["Notion token"]
     assert "APIErrorCode" not in problems["Notion token"]
     assert "APIErrorCode" not in capsys.readouterr().err  # nor in a log line beside it
@@ -100,47 +96,31 @@ def test_a_rejected_notion_token_is_said_in_words(tmp_path, notion, capsys):
 
 def test_a_parent_page_not_shared_with_the_integration_says_how_to_share_it(tmp_path, notion):
     private = notion.add_page("Not shared", shared=False)
-    with SlackEmulator() as slack:
-        problems = failures(
-            run_checks(settings(tmp_path, slack, notion, notion_parent_page_id=private))
-        )
+    problems = checked(tmp_path, notion, notion_parent_page_id=private)
     assert "Connections" in problems["Notion parent page"]
 
 
 def test_missing_secrets_a_bad_app_token_and_a_bad_config_each_get_one_line(tmp_path, notion):
     config = tmp_path / "journeybot.toml"
     config.write_text('[journey]\nstages = ["Only", "only"]\n')
-    with SlackEmulator() as slack:
-        problems = failures(
-            run_checks(
-                settings(
-                    tmp_path,
-                    slack,
-                    notion,
-                    slack_signing_secret=None,
-                    slack_app_token="xoxb-not-an-app-token",
-                    journeybot_config=config,
-                )
-            )
-        )
+    problems = checked(
+        tmp_path,
+        notion,
+        slack_signing_secret=None,
+        slack_app_token="xoxb-not-an-app-token",
+        journeybot_config=config,
+    )
     assert "names must be unique" in problems["Config file"]
     assert problems["Socket Mode"].startswith("SLACK_APP_TOKEN must be an app-level token")
     assert all("\n" not in detail for detail in problems.values())
 
 
 def test_a_database_folder_that_does_not_exist_is_named(tmp_path, notion):
-    with SlackEmulator() as slack:
-        problems = failures(
-            run_checks(settings(tmp_path, slack, notion, journeybot_db=tmp_path / "no" / "x.db"))
-        )
+    problems = checked(tmp_path, notion, journeybot_db=tmp_path / "no" / "x.db")
     assert problems["Database"] == f"JOURNEYBOT_DB: folder {tmp_path / 'no'} does not exist"
 
 
-def test_the_command_exits_1_and_counts_what_to_fix(tmp_path, monkeypatch):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "NOTION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("JOURNEYBOT_DB", str(tmp_path / "journeybot.db"))
+def test_the_command_exits_1_and_counts_what_to_fix(cli_db):
     result = CliRunner().invoke(app, ["doctor"])
     assert result.exit_code == 1
     assert "fix Slack token: SLACK_BOT_TOKEN is not set" in result.output
@@ -181,8 +161,7 @@ def test_a_deleted_roadmap_database_is_said_in_one_line(tmp_path, notion):
     Client(auth=notion.token, base_url=notion.base_url).databases.update(
         roadmap.notion_id, in_trash=True
     )
-    with SlackEmulator(scopes=manifest_scopes()) as slack:
-        problems = failures(run_checks(settings(tmp_path, slack, notion)))
+    problems = checked(tmp_path, notion, scopes=manifest_scopes())
     assert problems["Notion roadmap"].startswith(
         "the Roadmap database journeybot built in Notion is gone"
     )
@@ -192,8 +171,7 @@ def test_a_deleted_roadmap_database_is_said_in_one_line(tmp_path, notion):
 def test_no_roadmap_channel_fails_and_says_how_to_set_one_without_creating_the_database(
     tmp_path, notion
 ):
-    with SlackEmulator(scopes=manifest_scopes()) as slack:
-        problems = failures(run_checks(settings(tmp_path, slack, notion)))
+    problems = checked(tmp_path, notion, scopes=manifest_scopes())
     assert problems["Roadmap channel"].startswith("no roadmap channel is set")
     assert "App Home" in problems["Roadmap channel"]
     assert "roadmap_channel under [slack]" in problems["Roadmap channel"]
@@ -216,8 +194,7 @@ def test_a_channel_name_picked_some_other_way_is_explained_too(tmp_path, notion)
     store = Store.open(tmp_path / "journeybot.db")
     store.meta.set("slack.roadmap_channel:T0001", "roadmap")  # not through App Home's picker
     store.close()
-    with SlackEmulator(scopes=manifest_scopes()) as slack:
-        problems = failures(run_checks(settings(tmp_path, slack, notion)))
+    problems = checked(tmp_path, notion, scopes=manifest_scopes())
     assert problems["Roadmap channel"].startswith(
         "'roadmap' (picked by an admin on App Home) is not a channel id: use the id"
     )

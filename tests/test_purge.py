@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import database_locked
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -40,12 +41,9 @@ def fill(s: Services, team_id: str) -> None:
 
 
 @pytest.fixture
-def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in ("NOTION_TOKEN", "NOTION_PARENT_PAGE_ID", "JOURNEYBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "journeybot.db"
-    monkeypatch.setenv("JOURNEYBOT_DB", str(path))
+def db(cli_db: Path) -> Path:
+    """Two workspaces with a bit of everything, in the database the commands use."""
+    path = cli_db
     store = Store.open(path)
     s = Services(store, clock=lambda: NOW, admins=frozenset({"U1"}))
     fill(s, T1)
@@ -110,13 +108,10 @@ def test_purge_of_an_unknown_workspace_names_the_known_ones(db: Path) -> None:
     assert "holds nothing of workspace T9999 (it knows T0001, T0002)" in result.output
 
 
-def test_a_purge_that_cannot_write_deletes_nothing(db: Path, monkeypatch) -> None:
+def test_a_purge_that_cannot_write_deletes_nothing(db: Path) -> None:
     before = rows_of(db)
-    monkeypatch.setenv("JOURNEYBOT_DB", str(db))
-    with closing(sqlite3.connect(db, timeout=0.1)) as other:
-        other.execute("begin immediate")  # another process holds the write lock
+    with database_locked(db):  # another process in the middle of a write
         result = CliRunner().invoke(app, ["purge", "-w", T2, "--yes"])
-        other.execute("rollback")
     assert result.exit_code == 2
     assert "nothing was changed" in result.output
     assert rows_of(db) == before

@@ -23,14 +23,6 @@ from storage.store import Store
 T1 = "T0001"
 # The command reads the real clock: the data is placed a month before now.
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=31)
-CREDENTIALS = [
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "NOTION_TOKEN",
-    "NOTION_PARENT_PAGE_ID",
-    "JOURNEYBOT_CONFIG",
-]
 
 
 class Clock:
@@ -42,14 +34,9 @@ class Clock:
 
 
 @pytest.fixture
-def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in CREDENTIALS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "journeybot.db"
-    monkeypatch.setenv("JOURNEYBOT_DB", str(path))
+def db(cli_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COLUMNS", "80")
-    return path
+    return cli_db
 
 
 def seed(path: Path) -> Clock:

@@ -29,9 +29,18 @@ from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 from prioritize.scoring import RoadmapEntry
 
 from .admin import NOTION_ROADMAP_URL, ROADMAP_CHANNEL, AdminUseCases, Why
-from .core import Change, Effects, LoggedPain, StatusChange, UseCases, Vote, invalid_input
+from .core import (
+    Change,
+    Effects,
+    LoggedPain,
+    Questions,
+    StatusChange,
+    UseCases,
+    Vote,
+    invalid_input,
+)
 from .ideas import IdeaUseCases
-from .journey import SURVEY_WINDOW_DAYS, JourneyUseCases, Questions
+from .journey import SURVEY_WINDOW_DAYS, JourneyUseCases
 from .pains import PainPointUseCases
 from .reading import HOME_SHOWN, AdminHome, Home, ReadingUseCases
 from .restore import RestoredIdea, RestoredPain, RestoreUseCases, StatusStep

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from prioritize.config import JourneyConfig
 from prioritize.errors import InvalidInput, NotAllowed, NotSaved
 from prioritize.models import Estimate, Idea, IdeaStatus, PainPoint
+from prioritize.questions import JourneyAnswers
 from storage.outbox import Outbox
 from storage.slack_state import SlackState
 from storage.store import Store
@@ -30,7 +31,6 @@ from storage.surveys import Surveys
 
 if TYPE_CHECKING:
     from ..workspace_settings import WorkspaceDefaults, WorkspaceSettingsCases
-    from .journey import Questions
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,15 @@ class Vote:
     support_added: bool = False
     replayed: bool = False
     """The same request was handled before (`once`): nothing changed this time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Questions:
+    """The answers to the five journey questions, and the titles of the ideas they name."""
+
+    answers: JourneyAnswers
+    titles: dict[int, str]
+    """Idea id -> title of every live idea (Done ones are named by their outcomes)."""
 
 
 Subscriber = Callable[[Change | StatusChange], None]

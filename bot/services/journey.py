@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from prioritize.errors import InvalidInput, NotAllowed
 from prioritize.models import IdeaStatus
 from prioritize.outcomes import Outcome, SurveyAnswer
-from prioritize.questions import JourneyAnswers, answer, outcomes
+from prioritize.questions import answer, outcomes
 from storage.journey_facts import journey_facts
 from storage.notion_state import NotionState
 
 from ..chart import chart_points
 from ..digest import Digest, answer_changes, answers_snapshot, build_digest
-from .core import _USER_ID, Change, Effects, UseCases, _gc_paused, _iso, _wall
-
-
-@dataclass(frozen=True, slots=True)
-class Questions:
-    """The answers to the five journey questions, and the titles of the ideas they name."""
-
-    answers: JourneyAnswers
-    titles: dict[int, str]
-    """Idea id -> title of every live idea (Done ones are named by their outcomes)."""
-
+from .core import _USER_ID, Change, Effects, Questions, UseCases, _gc_paused, _iso, _wall
 
 SURVEY_WINDOW_DAYS = 28
 """Days past the due day in which an idea's survey may still go out (a bot down a while)."""

@@ -12,8 +12,7 @@ from prioritize.heat import Heat, heat
 from prioritize.models import Bucket, Idea, PainPoint
 from prioritize.scoring import RoadmapEntry, RoadmapItem, Score, explain, roadmap, score, scorer
 
-from .core import UseCases, _gc_paused
-from .journey import Questions
+from .core import Questions, UseCases, _gc_paused
 
 if TYPE_CHECKING:
     from ..workspace_settings import Workspace

@@ -14,7 +14,9 @@ from .ids import Block
 __all__ = [
     "PICK_PAIN_POINTS",
     "REFUSALS",
+    "button_id",
     "error_block",
+    "form_id",
     "metadata",
     "not_saved",
     "picked_ids",
@@ -99,6 +101,16 @@ def reason(error: Exception) -> str:
     """Return what a person is told about a refused change: why it was not saved, or the
     use case's own message (who may, what is missing)."""
     return not_saved(error) if isinstance(error, NotSaved) else str(error)
+
+
+def button_id(action: Mapping[str, Any]) -> int | None:
+    """Return the record id a button carries as its value; None if it carries none."""
+    return parse_id(str(action.get("value") or ""))
+
+
+def form_id(view: Mapping[str, Any], key: str) -> int | None:
+    """Return the id journeybot put in the form's metadata under `key`; None if it is not one."""
+    return parse_id(str(metadata(view).get(key, "")))
 
 
 def picked_ids(values: Mapping[str, Any], block: str) -> list[int] | None:

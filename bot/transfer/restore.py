@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlite_utils.utils import chunks
 
 from prioritize.config import InvalidInput
 from prioritize.models import Estimate, Idea, IdeaStatus, PainPoint, PainStatus, Support
@@ -249,35 +250,33 @@ def run_import(
     """
     written = 0
 
-    def pause(started: float) -> None:
+    def batch_done(count: int, started: float) -> None:
+        nonlocal written
+        written += count
+        if progress:
+            progress(written)
         if between_batches is not None:
             between_batches()
         time.sleep(min(PAUSE, time.perf_counter() - started))
 
     pains_written = 0
-    for chunk in _chunked(list(zip(plan.pains, plan.pain_file_ids, strict=True)), batch_rows):
+    for chunk in chunks(zip(plan.pains, plan.pain_file_ids, strict=True), batch_rows):
         started = time.perf_counter()
-        stored, _ = services.restore(team_id, pains=[p for p, _ in chunk])
-        for (_, file_id), pain in zip(chunk, stored, strict=True):
+        batch = list(chunk)
+        stored, _ = services.restore(team_id, pains=[p for p, _ in batch])
+        for (_, file_id), pain in zip(batch, stored, strict=True):
             if file_id is not None:
                 plan.pain_ids[file_id] = pain.id
         pains_written += len(stored)
-        written += len(stored)
-        if progress:
-            progress(written)
-        pause(started)
+        batch_done(len(stored), started)
     ideas_written = 0
-    for chunk in _idea_batches(plan.ideas, batch_rows):
+    for batch in _idea_batches(plan.ideas, batch_rows):
         started = time.perf_counter()
-        restored = [_linked(item, plan) for item in chunk]
-        _, stored_ideas = services.restore(team_id, ideas=restored)
-        for (file_id, _, _), idea in zip(chunk, stored_ideas, strict=True):
+        _, stored_ideas = services.restore(team_id, ideas=[_linked(item, plan) for item in batch])
+        for (file_id, _, _), idea in zip(batch, stored_ideas, strict=True):
             plan.idea_ids[file_id] = idea.id
         ideas_written += len(stored_ideas)
-        written += len(stored_ideas)
-        if progress:
-            progress(written)
-        pause(started)
+        batch_done(len(stored_ideas), started)
     statuses = {plan.pain_ids[f]: s for f, s in plan.pain_statuses.items() if f in plan.pain_ids}
     if plan.ideas and statuses:
         services.restore(team_id, pain_statuses=statuses)
@@ -315,11 +314,6 @@ def _idea_batches(
         rows += 1 + len(r.estimates) + len(r.supports) + len(r.history)
     if batch:
         yield batch
-
-
-def _chunked(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class _PainIndex:

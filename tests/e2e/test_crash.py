@@ -3,18 +3,15 @@ card and marks every vote as counted, each exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bot_process import start_bot
+from helpers import wait_for
 
 from bot.sandbox.slack import SlackEmulator, Workspace
 from bot.services import Services
@@ -24,58 +21,12 @@ SECRET = "crash-test-secret"
 TEAM = "T0001"
 CHANNEL = "C0ROADMAP"
 VOTERS = [f"U0V{i:02d}" for i in range(20)]
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
-def _start(slack: SlackEmulator, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_"))}
-    env.update(
-        SLACK_BOT_TOKEN=slack.token,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url,
-        JOURNEYBOT_DB=str(workdir / "journeybot.db"),
-        JOURNEYBOT_CONFIG=str(workdir / "journeybot.toml"),
-        PYTHONPATH=str(ROOT),
-    )
-    log = (workdir / "journeybot.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "run", "--port", str(port)],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if process.poll() is not None:
-            raise AssertionError((workdir / "journeybot.log").read_text())
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                return True
-        except OSError:
-            return False
-
-    _wait(up)
-    return process, f"{base}/slack/events"
+    return wait_for(predicate, timeout, every=0.05)
 
 
 def _reactions_added(slack: SlackEmulator) -> dict[str, int]:
@@ -99,7 +50,7 @@ def test_a_bot_killed_right_after_twenty_votes_delivers_everything_once_after_re
     store.close()
     users = {u: {"name": u.lower()} for u in ["U0ADA", *VOTERS]}
     with SlackEmulator(users=users) as slack:
-        process, url = _start(slack, tmp_path)
+        process, url, _ = start_bot(slack, tmp_path, secret=SECRET)
         try:
             card = _wait(lambda: Store.open(db).ideas.get(TEAM, idea.id or 0).card_ts)
             people = Workspace(slack, url, SECRET)
@@ -120,7 +71,7 @@ def test_a_bot_killed_right_after_twenty_votes_delivers_everything_once_after_re
         assert updates_before == 0 and len(_reactions_added(slack)) < 20  # left for the restart
 
         slack.set_rate_limit("reactions.add", None)
-        process, url = _start(slack, tmp_path)
+        process, url, _ = start_bot(slack, tmp_path, secret=SECRET)
         try:
             _wait(lambda: set(_reactions_added(slack)) >= set(votes), timeout=30)
             _wait(lambda: len(slack.calls_to("chat.update")) > updates_before, timeout=30)

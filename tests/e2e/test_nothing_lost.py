@@ -5,20 +5,19 @@ once, or its author was told "Not saved"; answers stay inside Slack's 3 seconds.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bot_process import start_bot
+from helpers import wait_for
 
 from bot.sandbox.slack import BotReply, SlackEmulator, Workspace, plain_text_value
 from bot.services import Services
@@ -28,26 +27,14 @@ from storage.store import Store
 SECRET = "nothing-lost-signing-secret"
 TEAM = "T0001"
 CHANNEL = "C0ROADMAP"
-JOURNEYBOT = Path(sys.executable).with_name("journeybot")
 SLACK_WINDOW = 3.0
 HOLD_SECONDS = 30.0
 """How long the other process holds the write lock: the issue's number, kept as is."""
 PEOPLE = [f"U0P{i:03d}" for i in range(120)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+    return wait_for(predicate, timeout, every=0.05)
 
 
 @dataclass
@@ -103,43 +90,6 @@ class Running:
         return self.log.read_text()
 
 
-def _start(
-    slack: SlackEmulator, workdir: Path, *, wrap: list[str] | None = None, db: Path | None = None
-) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """Start `journeybot run` (inside `wrap`, a command prefix) until /healthz answers."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_"))}
-    env.update(
-        SLACK_BOT_TOKEN=slack.token,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url,
-        JOURNEYBOT_DB=str(db or workdir / "journeybot.db"),
-        JOURNEYBOT_CONFIG=str(workdir / "journeybot.toml"),
-    )
-    log = workdir / "journeybot.log"
-    command = [str(JOURNEYBOT), "run", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        [*(wrap or []), *command],
-        cwd=workdir,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(log.read_text())
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                return True
-        except OSError:
-            return False
-
-    _wait(up, timeout=30)
-    return process, f"{base}/slack/events", log
-
-
 def _prepare(workdir: Path, db: Path) -> int:
     """Write the config and a database holding one idea; return its id."""
     (workdir / "journeybot.toml").write_text(
@@ -190,7 +140,7 @@ def slack() -> Iterator[SlackEmulator]:
 def running(slack: SlackEmulator, tmp_path: Path) -> Iterator[Running]:
     db = tmp_path / "journeybot.db"
     idea_id = _prepare(tmp_path, db)
-    process, url, log = _start(slack, tmp_path)
+    process, url, log = start_bot(slack, tmp_path, secret=SECRET)
     try:
         card = _wait(lambda: _read(db, "select card_ts from ideas where id = ?", (idea_id,))[0][0])
         yield Running(process, Workspace(slack, url, SECRET), slack, db, log, idea_id, card)
@@ -346,7 +296,9 @@ def test_a_full_disk_loses_no_acknowledged_action_and_catches_up_once_space_is_f
     (tmp_path / "journeybot.toml").write_text(
         f'[slack]\nroadmap_channel = "{CHANNEL}"\ncard_update_delay = 0.2\n'
     )
-    process, url, log = _start(slack, tmp_path, wrap=wrap, db=data / "journeybot.db")
+    process, url, log = start_bot(
+        slack, tmp_path, secret=SECRET, wrap=wrap, db=data / "journeybot.db"
+    )
     try:
         # Files are reached through /proc/<pid>/root; the database from inside (see _read).
         inside = Path(f"/proc/{process.pid}/root") / str(data).lstrip("/")

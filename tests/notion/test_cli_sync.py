@@ -19,16 +19,10 @@ from bot.services import Services
 from storage.notion_state import NotionState
 from storage.store import Store
 
-CREDENTIALS = ["NOTION_TOKEN", "NOTION_PARENT_PAGE_ID", "NOTION_API_URL", "JOURNEYBOT_CONFIG"]
-
 
 @pytest.fixture
-def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in CREDENTIALS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no developer .env is read
-    path = tmp_path / "journeybot.db"
-    monkeypatch.setenv("JOURNEYBOT_DB", str(path))
+def db(cli_db: Path) -> Path:
+    path = cli_db
     store = Store.open(path)
     services = Services(store)
     pain = services.log_pain_point("T0001", "U1", "Checkout fails on mobile", stage="Purchase")

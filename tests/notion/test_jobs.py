@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import wait_for
 from notion_helpers import CLIENT_RATE, TEAM, make_client, make_sync, rows_by_id, seed
 from slack_sdk import WebClient
 
@@ -27,12 +27,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def settings(**values: object) -> Settings:
     # _env_file=None: the tests must not read a developer's .env.
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        yield emulator
 
 
 def jobs_for(
@@ -61,15 +55,6 @@ def jobs_for(
     )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out")
-
-
 # ---------------------------------------------------------------- the sync jobs
 
 
@@ -82,7 +67,7 @@ def test_many_changes_in_a_burst_become_one_sync(
     try:
         for voter in range(25):
             services.support(TEAM, ws.ideas[voter % 4].id or 0, f"U{voter}")
-        wait_for(lambda: jobs.syncs >= 1)
+        wait_for(lambda: jobs.syncs >= 1, timeout=10)
         time.sleep(1.5)  # well past the debounce: no second sync follows
         assert jobs.syncs == 1
         report = jobs.last_reports[TEAM]
@@ -106,9 +91,9 @@ def test_a_change_made_while_a_long_sync_runs_gets_a_sync_of_its_own(
     jobs.scheduler.start()
     try:
         services.support(TEAM, ws.ideas[0].id or 0, "U1")
-        wait_for(jobs._sync_lock.locked)
+        wait_for(jobs._sync_lock.locked, timeout=10)
         services.support(TEAM, ws.ideas[1].id or 0, "U2")  # due long before the sync ends
-        wait_for(lambda: jobs.syncs >= 2)
+        wait_for(lambda: jobs.syncs >= 2, timeout=10)
         reader = make_sync(services, make_client(notion), notion)
         (page,) = rows_by_id(notion, reader)[ws.ideas[1].id or 0]
         assert page["properties"]["Supporters"]["number"] == 1
@@ -267,7 +252,7 @@ def test_the_weekly_digest_is_posted_with_its_chart_and_remembers_the_ranks(
     now = datetime.now(UTC)
     posted = jobs.post_digest(now=now)
     assert posted[TEAM].first
-    wait_for(lambda: outbound.courier.idle() and bool(slack.files))
+    wait_for(lambda: outbound.courier.idle() and bool(slack.files), timeout=10)
     outbound.close()
     (file,) = slack.files
     assert file["name"] == "impact-vs-effort.png" and file["content"].startswith(PNG)

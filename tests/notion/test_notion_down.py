@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 from notion_helpers import TEAM, make_client, make_sync, rows_by_id, seed
@@ -21,12 +20,6 @@ from bot.slack.outbound import Outbound
 SYNCS_IN_AN_HOUR = 12
 """The periodic sync runs every 5 minutes: an hour without Notion is twelve failed syncs,
 run here back to back instead of waiting for the clock."""
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        yield emulator
 
 
 def test_notion_down_for_an_hour_is_one_line_per_sync_slack_keeps_working_then_it_catches_up(

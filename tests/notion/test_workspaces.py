@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from helpers import wait_for
 from notion_helpers import make_client
 
 from bot.config import AppConfig, Settings
@@ -73,15 +72,6 @@ def fill(services: Services, team_id: str, word: str) -> None:
         complexity=2,
         weeks=2,
     )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def under(notion: NotionEmulator, page_id: str) -> str:
@@ -209,11 +199,11 @@ def test_a_change_in_one_workspace_syncs_that_workspace_alone(
     jobs = Jobs(settings, config, services, notion_client=make_client(notion))
     jobs.start()
     try:
-        wait_for(lambda: jobs.syncs >= 1)
+        wait_for(lambda: jobs.syncs >= 1, timeout=20)
         assert set(jobs.last_reports) == {T1, T2}
         idea = services.store.ideas.all(T2)[0]
         services.record_estimate(T2, idea.id or 0, "U9", impact=5, complexity=1, weeks=1)
-        wait_for(lambda: jobs.syncs >= 2)
+        wait_for(lambda: jobs.syncs >= 2, timeout=20)
         assert set(jobs.last_reports) == {T2}
     finally:
         jobs.shutdown()

@@ -31,12 +31,6 @@ ROADMAP = "C0ROADMAP"
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 def client(slack: SlackEmulator) -> WebClient:
     return WebClient(base_url=slack.api_url, token=slack.token)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import yaml
 from bot.config import AppConfig
 from bot.sandbox.slack import SlackEmulator, Workspace, plain_text_value, static_select_value
 from bot.services import Services
+from bot.slack.ids import Block
 from bot.slack.runtime import Runtime
 from prioritize.models import Idea
 from storage.store import Store
@@ -51,6 +51,17 @@ class Bot:
     def settle(self, timeout: float = 10.0) -> None:
         """Wait for everything the bot does after its acks (including card updates)."""
         assert self.runtime.drain(timeout), "after-the-ack work did not finish"
+
+    def click_confirmation(
+        self, reporter: str, user: str, action_id: str, value: str, *, channel: str = CHANNEL
+    ) -> Any:
+        """Click a control of `reporter`'s latest /pain confirmation as `user`; wait for it."""
+        confirmation = self.slack.ephemerals(reporter)[-1]
+        reply = self.people.block_action(
+            user, action_id, value, channel=channel, message_ts=confirmation["ts"]
+        )
+        self.settle()
+        return reply
 
     def slash(self, user: str, command: str, text: str = "", **kwargs: Any) -> Any:
         reply = self.people.slash(user, command, text, **kwargs)
@@ -128,16 +139,20 @@ BotFactory = Callable[..., Bot]
 """The `make_bot` fixture: make_bot(journey=..., **slack_config) starts a bot."""
 
 
+def pain_values(
+    text: str | None, *, severity: str = "4", **extra: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the state of a filled-in pain point form (`extra` replaces whole blocks)."""
+    values: dict[str, Any] = {
+        Block.TEXT: {Block.TEXT: plain_text_value(text)},
+        Block.STAGE: {Block.STAGE: static_select_value("Onboarding")},
+        Block.SEVERITY: {Block.SEVERITY: static_select_value(severity)},
+        Block.SOURCE: {Block.SOURCE: static_select_value("customer said")},
+        Block.LINK: {Block.LINK: {"type": "url_text_input", "value": None}},
+    }
+    values.update(extra)
+    return values
+
+
 def manifest_scopes() -> list[str]:
     return list(MANIFEST["oauth_config"]["scopes"]["bot"])
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll until `predicate()` is truthy; return its value (fails the test on timeout)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import json
 
-from slack_helpers import BOSS, CHANNEL, TEAM, Bot
+from slack_helpers import BOSS, CHANNEL, TEAM, Bot, pain_values
 
 from bot.demo.transcript import transcript
-from bot.sandbox.slack import plain_text_value, static_select_value
+from bot.sandbox.slack import plain_text_value
 from bot.slack.ids import Action, Block, View
 from prioritize.models import IdeaStatus, PainStatus
 
 LONG = "The invoice PDF is unreadable. " * 120  # 3,720 characters: more than a form shows
 
 
-def pain_form(text: str | None, **extra: dict) -> dict:
-    values = {
-        Block.TEXT: {Block.TEXT: plain_text_value(text)},
-        Block.STAGE: {Block.STAGE: static_select_value("Onboarding")},
-        Block.SEVERITY: {Block.SEVERITY: static_select_value("5")},
-        Block.SOURCE: {Block.SOURCE: static_select_value("customer said")},
-        Block.LINK: {Block.LINK: {"type": "url_text_input", "value": None}},
-    }
-    values.update(extra)
-    return values
+def pain_form(text: str | None) -> dict:
+    return pain_values(text, severity="5")
 
 
 def open_home(bot: Bot, user: str) -> dict:
@@ -70,11 +62,7 @@ def test_the_reporter_edits_a_pain_point_from_app_home_and_the_edit_is_kept_in_h
 def test_a_text_longer_than_the_form_shows_is_kept_whole_and_the_form_says_so(bot: Bot) -> None:
     pain = bot.services.log_pain_point(TEAM, "U0BEN", LONG).pain
     bot.slash("U0BEN", "/pain", "something else entirely")
-    confirmation = bot.slack.ephemerals("U0BEN")[-1]
-    bot.people.block_action(
-        "U0BEN", Action.PAIN_DETAILS, str(pain.id), channel=CHANNEL, message_ts=confirmation["ts"]
-    )
-    bot.settle()
+    bot.click_confirmation("U0BEN", "U0BEN", Action.PAIN_DETAILS, str(pain.id))
     modal = bot.slack.modal("U0BEN")
     assert "Slack's form shows only the first 3,000" in bot.text_of(modal)
     shown = modal["blocks"][0]["element"]["initial_value"]

@@ -9,7 +9,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory, wait_for
+from helpers import database_locked, wait_for
+from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -201,14 +202,9 @@ def test_journey_team_and_notify_say_not_saved_while_the_database_is_locked(
 ) -> None:
     bot = make_bot()
     bot.store.busy_timeout_ms = 200
-    holder = sqlite3.connect(str(bot.store.path), timeout=1)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with database_locked(bot.store.path):
         team = bot.people.slash("U0BEN", "/journey", "team support")
         notify = bot.people.slash("U0BEN", "/journey", "notify off")
-    finally:
-        holder.rollback()
-        holder.close()
     for reply in (team, notify):
         assert reply.status == 200
         assert "Not saved: the database is busy" in reply.json()["text"]

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory, wait_for
+from helpers import database_locked, wait_for
+from slack_helpers import BOSS, CHANNEL, TEAM, Bot, BotFactory
 from slack_sdk import WebClient
 
 from bot.sandbox.notion import NotionEmulator
@@ -194,15 +195,10 @@ def test_a_pain_point_not_saved_because_the_database_is_locked_is_said_at_once(
 ) -> None:
     bot = make_bot()
     bot.store.busy_timeout_ms = 300
-    holder = sqlite3.connect(str(bot.store.path), timeout=1)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with database_locked(bot.store.path):
         started = time.monotonic()
         reply = bot.people.slash("U0BEN", "/pain", "Exports time out")
         took = time.monotonic() - started
-    finally:
-        holder.rollback()
-        holder.close()
     bot.settle()
     assert reply.status == 200 and "Not saved" in reply.body
     assert took < 3  # Slack's window

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import json
 
-from slack_helpers import TEAM, Bot
+from slack_helpers import TEAM, Bot, pain_values
 
-from bot.sandbox.slack import plain_text_value, static_select_value
 from bot.slack.ids import Action, Block, Shortcut, View
 from prioritize.models import EvidenceSource, PainStatus
-
-
-def pain_values(text: str, **extra: dict) -> dict:
-    values = {
-        Block.TEXT: {Block.TEXT: plain_text_value(text)},
-        Block.STAGE: {Block.STAGE: static_select_value("Onboarding")},
-        Block.SEVERITY: {Block.SEVERITY: static_select_value("4")},
-        Block.SOURCE: {Block.SOURCE: static_select_value("customer said")},
-        Block.LINK: {Block.LINK: {"type": "url_text_input", "value": None}},
-    }
-    values.update(extra)
-    return values
 
 
 def test_pain_with_text_is_logged_at_once_and_confirmed_ephemerally(bot: Bot) -> None:
@@ -58,11 +45,7 @@ def test_pain_suggests_a_similar_open_one_and_plus_one_instead_closes_the_new_on
 def test_someone_else_cannot_close_your_pain_point_with_plus_one_instead(bot: Bot) -> None:
     bot.slash("U0BEN", "/pain", "Password reset email never arrives for new users")
     bot.slash("U0CHLOE", "/pain", "New users say the password reset email never arrives")
-    confirmation = bot.slack.ephemerals("U0CHLOE")[-1]
-    bot.people.block_action(
-        "U0DAN", Action.PAIN_ME_TOO, "1:2", channel="C0ROADMAP", message_ts=confirmation["ts"]
-    )
-    bot.settle()
+    bot.click_confirmation("U0CHLOE", "U0DAN", Action.PAIN_ME_TOO, "1:2")
     assert bot.store.pains.get(TEAM, 2).status is PainStatus.OPEN
     assert bot.store.pains.votes(1) == 0
 
@@ -85,11 +68,7 @@ def test_detail_pickers_update_the_pain_point_and_redraw_the_confirmation(bot: B
 
 def test_evidence_and_more_opens_the_prefilled_edit_modal_and_saving_updates(bot: Bot) -> None:
     bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
-    confirmation = bot.slack.ephemerals("U0BEN")[-1]
-    bot.people.block_action(
-        "U0BEN", Action.PAIN_DETAILS, "1", channel="C0ROADMAP", message_ts=confirmation["ts"]
-    )
-    bot.settle()
+    bot.click_confirmation("U0BEN", "U0BEN", Action.PAIN_DETAILS, "1")
     modal = bot.slack.modal("U0BEN")
     assert modal["callback_id"] == View.PAIN_EDIT
     link = {Block.LINK: {"type": "url_text_input", "value": "https://tickets.example/42"}}

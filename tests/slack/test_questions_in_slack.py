@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_helpers import BOSS, TEAM, Bot, wait_for
+from helpers import wait_for
+from slack_helpers import BOSS, TEAM, Bot
 
 from bot.sandbox.slack import plain_text_value, static_select_value
 from bot.slack.blocks.kit import LIMITS
@@ -129,11 +130,7 @@ def test_pain_is_unknown_until_one_click_says_what_backs_it(bot: Bot) -> None:
 
 def test_someone_else_cannot_set_the_evidence_of_your_pain_point(bot: Bot) -> None:
     bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
-    confirmation = bot.slack.ephemerals("U0BEN")[-1]
-    bot.people.block_action(
-        "U0DAN", Action.PAIN_INTERNAL, "1", channel="C0ROADMAP", message_ts=confirmation["ts"]
-    )
-    bot.settle()
+    bot.click_confirmation("U0BEN", "U0DAN", Action.PAIN_INTERNAL, "1")
     assert bot.store.pains.get(TEAM, 1).source is None
     assert "only the person who logged it" in bot.slack.responses()[-1]["text"]
 

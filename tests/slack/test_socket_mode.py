@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from slack_helpers import SECRET, TEAM, Bot, wait_for
+from helpers import wait_for
+from slack_helpers import SECRET, TEAM, Bot
 from typer.testing import CliRunner
 
 from bot import cli

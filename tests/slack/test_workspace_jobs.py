@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from slack_helpers import wait_for
+from helpers import wait_for
 from slack_sdk import WebClient
 
 from bot.config import AppConfig, Settings

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
+from helpers import all_at_once
 
 from prioritize.config import InvalidInput
 from storage.schema import migrations
@@ -154,22 +154,7 @@ def test_the_database_folder_is_created(tmp_path: Path):
 
 def test_opening_a_new_database_from_several_connections_at_once_migrates_it_once(db_path):
     # The bot and a CLI command started together on a fresh file: both must open it.
-    start = threading.Barrier(6)
-    errors: list[BaseException] = []
-
-    def open_it() -> None:
-        start.wait()
-        try:
-            Store.open(db_path).close()
-        except BaseException as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=open_it) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert all_at_once(lambda _: Store.open(db_path).close(), 6) == []
     s = Store.open(db_path)
     names = [m.name for m in migrations.applied(s.db)]
     assert len(names) == len(set(names))

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from helpers import all_at_once
 
 from prioritize.config import InvalidInput
 from prioritize.models import Estimate, Idea, PainPoint
@@ -51,6 +52,35 @@ def test_proposing_an_idea_with_a_bad_estimate_stores_no_idea(services):
     assert count(services.store, "ideas") == 0
 
 
+def test_writes_to_several_repositories_in_one_transaction_roll_back_together(store):
+    pain = PainPoint(team_id=T1, reporter="U1", text="Checkout fails", stage="Purchase")
+    with pytest.raises(InvalidInput, match="no pain point #42"), store.transaction():
+        stored = store.pains.add(pain, now=NOW)
+        store.people.set_team(T1, "U1", "Sales")
+        store.ideas.add(
+            Idea(team_id=T1, proposer="U1", title="Retry", pain_point_ids=[stored.id or 0, 42]),
+            now=NOW,
+        )
+    assert count(store, "pain_points") == 0
+    assert count(store, "people") == 0
+    assert count(store, "ideas") == 0
+
+
+def test_repositories_share_the_stores_connection_in_each_thread(store):
+    seen: list[set[int]] = []
+
+    def connections() -> None:
+        repos = (store.pains, store.ideas, store.votes, store.stats, store.people, store.meta)
+        seen.append({id(store.db), *(id(repo.db) for repo in repos)})
+
+    connections()
+    worker = threading.Thread(target=connections)
+    worker.start()
+    worker.join()
+    assert [len(ids) for ids in seen] == [1, 1]
+    assert seen[0] != seen[1]  # one connection per thread, shared by every repository
+
+
 def test_linking_an_unknown_pain_point_stores_no_idea(store):
     with pytest.raises(InvalidInput, match="no pain point #42"):
         store.ideas.add(Idea(team_id=T1, proposer="U1", title="X", pain_point_ids=[42]), now=NOW)
@@ -60,23 +90,12 @@ def test_linking_an_unknown_pain_point_stores_no_idea(store):
 
 def test_twenty_threads_voting_at_once_on_one_store_leave_twenty_votes(services):
     idea = services.propose_idea(T1, "U0", "Retry payments")
-    start = threading.Barrier(20)
-    errors: list[BaseException] = []
 
     def vote(n: int) -> None:
-        start.wait()
-        try:
-            services.record_estimate(T1, idea.id, f"U{n}", impact=1 + n % 5)
-            services.record_estimate(T1, idea.id, f"U{n}", complexity=1 + n % 5)
-        except BaseException as e:
-            errors.append(e)
+        services.record_estimate(T1, idea.id, f"U{n}", impact=1 + n % 5)
+        services.record_estimate(T1, idea.id, f"U{n}", complexity=1 + n % 5)
 
-    threads = [threading.Thread(target=vote, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert all_at_once(vote, 20) == []
     assert count(services.store, "estimates") == 20
     (facts,) = services.store.stats.facts(T1)
     assert facts.consensus.count == 20
@@ -86,23 +105,13 @@ def test_twenty_threads_voting_at_once_on_one_store_leave_twenty_votes(services)
 def test_twenty_connections_voting_at_once_wait_for_each_other(db_path, store):
     idea = store.ideas.add(Idea(team_id=T1, proposer="U0", title="Retry payments"), now=NOW)
     stores = [Store.open(db_path) for _ in range(20)]
-    start = threading.Barrier(20)
-    errors: list[BaseException] = []
 
     def vote(n: int) -> None:
-        start.wait()
-        try:
-            stores[n].votes.record_estimate(
-                Estimate(team_id=T1, idea_id=idea.id, voter=f"U{n}", impact=4), now=NOW
-            )
-        except BaseException as e:
-            errors.append(e)
+        stores[n].votes.record_estimate(
+            Estimate(team_id=T1, idea_id=idea.id, voter=f"U{n}", impact=4), now=NOW
+        )
 
-    threads = [threading.Thread(target=vote, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = all_at_once(vote, 20)
     for s in stores:
         s.close()
     assert errors == []

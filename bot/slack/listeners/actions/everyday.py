@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
+from prioritize.errors import NotFound
 
 from ...blocks.everyday import (
     found_message,
@@ -20,11 +21,10 @@ from ...blocks.idea import idea_modal
 from ...blocks.kit import esc
 from ...blocks.notices import notice
 from ...deps import Deps
+from ...forms import REFUSALS, reason
 from ...ids import Action
 
 __all__ = ["register"]
-
-_REFUSED = (InvalidInput, NotAllowed, NotFound, NotSaved)
 
 
 def _tail_id(raw: str) -> int | None:
@@ -52,7 +52,7 @@ def register(app: App, deps: Deps) -> None:
         deps.tell(user, notice(text), channel=channel)
 
     def refuse(user: str, body: dict[str, Any], error: Exception, respond: Respond | None) -> None:
-        answer(user, body, f":warning: {esc(str(error))}", respond)
+        answer(user, body, f":warning: {esc(reason(error))}", respond)
 
     def show(trigger_id: str, body: dict[str, Any], view: dict[str, Any]) -> None:
         # From inside a modal a new form is pushed on top; elsewhere it is opened.
@@ -68,22 +68,28 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         try:
             idea, linked = deps.services.editing.idea_for_edit(team_id, user, idea_id)
-        except _REFUSED as e:
+        except REFUSALS as e:
             refuse(user, body, e, respond)
             return
         show(body["trigger_id"], body, idea_edit_modal(idea, linked))
 
-    def idea_edit_listener(
-        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        idea_id = _tail_id(_chosen(action))
-        if idea_id is not None:
-            respond = context.respond if body.get("response_url") else None
-            deps.runtime.later(
-                open_idea_edit, context.team_id, context.user_id, idea_id, body, respond
-            )
+    def opener(job: Callable[[str, str, int, dict[str, Any], Respond | None], None]) -> Any:
+        """A listener that acks, then runs `job` for the id its option or button carries."""
 
+        def listener(
+            ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
+        ) -> None:
+            ack()
+            record_id = _tail_id(_chosen(action))
+            if record_id is not None:
+                # In a message there is a response_url to answer on; elsewhere a DM.
+                respond = context.respond if body.get("response_url") else None
+                deps.runtime.later(job, context.team_id, context.user_id, record_id, body, respond)
+
+        listener.__name__ = job.__name__.removeprefix("open_")
+        return listener
+
+    idea_edit_listener = opener(open_idea_edit)
     app.action(Action.IDEA_EDIT)(idea_edit_listener)
     # The card's overflow menu carries "Edit…" next to the admin choices.
     app.action(Action.IDEA_ADMIN, matchers=[_is_edit])(idea_edit_listener)
@@ -97,7 +103,7 @@ def register(app: App, deps: Deps) -> None:
 
         try:
             pain = deps.services.editing.editable_pain(team_id, user, pain_id)
-        except _REFUSED as e:
+        except REFUSALS as e:
             refuse(user, body, e, respond)
             return
         channel = (body.get("channel") or {}).get("id")
@@ -133,7 +139,7 @@ def register(app: App, deps: Deps) -> None:
                 done = editing.withdraw_pain(context.team_id, context.user_id, int(raw_id))
             else:
                 done = editing.set_pain_status(context.team_id, context.user_id, int(raw_id), what)
-        except _REFUSED as e:
+        except REFUSALS as e:
             ack()
             deps.runtime.later(refuse, context.user_id, body, e, respond)
             return
@@ -156,7 +162,7 @@ def register(app: App, deps: Deps) -> None:
             added, people = deps.services.editing.plus_one(
                 context.team_id, context.user_id, pain_id
             )
-        except _REFUSED as e:
+        except REFUSALS as e:
             ack()
             deps.runtime.later(refuse, context.user_id, body, e, respond)
             return
@@ -169,7 +175,7 @@ def register(app: App, deps: Deps) -> None:
         deps.runtime.later(answer, context.user_id, body, text, respond)
 
     def open_propose(
-        team_id: str, pain_id: int, body: dict[str, Any], respond: Respond | None, user: str
+        team_id: str, user: str, pain_id: int, body: dict[str, Any], respond: Respond | None
     ) -> None:
         try:
             pain = deps.services.pain_point(team_id, pain_id)
@@ -184,17 +190,7 @@ def register(app: App, deps: Deps) -> None:
         view["blocks"][0:0] = similar_ideas_block(similar)
         show(body["trigger_id"], body, view)
 
-    @app.action(Action.PAIN_PROPOSE)
-    def pain_propose(
-        ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        pain_id = _tail_id(_chosen(action))
-        if pain_id is not None:
-            respond = context.respond if body.get("response_url") else None
-            deps.runtime.later(
-                open_propose, context.team_id, pain_id, body, respond, context.user_id
-            )
+    app.action(Action.PAIN_PROPOSE)(opener(open_propose))
 
     def page(
         team_id: str,
@@ -212,7 +208,7 @@ def register(app: App, deps: Deps) -> None:
                 search=search,
                 page=int(state.get("p") or 0),
             )
-        except _REFUSED as e:
+        except REFUSALS as e:
             refuse(user, body, e, respond)
             return
         view = body.get("view") or {}

@@ -8,12 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
-from prioritize.parsing import parse_id
 
 from ...blocks.kit import esc
 from ...blocks.notices import notice
 from ...deps import Deps
-from ...forms import reason
+from ...forms import button_id, reason
 from ...ids import Action
 
 __all__ = ["register"]
@@ -63,7 +62,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.action(Action.HOME_REPOST)
     def home_repost(ack: Ack, context: BoltContext, action: dict[str, Any]) -> None:
-        idea_id = parse_id(str(action.get("value") or ""))
+        idea_id = button_id(action)
         if idea_id is not None:
             try:
                 deps.services.repost_card(context.team_id, idea_id, by=context.user_id)

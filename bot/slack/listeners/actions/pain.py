@@ -15,7 +15,7 @@ from ...blocks.kit import esc
 from ...blocks.notices import notice
 from ...blocks.pain import SOURCE_BUTTONS, pain_confirmation
 from ...deps import Deps
-from ...forms import REFUSALS, reason
+from ...forms import REFUSALS, button_id, reason
 from ...ids import Action
 
 __all__ = ["register"]
@@ -87,11 +87,11 @@ def register(app: App, deps: Deps) -> None:
         def listener(
             ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
         ) -> None:
-            value = str(action.get("value") or "")
-            if not value.isdigit():
+            pain_id = button_id(action)
+            if pain_id is None:
                 ack()
                 return
-            update(ack, context, respond, int(value), source=source)
+            update(ack, context, respond, pain_id, source=source)
 
         listener.__name__ = f"pain_source_{source.name.lower()}"
         return listener

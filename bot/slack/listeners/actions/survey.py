@@ -12,7 +12,7 @@ from ...blocks.kit import esc
 from ...blocks.notices import notice
 from ...blocks.questions import SURVEY_BUTTONS, survey_answered
 from ...deps import Deps
-from ...forms import REFUSALS, reason
+from ...forms import REFUSALS, button_id, reason
 
 __all__ = ["register"]
 
@@ -31,19 +31,19 @@ def register(app: App, deps: Deps) -> None:
         def listener(
             ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
         ) -> None:
-            value = str(action.get("value") or "")
-            if not value.isdigit():
+            idea_id = button_id(action)
+            if idea_id is None:
                 ack()
                 return
             # Stored before the answer to Slack: the thanks never precede the answer.
             try:
-                deps.services.answer_if_better(context.team_id, context.user_id, int(value), said)
+                deps.services.answer_if_better(context.team_id, context.user_id, idea_id, said)
             except REFUSALS as e:
                 ack()
                 deps.runtime.later(warn, respond, reason(e))
                 return
             ack()
-            deps.runtime.later(thank, context.team_id, int(value), said, respond)
+            deps.runtime.later(thank, context.team_id, idea_id, said, respond)
 
         listener.__name__ = f"survey_{said.name.lower()}"
         return listener

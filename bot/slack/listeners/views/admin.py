@@ -12,7 +12,7 @@ from prioritize.parsing import parse_id
 
 from ....services import NotAllowed, NotFound, NotSaved
 from ...deps import Deps
-from ...forms import metadata, not_saved, read_state
+from ...forms import form_id, not_saved, read_state
 from ...ids import Block, View
 
 __all__ = ["NOT_ADMIN", "register"]
@@ -29,7 +29,7 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.ADMIN)
     def admin_submitted(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
-        idea_id = parse_id(str(metadata(view).get("idea_id", "")))
+        idea_id = form_id(view, "idea_id")
         status, bucket, target = (
             values.get(Block.STATUS),
             values.get(Block.BUCKET),

@@ -6,18 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from prioritize.parsing import parse_id
-
-from ....services import NotAllowed
 from ...deps import Deps
 from ...forms import (
     REFUSALS,
-    metadata,
+    form_id,
     read_state,
-    refusal,
 )
 from ...ids import Block, View
-from .idea import estimate_values, not_allowed_block
+from .idea import estimate_refusal, estimate_values
 
 __all__ = ["register"]
 
@@ -38,16 +34,13 @@ def register(app: App, deps: Deps) -> None:
             return
         # Stored before the ack so refusals (raters limited to some teams) show inline;
         # a repeated submission replaces the estimate with itself.
-        idea_id = parse_id(str(metadata(view).get("idea_id", "")))
+        idea_id = form_id(view, "idea_id")
         if idea_id is None:
             ack(response_action="errors", errors={Block.IMPACT: "This form is not for an idea."})
             return
         try:
             deps.services.record_estimate(context.team_id, idea_id, context.user_id, **estimate)
-        except NotAllowed as e:
-            ack(response_action="errors", errors={not_allowed_block(e): str(e)})
-            return
         except REFUSALS as e:
-            ack(response_action="errors", errors=refusal(e, values, default=Block.IMPACT))
+            ack(response_action="errors", errors=estimate_refusal(e, values, default=Block.IMPACT))
             return
         ack()

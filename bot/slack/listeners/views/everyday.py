@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from prioritize.errors import InvalidInput
-from prioritize.parsing import parse_id
 
 from ...blocks.everyday import fingerprint, found_view
 from ...deps import Deps
 from ...forms import (
     PICK_PAIN_POINTS,
     REFUSALS,
+    form_id,
     metadata,
     picked_ids,
     read_state,
@@ -31,7 +31,7 @@ def register(app: App, deps: Deps) -> None:
     def idea_edited(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
         meta = metadata(view)
-        idea_id = parse_id(str(meta.get("idea_id", "")))
+        idea_id = form_id(view, "idea_id")
         if idea_id is None:
             ack(response_action="errors", errors={Block.TITLE: "This form is not for an idea."})
             return

@@ -58,6 +58,13 @@ def not_allowed_block(error: NotAllowed) -> str:
     return Block.IMPACT
 
 
+def estimate_refusal(error: Exception, values: dict[str, Any], *, default: str) -> dict[str, str]:
+    """Like `refusal`, but a rater refused for a criterion sees it on that criterion."""
+    if isinstance(error, NotAllowed):
+        return {not_allowed_block(error): str(error)}
+    return refusal(error, values, default=default)
+
+
 def register(app: App, deps: Deps) -> None:
     """Register the idea modal submission."""
 
@@ -89,10 +96,7 @@ def register(app: App, deps: Deps) -> None:
                 once=f"view:{view['id']}",
                 **estimate,
             )
-        except NotAllowed as e:
-            ack(response_action="errors", errors={not_allowed_block(e): str(e)})
-            return
         except REFUSALS as e:
-            ack(response_action="errors", errors=refusal(e, values, default=Block.TITLE))
+            ack(response_action="errors", errors=estimate_refusal(e, values, default=Block.TITLE))
             return
         ack()

@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from prioritize.models import PainPoint
-from prioritize.parsing import parse_id
 
 from ...blocks.everyday import fingerprint
 from ...blocks.pain import pain_confirmation
 from ...deps import Deps
 from ...forms import (
     REFUSALS,
+    form_id,
     metadata,
     read_state,
     refusal,
@@ -68,7 +68,7 @@ def register(app: App, deps: Deps) -> None:
     def pain_edited(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
         meta = metadata(view)
-        pain_id = parse_id(str(meta.get("pain_id", "")))
+        pain_id = form_id(view, "pain_id")
         if pain_id is None:
             ack(response_action="errors", errors={Block.TEXT: "This form is not for a pain point."})
             return
