@@ -102,6 +102,9 @@ class SyncConfig(BaseModel):
     interval_minutes: float = Field(5, gt=0, le=1440)
     debounce_seconds: float = Field(5, ge=0, le=600)
     requests_per_second: float = Field(3.0, gt=0, le=3.0)
+    workers: int = Field(
+        8, ge=1, le=64, description="workspaces synced side by side (each its own integration)"
+    )
 
 
 class AppConfig(BaseModel):

@@ -58,7 +58,8 @@ SCHEDULES_JOB = "digest-schedules"
 SCHEDULES_EVERY_MINUTES = 5
 """How soon a digest schedule an admin changed (or a new workspace's) takes effect."""
 SYNC_WORKERS = 8
-"""Workspaces synced side by side: each has its own integration, so its own rate limit."""
+"""Workspaces synced side by side by default (`[sync] workers`): each has its own
+integration, so its own rate limit."""
 SURVEY_EVERY_MINUTES = 60
 """How often to look for Done ideas whose people are due "Is this better now?"."""
 MAX_DEBOUNCE_FACTOR = 6
@@ -116,7 +117,7 @@ class Jobs:
         self._own_notion = False  # close only a client this object built
         self._sync_lock = threading.Lock()
         self._client_lock = threading.Lock()
-        self.sync_workers = SYNC_WORKERS
+        self.sync_workers = config.sync.workers
         self._pending: set[str | None] = set()
         self._digest_schedules: dict[str, tuple[str, str]] = {}
         self._debounce_lock = threading.Lock()

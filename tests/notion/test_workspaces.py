@@ -225,3 +225,14 @@ def test_a_workspace_that_connects_notion_after_the_start_is_synced_on_schedule(
         assert set(jobs.sync_now()) == {T2}  # T0002 connected its own page; T0001 has none
     finally:
         jobs.shutdown()
+
+
+def test_the_number_of_workspaces_synced_side_by_side_comes_from_the_config(
+    services: Services, settings: Settings, notion: NotionEmulator, two: str
+) -> None:
+    config = AppConfig.model_validate({"sync": {"workers": 1}})
+    jobs = Jobs(settings, config, services, notion_client=make_client(notion))
+    assert jobs.sync_workers == 1
+    assert set(jobs.sync_now()) == {T1, T2}  # one after another, both all the same
+    with pytest.raises(ValueError, match="workers"):
+        AppConfig.model_validate({"sync": {"workers": 0}})
