@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/questions.py
 	$(BIN)/python bench/notion_sync.py
 	$(BIN)/python bench/slack_ack.py
+	$(BIN)/python bench/install_ack.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/pain_search.py
 	$(BIN)/python bench/workspaces.py

@@ -9,7 +9,8 @@ changes), then measures, each in a fresh process so one peak does not inflate an
 
 1. ranking alone (`Services.ranking`), the baseline,
 2. all five answers with the outcomes of Done ideas: `store.stats.facts`, `journey_facts`
-   (one query per table) and `prioritize.questions.answer`,
+   (one query per table) and `prioritize.questions.answer`, with the garbage collector
+   paused as the use case pauses it,
 3. the use case `Services.questions`, what `/journey questions`, App Home, the digest and
    `journeybot questions` call: the same, plus the "Is this better now?" answers (three
    people asked per Done idea).
@@ -20,6 +21,7 @@ This is not a test: it prints figures and exits 0 whatever they are.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,18 @@ def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports KB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, as `Services.questions` does around the same work."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()  # what was made meanwhile is not walked again at once (as the use case)
+        gc.unfreeze()
+        gc.enable()
 
 
 def iso(moment: datetime) -> str:
@@ -245,10 +260,12 @@ def measure_questions(path: Path) -> dict[str, Any]:
     config = JourneyConfig()
 
     def all_five() -> tuple[float, float, Any]:
-        read, facts = timed(
-            lambda: journey_facts(store.db, TEAM_ID, facts=store.stats.facts(TEAM_ID))
-        )
-        computed, answers = timed(lambda: answer(facts.pains, facts.ideas, config, now=NOW))
+        # With the collector paused, as `Services.questions` (every caller) runs them.
+        with gc_paused():
+            read, facts = timed(
+                lambda: journey_facts(store.db, TEAM_ID, facts=store.stats.facts(TEAM_ID))
+            )
+            computed, answers = timed(lambda: answer(facts.pains, facts.ideas, config, now=NOW))
         return read, computed, answers
 
     read, computed, answers = all_five()

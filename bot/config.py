@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API_URL
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
     notion_token: SecretStr | None = None
     notion_parent_page_id: str | None = None
     notion_api_url: str = NOTION_API_URL
@@ -153,6 +156,23 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @property
+    def oauth(self) -> bool:
+        """Whether Slack's install flow is on: SLACK_CLIENT_ID, _SECRET and STATE_SECRET set.
+
+        Raises ConfigError naming what is missing when only some of the three are set: a
+        half-configured install flow must not quietly fall back to one workspace.
+        """
+        names = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
+        missing = [n for n in names if getattr(self, n.lower()) in (None, "")]
+        if len(missing) == len(names):
+            return False
+        if missing:
+            raise ConfigError(
+                f"{missing[0]} is not set (Slack's install flow needs all of {', '.join(names)})"
+            )
+        return True
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first of `names` that is not set."""

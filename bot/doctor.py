@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ from .notion.client import explain
 from .notion.provision import REHOME_HINT, gone_message
 from .notion.schema import PAINS_TITLE, ROADMAP_TITLE
 from .services import ROADMAP_CHANNEL
+from .slack.install import installations_path, installed_in
+from .slack.outbound.courier import INSTALL_REVOKED, NOT_INSTALLED
 
 __all__ = ["Check", "manifest_scopes", "run_checks"]
 
@@ -98,6 +100,13 @@ def check_database(settings: Settings) -> Check:
 
 def check_slack_token(settings: Settings) -> Iterator[Check]:
     token = _secret(settings, "slack_bot_token")
+    if not token and _installing(settings):
+        yield Check(
+            "Slack token",
+            True,
+            "not needed: each workspace's bot token comes from installing it (Slack install)",
+        )
+        return
     if not token:
         yield Check(
             "Slack token",
@@ -141,6 +150,92 @@ def check_slack_token(settings: Settings) -> Iterator[Check]:
         yield Check(
             "Slack scopes", True, f"all {len(needed)} scopes manifest.yml needs are granted"
         )
+
+
+def _installing(settings: Settings) -> bool:
+    """Whether Slack's install flow is on (all three settings); False when half set."""
+    try:
+        return settings.oauth
+    except ConfigError:
+        return False
+
+
+def check_install(settings: Settings) -> Iterator[Check]:
+    """Slack's install flow: the app's credentials, and every installed workspace's token age.
+
+    Asked with a code Slack never issued: Slack checks the client id and secret first, so
+    `invalid_code` means they are right. Nothing is said when the flow is off.
+    """
+    try:
+        if not settings.oauth:
+            return
+    except ConfigError as e:
+        yield Check("Slack install", False, str(e))
+        return
+    if len(settings.secret("SLACK_STATE_SECRET")) < 16:
+        yield Check(
+            "Slack install",
+            False,
+            "SLACK_STATE_SECRET looks too short: use a long random string (openssl rand -hex 32)",
+        )
+        return
+    client = WebClient(base_url=settings.slack_api_url, timeout=10)
+    try:
+        client.oauth_v2_access(
+            client_id=settings.slack_client_id or "",
+            client_secret=settings.secret("SLACK_CLIENT_SECRET"),
+            code="journeybot-doctor",
+        )
+    except SlackApiError as e:
+        error = e.response.get("error")
+        if error == "invalid_client_id":
+            yield Check(
+                "Slack install",
+                False,
+                "SLACK_CLIENT_ID is not the app's Client ID (Basic Information, App Credentials)",
+            )
+            return
+        if error == "bad_client_secret":
+            yield Check(
+                "Slack install",
+                False,
+                "SLACK_CLIENT_SECRET is wrong: copy the Client Secret from Basic Information",
+            )
+            return
+        if error not in ("invalid_code", "code_already_used"):
+            yield Check("Slack install", False, f"Slack answered oauth.v2.access with {error}")
+            return
+    except (SlackRequestError, OSError) as e:
+        where = settings.slack_api_url
+        yield Check("Slack install", False, f"cannot reach SLACK_API_URL {where}: {e}")
+        return
+    yield Check("Slack install", True, "Slack accepts SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    yield _installed_workspaces(settings)
+
+
+def _installed_workspaces(settings: Settings) -> Check:
+    """Each installed workspace (or org) with the age of its bot token."""
+    name = "Installed workspaces"
+    path = installations_path(settings.journeybot_db)
+    try:
+        found = installed_in(path, settings.slack_client_id or "")
+    except sqlite3.Error as e:
+        return Check(name, False, f"cannot read {path}: {e}")
+    if not found:
+        return Check(name, False, "none yet: open /slack/install to add journeybot to Slack")
+    now = datetime.now(UTC)
+    listed = [f"{i.label}: token {_age(now - i.installed_at)} old" for i in found]
+    return Check(name, True, f"{len(found)}: " + "; ".join(listed))
+
+
+def _age(delta: timedelta) -> str:
+    days = delta.days
+    if days >= 1:
+        return f"{days} day{'s' * (days != 1)}"
+    hours = delta.seconds // 3600
+    if hours >= 1:
+        return f"{hours} hour{'s' * (hours != 1)}"
+    return f"{max(0, delta.seconds // 60)} min"
 
 
 def check_signing_secret(settings: Settings) -> Check:
@@ -360,7 +455,11 @@ def _refused(failure: dict[str, Any]) -> str:
         idea = None
     about = f" of idea #{idea}" if idea is not None else ""
     kind = str(failure["kind"]).replace("_", " ")
-    return f"{kind}{about}: {failure['error']} at {_when(failure['delivered_at'])}"
+    error = failure["error"]
+    if error in (NOT_INSTALLED, INSTALL_REVOKED):
+        # Installed in many workspaces: say which one to install journeybot in again.
+        error = f"{error} (workspace {failure.get('team_id')}: install it again)"
+    return f"{kind}{about}: {error} at {_when(failure['delivered_at'])}"
 
 
 def check_roadmap_channel(settings: Settings) -> Check:
@@ -450,6 +549,7 @@ def run_checks(settings: Settings) -> list[Check]:
         check_config,
         check_database,
         check_slack_token,
+        check_install,
         check_signing_secret,
         check_app_token,
         check_roadmap_channel,

@@ -8,7 +8,9 @@ redraws in the outbox in the same transaction, like every other use case.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -31,6 +33,7 @@ __all__ = [
     "COUNT_UP_TO",
     "IDEA_FIELDS",
     "MAX_SEARCH",
+    "NOTION_PAIN_FIELDS",
     "PAIN_FIELDS",
     "PER_PAGE",
     "Edited",
@@ -49,6 +52,8 @@ PAIN_FIELDS = (
     "owning_team",
 )
 """What the reporter of a pain point (or an admin) may edit."""
+NOTION_PAIN_FIELDS = ("stage", "touchpoint", "severity")
+"""What a leader may triage on a pain point's Notion page, besides its status."""
 IDEA_FIELDS = ("title", "description", "pain_point_ids")
 """What the proposer of an idea (or an admin) may edit."""
 _REQUIRED = {"text", "stage", "severity", "title"}
@@ -136,12 +141,53 @@ class Editing:
         nothing stores nothing. An emptied required field is refused, naming it.
         """
         _check_fields(changes, PAIN_FIELDS)
+        return self._edit_pain(team_id, user, pain_id, changes, once=once, check=True)
+
+    def edit_pain_in_notion(
+        self,
+        team_id: str,
+        pain_id: int,
+        *,
+        by: str,
+        status: PainStatus | None = None,
+        **changes: Any,
+    ) -> Edited:
+        """Apply a leader's triage of a pain point's Notion page; raises InvalidInput, NotFound.
+
+        Stage, touchpoint and severity go through the same checks, history and redraws as
+        an edit in Slack; a status is one an admin could set (Open, Closed, Archived).
+        Whoever may edit the roadmap's Notion pages triages, as for an idea's status, so
+        there is no Slack permission to check; `by` is the Notion user's name.
+        """
+        _check_fields(changes, NOTION_PAIN_FIELDS)
+        if status is not None and status not in _ADMIN_PAIN_STATUSES:
+            names = ", ".join(s.value for s in _ADMIN_PAIN_STATUSES)
+            raise InvalidInput(
+                "status", f"{status.value!r} cannot be set in Notion; choose {names}"
+            )
+        edited = self._edit_pain(team_id, by, pain_id, changes, once=None, check=False)
+        if status is None:
+            return edited
+        closed = self._set_pain_status(team_id, by, pain_id, status, source="notion")
+        return Edited(closed.item, edited.changed + closed.changed)
+
+    def _edit_pain(
+        self,
+        team_id: str,
+        user: str,
+        pain_id: int,
+        changes: dict[str, Any],
+        *,
+        once: str | None,
+        check: bool,
+    ) -> Edited:
         s = self.services
         with s._unit(once) as unit:
             current = self.store.pains.get(team_id, pain_id)
-            if unit.replayed:
+            if unit.replayed or not changes:
                 return Edited(current, ())
-            self._may_edit_pain(current, user)
+            if check:
+                self._may_edit_pain(current, user)
             merged = {**current.model_dump(exclude={"id", "created_at", "status"}), **changes}
             wanted = s._pain(**merged)
             diff = _diff(current, wanted, changes)
@@ -215,7 +261,9 @@ class Editing:
             raise InvalidInput("status", f"unknown status {status!r}; choose {names}")
         return self._set_pain_status(team_id, user, pain_id, chosen)
 
-    def _set_pain_status(self, team_id: str, user: str, pain_id: int, status: PainStatus) -> Edited:
+    def _set_pain_status(
+        self, team_id: str, user: str, pain_id: int, status: PainStatus, *, source: str = "slack"
+    ) -> Edited:
         s = self.services
         with s._unit():
             current = self.store.pains.get(team_id, pain_id)
@@ -232,13 +280,24 @@ class Editing:
             )
             s._cards_of_pains(team_id, [pain_id])
             self._homes(team_id, current.reporter, user)
+            if status is PainStatus.CLOSED and current.reporter != user:
+                from .services import Effects
+
+                # Told in the same transaction as the change, like every Slack effect.
+                s.outbox.add(
+                    team_id,
+                    Effects.PAIN_CLOSED,
+                    {"pain_id": pain_id, "by": user, "source": source},
+                    key=f"pain_closed:{team_id}:{pain_id}:{uuid.uuid4().hex}",
+                    now=datetime.now(UTC),
+                )
         s._emit(_change(team_id, pain_ids=(pain_id,)))
         return Edited(updated, ("status",))
 
     def archive_idea(self, team_id: str, user: str, idea_id: int) -> Idea:
         """Archive an idea: off the roadmap, never deleted; admins only."""
         s = self.services
-        s._require_admin(user)
+        s._require_admin(user, team_id)
         s.change_status(team_id, idea_id, IdeaStatus.ARCHIVED, by=user)
         return self.store.ideas.get(team_id, idea_id)
 

@@ -1,8 +1,10 @@
 """Background jobs with APScheduler 3: the Notion sync, on a timer and after changes, and
 the weekly digest.
 
-- A sync every `sync.interval_minutes` (coalesced, one at a time).
-- A sync `sync.debounce_seconds` after a change: a burst of votes becomes one sync.
+- A sync every `sync.interval_minutes` (coalesced, one at a time): the full sync.
+- A sync `sync.debounce_seconds` after a change: a burst of votes becomes one sync of the
+  workspaces that changed, which writes the pages that changed but leaves Rank-only
+  shifts to the full sync.
 - Each workspace's weekly digest on its `digest.cron` in its `digest.timezone` (a use
   case: it records the post, with its impact-versus-effort chart, in the outbox, which
   the bot delivers).
@@ -214,11 +216,18 @@ class Jobs:
             self._first_request = None
             pending, self._pending = self._pending, set()
         teams = None if None in pending else sorted(t for t in pending if t is not None)
-        self.sync_now(teams)
+        # Right after a change: the pages it changed, not every Rank it shifted; the
+        # periodic sync writes those (see RoadmapSync.run).
+        self.sync_now(teams, full=False)
 
-    def sync_now(self, teams: list[str] | None = None) -> dict[str, SyncReport]:
+    def sync_now(
+        self, teams: list[str] | None = None, *, full: bool = True
+    ) -> dict[str, SyncReport]:
         """Sync each workspace (`teams`, default every one) to its Notion now, side by side;
-        return the reports. One workspace's failure is logged and stops no other."""
+        return the reports. One workspace's failure is logged and stops no other.
+
+        `full=False` leaves rank-only changes to the next full sync.
+        """
         if not self.notion_enabled:
             self._say_once("notion", self._notion_off_reason())
             return {}
@@ -229,7 +238,9 @@ class Jobs:
                 if plan:
                     workers = min(len(plan), self.sync_workers)
                     with ThreadPoolExecutor(workers, thread_name_prefix="notion-sync") as pool:
-                        done = pool.map(lambda item: (item[0], self._sync_one(*item)), plan)
+                        done = pool.map(
+                            lambda item: (item[0], self._sync_one(*item, full=full)), plan
+                        )
                         reports = {team: r for team, r in done if r is not None}
             finally:
                 self.syncs += 1
@@ -269,14 +280,16 @@ class Jobs:
             self.services, str(self.settings.notion_parent_page_id), bot_team=self.team_id
         )
 
-    def _sync_one(self, team_id: str, connection: NotionConnection) -> SyncReport | None:
+    def _sync_one(
+        self, team_id: str, connection: NotionConnection, *, full: bool = True
+    ) -> SyncReport | None:
         self._local.syncing = True  # this worker thread's read-backs need no new sync
         client, own = self._client_for(connection)
         try:
             sync = RoadmapSync(
                 self.services, client, team_id=team_id, parent_page_id=connection.parent_page_id
             )
-            return sync.run()
+            return sync.run(full=full)
         except HomeLost as e:  # waiting will not heal it: a person must act
             log.error("Notion sync of %s stopped: %s", team_id, e)
         except Exception as e:

@@ -9,7 +9,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from prioritize.heat import Heat
+from prioritize.heat import (
+    HEAT_COLUMNS,
+    SEVERITY_LOAD,
+    STAGE_COLUMN,
+    Heat,
+    heat_legend,
+    weakest_sentence,
+)
 from prioritize.outcomes import Outcome
 from prioritize.questions import (
     EffortAnswer,
@@ -87,30 +94,29 @@ def roadmap_table(
 
 
 def heat_table(h: Heat, *, title: str = "Journey heat") -> Table:
-    """Return the stage heat table with the weakest stage called out."""
+    """Return the stage heat table (columns of `HEAT_COLUMNS`), the weakest stage called out."""
     table = Table(
         title=title,
         title_justify="left",
-        caption="Open: open pain points · Ideas: ideas addressing them",
+        caption=f"{weakest_sentence(h)}\n{heat_legend()}",
         caption_justify="left",
     )
-    table.add_column("Stage", no_wrap=True)
-    table.add_column("Open", justify="right")
-    table.add_column("Severity load", justify="left", no_wrap=True)
-    table.add_column("Unaddressed", justify="right")
-    table.add_column("Ideas", justify="right")
+    table.add_column(STAGE_COLUMN, no_wrap=True)
+    for column in HEAT_COLUMNS:
+        table.add_column(column.title, justify="right")
     peak = max((row.severity_load for row in h.stages), default=0) or 1
     for row in h.stages:
-        bar = "█" * round(8 * row.severity_load / peak)
         stage = escape(row.stage)
         name = f"[bold red]{stage} ← weakest[/]" if row.stage == h.weakest else stage
-        table.add_row(
-            name,
-            str(row.open_pain_points),
-            f"{row.severity_load:>3} [red]{bar}[/]",
-            str(row.unaddressed),
-            str(row.ideas),
-        )
+        bar = "█" * round(8 * row.severity_load / peak)
+        cells = [
+            # The load's bar: where it hurts, at a glance.
+            f"{row.severity_load} [red]{bar:<8}[/]"
+            if column is SEVERITY_LOAD
+            else str(column.value(row))
+            for column in HEAT_COLUMNS
+        ]
+        table.add_row(name, *cells)
     return table
 
 

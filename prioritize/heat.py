@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .models import PainStatus
 
-__all__ = ["Heat", "PainFact", "StageHeat", "heat"]
+__all__ = [
+    "HEAT_COLUMNS",
+    "SEVERITY_LOAD",
+    "STAGE_COLUMN",
+    "Heat",
+    "HeatColumn",
+    "PainFact",
+    "StageHeat",
+    "heat",
+    "heat_legend",
+    "weakest_sentence",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +41,8 @@ class StageHeat:
     """Active ideas linked to at least one open pain point of this stage."""
     unaddressed: int
     """Severity of the open pain points that no active idea addresses."""
+    unaddressed_pain_points: int = 0
+    """How many open pain points no active idea addresses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +76,7 @@ def heat(
     counts = {s: 0 for s in stages}
     load = {s: 0 for s in stages}
     unaddressed = {s: 0 for s in stages}
+    alone = {s: 0 for s in stages}
     ideas: dict[str, set[int]] = {s: set() for s in stages}
     for p in pain_points:
         if p.status is not PainStatus.OPEN or p.stage not in counts:
@@ -74,7 +88,10 @@ def heat(
             ideas[p.stage] |= linked
         else:
             unaddressed[p.stage] += p.severity
-    rows = tuple(StageHeat(s, counts[s], load[s], len(ideas[s]), unaddressed[s]) for s in stages)
+            alone[p.stage] += 1
+    rows = tuple(
+        StageHeat(s, counts[s], load[s], len(ideas[s]), unaddressed[s], alone[s]) for s in stages
+    )
     order = {s: i for i, s in enumerate(stages)}
     candidates = [r for r in rows if r.unaddressed > 0]
     weakest = (
@@ -83,3 +100,76 @@ def heat(
         else None
     )
     return Heat(rows, weakest)
+
+
+@dataclass(frozen=True, slots=True)
+class HeatColumn:
+    """One number column of the heat table, as the CLI, Slack and Notion all show it."""
+
+    title: str
+    short: str
+    """The heading where space is tight (Slack's monospaced table)."""
+    meaning: str
+    """What the number is, in plain words, for the legend."""
+    value: Callable[[StageHeat], int]
+
+
+STAGE_COLUMN = "Stage"
+SEVERITY_LOAD = HeatColumn(
+    "Severity load", "Load", "their severities (1 to 5 each) added up", lambda r: r.severity_load
+)
+HEAT_COLUMNS: tuple[HeatColumn, ...] = (
+    HeatColumn(
+        "Open pain points",
+        "Open",
+        "pain points at that stage still open",
+        lambda r: r.open_pain_points,
+    ),
+    SEVERITY_LOAD,
+    HeatColumn(
+        "Ideas addressing",
+        "Ideas",
+        "ideas on the roadmap linked to at least one of them",
+        lambda r: r.ideas,
+    ),
+    HeatColumn(
+        "Unaddressed severity",
+        "Unaddr.",
+        "the severity of those no idea is linked to yet",
+        lambda r: r.unaddressed,
+    ),
+)
+"""The heat table's columns after the stage, in order: the one definition every table uses."""
+
+
+def heat_legend(*, short: bool = False) -> str:
+    """Return one line saying what each heat column counts."""
+    return "; ".join(f"{c.short if short else c.title}: {c.meaning}" for c in HEAT_COLUMNS) + "."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def weakest_sentence(h: Heat) -> str:
+    """Return the weakest stage in plain words, agreeing with its row of the table."""
+    if h.weakest is None:
+        return "Every open pain point has at least one idea addressing it."
+    r = h.row(h.weakest)
+    alone = r.unaddressed_pain_points
+    if r.open_pain_points == 1:
+        which = "Its one open pain point has"
+    else:
+        verb = "has" if alone == 1 else "have"
+        which = f"{alone} of its {r.open_pain_points} open pain points {verb}"
+    line = (
+        f"Weakest stage: {r.stage}. {which} no idea addressing {'it' if alone == 1 else 'them'}"
+        f" yet (severity {r.unaddressed} of its load of {r.severity_load}), the most"
+        " unaddressed severity of any stage."
+    )
+    if r.ideas:
+        line += (
+            f" {_plural(r.ideas, 'idea')} {'addresses' if r.ideas == 1 else 'address'}"
+            f" the other{'s' * (r.open_pain_points - alone != 1)}."
+        )
+    return line

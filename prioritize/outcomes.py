@@ -61,21 +61,18 @@ class PainTimeline:
     def __init__(self, logged: Iterable[tuple[str, str | None, datetime]]) -> None:
         """`logged` holds each pain point's stage, touchpoint and creation time."""
         # POSIX timestamps: floats sort and compare many times faster than datetimes.
-        by_spot: dict[Area, list[float]] = {}
-        by_stage: dict[str, list[float]] = {}
+        by_spot: dict[Area, list[float]] = {}  # a touchpoint of None: only in its stage
         for stage, touchpoint, created in logged:
-            at = created.timestamp()
-            times = by_stage.get(stage)
+            times = by_spot.get((stage, touchpoint))
             if times is None:
-                times = by_stage[stage] = []
-            times.append(at)
-            if touchpoint is not None:
-                times = by_spot.get((stage, touchpoint))
-                if times is None:
-                    times = by_spot[(stage, touchpoint)] = []
-                times.append(at)
-        for times in (*by_spot.values(), *by_stage.values()):
+                times = by_spot[(stage, touchpoint)] = []
+            times.append(created.timestamp())
+        by_stage: dict[str, list[float]] = {}
+        for (stage, _), times in by_spot.items():
             times.sort()
+            by_stage.setdefault(stage, []).extend(times)
+        for times in by_stage.values():
+            times.sort()  # a merge of sorted runs: timsort does it in one linear pass
         self._by_spot = by_spot
         self._by_stage = by_stage
 

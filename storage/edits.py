@@ -62,6 +62,20 @@ class EditHistory:
                 }
             )
 
+    def last_change(
+        self, team_id: str, kind: str, item_id: int, field: str
+    ) -> tuple[str, datetime] | None:
+        """Return who last changed `field` of the item and when, or None if nobody did."""
+        rows = self.store.db.execute(
+            "select by, at from edits where team_id = ? and kind = ? and item_id = ?"
+            " and json_type(changes, '$.' || ?) is not null order by id desc limit 1",
+            [team_id, kind, item_id, field],
+        ).fetchall()
+        if not rows:
+            return None
+        by, at = rows[0]
+        return by, datetime.fromisoformat(at)
+
     def of(self, team_id: str, kind: str, item_id: int) -> list[dict[str, Any]]:
         """Return the item's edits, oldest first, each as {"by", "at", "changes"}."""
         rows = self.store.db.execute(

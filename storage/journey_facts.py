@@ -77,22 +77,27 @@ def journey_facts(db: Database, team_id: str, *, facts: Iterable[IdeaFacts] = ()
                 if pain_id not in done_at or since < done_at[pain_id]:
                     done_at[pain_id] = since
     addressed = PainStatus.ADDRESSED
-    # `_make` builds the tuple without the keyword-handling `__new__`: 100,000 rows.
+    mine = conn.execute("select count(*) from pain_points where team_id = ?", [team_id])
+    everyone = conn.execute("select count(*) from pain_points")
+    # Through the index the rows come in index order, one random read each; a workspace with
+    # most of the table reads about three times faster in a plain scan (unary + skips the index).
+    team = "+team_id" if 2 * mine.fetchone()[0] >= everyone.fetchone()[0] else "team_id"
+    # `_make` builds the tuple without the keyword-handling `__new__`: 100,000 rows, each
+    # read straight into its tuple (`for status in [...]` is a plain assignment).
     make = JourneyPain._make
+    rows = conn.execute(
+        "select id, stage, touchpoint, severity, status, source, created_at"
+        f" from pain_points where {team} = ?",
+        [team_id],
+    )
     pains = [
         make(
             (
-                pain_id, stage, touchpoint, severity, status, sources[source], parse(created),
-                done_at.get(pain_id) if status is addressed else None,
+                r[0], r[1], r[2], r[3], status, sources[r[5]], parse(r[6]),
+                done_at.get(r[0]) if status is addressed else None,
             )
         )
-        for pain_id, stage, touchpoint, severity, status, source, created in (
-            (r[0], r[1], r[2], r[3], pain_statuses[r[4]], r[5], r[6])
-            for r in conn.execute(
-                "select id, stage, touchpoint, severity, status, source, created_at"
-                " from pain_points where team_id = ?",
-                [team_id],
-            )
-        )
+        for r in rows
+        for status in [pain_statuses[r[4]]]
     ]  # fmt: skip
     return JourneyFacts(pains, ideas)

@@ -406,7 +406,17 @@ def m009_ranks(db: Database) -> None:
 
 
 @migrations()
-def m010_workspaces(db: Database) -> None:
+def m010_person_names(db: Database) -> None:
+    # Slack display names, so Notion shows people by name (see storage/people_names.py).
+    db["person_names"].create(
+        {"team_id": str, "user_id": str, "name": str, "fetched_at": str},
+        pk=("team_id", "user_id"),
+        not_null={"name", "fetched_at"},
+    )
+
+
+@migrations()
+def m011_workspaces(db: Database) -> None:
     # The Notion URLs were kept once for the whole database, so a second workspace's
     # /roadmap linked to the first one's Notion. They move to the workspace that owns the
     # Notion copy (the one with a roadmap database on record, else the only workspace);

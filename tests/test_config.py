@@ -178,3 +178,23 @@ def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "journeybot.toml"
     path.write_bytes(b"\xef\xbb\xbf[journey.scoring]\nstrategy = 'ice'\n")
     assert load_config(path).journey.scoring.strategy is Strategy.ICE
+
+
+def test_slacks_install_flow_is_on_only_with_all_three_of_its_settings():
+    assert Settings(_env_file=None).oauth is False
+    full = {
+        "slack_client_id": "1111.2222",
+        "slack_client_secret": "client-secret",
+        "slack_state_secret": "state-secret",
+    }
+    assert Settings(_env_file=None, **full).oauth is True
+    half = {**full, "slack_client_secret": None}
+    with pytest.raises(ConfigError, match=r"^SLACK_CLIENT_SECRET is not set"):
+        _ = Settings(_env_file=None, **half).oauth
+
+
+def test_the_install_flow_secrets_never_show():
+    settings = Settings(
+        _env_file=None, slack_client_secret="client-secret", slack_state_secret="state-secret"
+    )
+    assert "client-secret" not in repr(settings) and "state-secret" not in str(settings)

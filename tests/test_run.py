@@ -317,3 +317,45 @@ def _run_once(
     finally:
         if read_only is not None and os.geteuid() != 0:
             read_only.chmod(0o755 if read_only.is_dir() else 0o644)
+
+
+def _installing_env(slack: SlackEmulator, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = _env(
+        slack,
+        tmp_path,
+        SLACK_CLIENT_ID=slack.client_id,
+        SLACK_CLIENT_SECRET=slack.client_secret,
+        SLACK_STATE_SECRET="state-secret",
+        **extra,
+    )
+    env.pop("SLACK_BOT_TOKEN")
+    return env
+
+
+def _install_page(base: str) -> tuple[int, str]:
+    with urllib.request.urlopen(base + "/slack/install", timeout=5) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+def test_installing_through_slack_serves_the_install_page_beside_the_events(
+    slack: SlackEmulator, tmp_path: Path, start: Any
+) -> None:
+    bot = start(_installing_env(slack, tmp_path))
+    status, page = _install_page(bot.url.removesuffix("/slack/events"))
+    assert status == 200 and "Add to Slack" in page
+    code, _, err = bot.stop()
+    assert (code, err) == (0, "")
+
+
+def test_in_socket_mode_the_install_page_gets_its_own_http_port(
+    slack: SlackEmulator, tmp_path: Path, start: Any
+) -> None:
+    env = _installing_env(slack, tmp_path, SLACK_APP_TOKEN=slack.app_token)
+    env.pop("SLACK_SIGNING_SECRET")
+    bot = start(env, ready="journeybot: /slack/install and /healthz on ")
+    base = "http://" + bot.lines[-1]["message"].rpartition(" on ")[2]
+    status, page = _install_page(base)
+    assert status == 200 and "Add to Slack" in page
+    assert bot.health(base)[0] == 200
+    code, _, err = bot.stop()
+    assert (code, err) == (0, "")

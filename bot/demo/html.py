@@ -1,7 +1,8 @@
 """Render Notion content (as the API returns it) into one readable HTML page.
 
 Used by the demo to show what leaders would see in Notion: the summary page's blocks, and
-the Roadmap database as a Now / Next / Later board plus a table. Pure: JSON in, HTML out.
+the Roadmap database as a Now / Next / Later board plus a table (with the Outcome of Done
+ideas). Pure: JSON in, HTML out.
 """
 
 from __future__ import annotations
@@ -160,7 +161,11 @@ def _board(pages: Sequence[Mapping[str, Any]]) -> str:
             props = page["properties"]
             tags = "".join(
                 f'<span class="tag">{escape(t)}</span>'
-                for t in (property_text(props.get("Status")), property_text(props.get("Quadrant")))
+                for t in (
+                    property_text(props.get("Status")),
+                    property_text(props.get("Quadrant")),
+                    property_text(props.get("Outcome")),
+                )
                 if t
             )
             html.append(
@@ -201,6 +206,8 @@ def render_page(
         "Time to deliver (weeks)",
         "Supporters",
         "Teams",
+        "Outcome",
+        "Outcome figures",
     ),
 ) -> str:
     """Return a standalone HTML page: the summary page, then the board and the table."""

@@ -9,12 +9,13 @@ it, and a create is recorded as in flight before it is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from prioritize.models import PainPoint
+from prioritize.outcomes import Outcome
 from storage.notion_state import CREATING, GONE, LIVE, PageState
 
 from ..services import RoadmapEntry
@@ -22,8 +23,10 @@ from . import render
 from .client import NotionError
 from .context import APPENDING, Db, Kind, SyncContext, SyncReport, bare, send_once
 from .provision import Provisioner
+from .questions import outcome_properties
 from .readback import ReadBack
 from .render import MAX_ARRAY, Rendered, normalize
+from .schema import IdeaProp
 
 __all__ = ["PagePusher"]
 
@@ -43,25 +46,53 @@ class PagePusher:
         self.ctx = ctx
         self.provisioner = provisioner
         self.read_back = read_back
+        self.ranks = True
+        """Whether a page whose only change is its Rank is written (see `RoadmapSync.run`)."""
 
     def _save(self, page: PageState) -> PageState:
         self.ctx.state.save_page(self.ctx.team_id, page)
         return page
 
+    def render_pains(self, pains: Sequence[PainPoint]) -> list[tuple[int, Rendered]]:
+        """Return every pain point's page as journeybot wants it."""
+        votes = self.ctx.services.store.pains.vote_counts(self.ctx.team_id)
+        names = self._names(p.reporter for p in pains)
+        return [
+            (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0), names=names))
+            for pain in pains
+            if pain.id is not None
+        ]
+
+    def _names(self, users: Iterable[str]) -> dict[str, str]:
+        """Return the names of `users`; ask Slack (through the outbox) for those unknown."""
+        people = self.ctx.services.people
+        wanted = set(users)
+        people.want_names(self.ctx.team_id, wanted)
+        return people.names(self.ctx.team_id, wanted)
+
+    def any_to_write(self, kind: Kind, rendered: Sequence[tuple[int, Rendered]]) -> bool:
+        """Whether pushing `rendered` would write at least one page of `kind`."""
+        states = self.ctx.state.pages(self.ctx.team_id, kind)
+        for local_id, page in rendered:
+            known = states.get(local_id)
+            if (
+                known is None
+                or known.state != LIVE
+                or known.props_fp != page.props_fp
+                or known.body_fp != page.body_fp
+            ):
+                return True
+        wanted = {local_id for local_id, _ in rendered}
+        return any(i not in wanted and s.state == LIVE for i, s in states.items())  # to archive
+
     def push_pains(
         self,
-        pains: Sequence[PainPoint],
+        rendered: Sequence[tuple[int, Rendered]],
         db: Db,
         report: SyncReport,
         tick: Callable[[], None],
     ) -> dict[int, str]:
-        """Push every pain point; return their page ids by pain point id."""
-        votes = self.ctx.services.store.pains.vote_counts(self.ctx.team_id)
-        rendered = [
-            (pain.id, render.pain_page(pain, me_too=votes.get(pain.id, 0)))
-            for pain in pains
-            if pain.id is not None
-        ]
+        """Push every pain point (as `render_pains` gave them); return their page ids by id."""
         pushed = self._push_all(Kind.PAIN, rendered, db, report, tick)
         return {i: state.page_id for i, state in pushed.items() if state.page_id}
 
@@ -73,15 +104,24 @@ class PagePusher:
         db: Db,
         report: SyncReport,
         tick: Callable[[], None],
+        *,
+        outcomes: Mapping[int, Outcome] | None = None,
     ) -> dict[int, str]:
-        """Push every idea; return their page URLs by idea id."""
+        """Push every idea; return their page URLs by idea id.
+
+        `outcomes` holds the outcome of each Done idea, written to its Outcome properties.
+        """
         by_id = {p.id: p for p in pains if p.id is not None}
         stages = self.ctx.services.journey_of(self.ctx.team_id).stages
-        rendered = [
-            (entry.idea.id, render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages))
-            for entry in entries
-            if entry.idea.id is not None
-        ]
+        outcomes = outcomes or {}
+        names = self._names(e.idea.proposer for e in entries)
+        rendered = []
+        for entry in entries:
+            if entry.idea.id is None:
+                continue
+            page = render.idea_page(entry, by_id, stages=stages, pain_pages=pain_pages, names=names)
+            verdict = outcome_properties(outcomes.get(entry.idea.id))
+            rendered.append((entry.idea.id, replace(page, properties=page.properties | verdict)))
         pushed = self._push_all(Kind.IDEA, rendered, db, report, tick)
         return {i: state.url for i, state in pushed.items() if state.url}
 
@@ -154,7 +194,21 @@ class PagePusher:
             and known.body_fp == rendered.body_fp
         ):
             return known
+        if not self.ranks and known.state == LIVE and self._only_rank_moved(rendered, known):
+            return known  # left stale on purpose: the next full sync writes it
         return self._update(kind, rendered, db, known, report)
+
+    @staticmethod
+    def _only_rank_moved(rendered: Rendered, known: PageState) -> bool:
+        """Whether the page differs from what Notion holds in its Rank and nothing else."""
+        if known.body_fp != rendered.body_fp or IdeaProp.RANK not in rendered.properties:
+            return False
+        changed = {
+            name
+            for name, value in rendered.properties.items()
+            if normalize(value) != known.props.get(name, _MISSING)
+        }
+        return changed == {IdeaProp.RANK}
 
     def _create(
         self,
@@ -336,10 +390,10 @@ class PagePusher:
             )
         )
         report.updated += 1
-        if kind == Kind.IDEA:
-            before = report.read_back
-            updated = self.read_back.absorb(page, updated, sent=changed, report=report)
-            report.follow_up = report.follow_up or report.read_back > before
+        # A leader's edit made while this request was on its way comes back in the answer.
+        before = report.read_back
+        updated = self.read_back.absorb(page, updated, sent=changed, report=report)
+        report.follow_up = report.follow_up or report.read_back > before
         if rewrite_body:
             updated = self._append_body(
                 updated, rendered.children, rendered.children, rendered.body_fp

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from prioritize.heat import Heat
+from prioritize.heat import HEAT_COLUMNS, STAGE_COLUMN, Heat, heat_legend, weakest_sentence
 from prioritize.models import Idea, PainPoint
 
 from ..services import RoadmapEntry
@@ -162,11 +162,13 @@ def idea_page(
     *,
     stages: Sequence[str],
     pain_pages: Mapping[int, str],
+    names: Mapping[str, str] | None = None,
 ) -> Rendered:
     """Return the Roadmap page of one idea.
 
     `pains` holds at least the idea's linked pain points; `pain_pages` maps pain point ids
-    to their Notion page ids (links to pain points without a page yet are left out).
+    to their Notion page ids (links to pain points without a page yet are left out);
+    `names` maps Slack user ids to display names (a person not named yet shows their id).
     """
     idea, s = entry.idea, entry.score
     c = s.facts.consensus
@@ -189,6 +191,7 @@ def idea_page(
         IdeaProp.SUPPORTERS: {"number": s.facts.supporters},
         IdeaProp.ESTIMATES: {"number": c.count},
         IdeaProp.TEAMS: _multi(sorted(teams)),
+        IdeaProp.PROPOSER: {"rich_text": rich_text(_name(idea.proposer, names))},
         IdeaProp.STAGES: _multi(stage_names),
         IdeaProp.NEEDS_ESTIMATES: {"checkbox": s.needs_estimates},
         IdeaProp.DISAGREE: {"checkbox": c.disagree},
@@ -233,8 +236,17 @@ def _short(text: str, limit: int = 100) -> str:
     return line[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
 
 
-def pain_page(pain: PainPoint, *, me_too: int = 0) -> Rendered:
-    """Return the Pain points page of one pain point (its related ideas are kept by Notion)."""
+def _name(user: str, names: Mapping[str, str] | None) -> str:
+    return (names or {}).get(user) or user
+
+
+def pain_page(
+    pain: PainPoint, *, me_too: int = 0, names: Mapping[str, str] | None = None
+) -> Rendered:
+    """Return the Pain points page of one pain point (its related ideas are kept by Notion).
+
+    `names` maps Slack user ids to display names (a person not named yet shows their id).
+    """
     properties = {
         PainProp.NAME: {"title": rich_text(_short(pain.text))},
         PainProp.PAIN_ID: {"number": pain.id},
@@ -246,7 +258,7 @@ def pain_page(pain: PainPoint, *, me_too: int = 0) -> Rendered:
         PainProp.SOURCE: _select(pain.source.value if pain.source else None),
         PainProp.EVIDENCE: {"url": pain.link or None},
         PainProp.OWNING_TEAM: _select(pain.owning_team),
-        PainProp.REPORTER: {"rich_text": rich_text(pain.reporter)},
+        PainProp.REPORTER: {"rich_text": rich_text(_name(pain.reporter, names))},
         PainProp.STATUS: _select(pain.status.value),
         PainProp.ME_TOO: {"number": me_too},
     }
@@ -344,7 +356,7 @@ class Slot:
 
 
 TOP = 5
-_HEAT_COLUMNS = ("Stage", "Open pain points", "Severity load", "Ideas addressing", "Unaddressed")
+_HEAT_HEADER = (STAGE_COLUMN, *(c.title for c in HEAT_COLUMNS))
 
 
 def summary_slots(
@@ -360,53 +372,55 @@ def summary_slots(
     The layout depends only on `top` and the journey stages, so between syncs only the
     slots whose text really changed need a request.
     """
-    intro = [_text("The ranked roadmap from journeybot, from votes and estimates in Slack. ")]
+    intro = [
+        _text(
+            "The ranked roadmap from journeybot, from votes and estimates in Slack. Now and"
+            " Next are filled in rank order up to their capacity in team-weeks and the rest"
+            " waits in Later (unless a leader pinned it). Each idea shows its score (the"
+            " higher, the more it is worth for its effort) and its quadrant of impact against"
+            " effort; one that needs estimates is ranked after those that have enough. "
+        )
+    ]
     if roadmap_url:
         intro.append(_text("Open the Roadmap board", roadmap_url))
-        intro.append(_text(" to see every idea by bucket."))
+        intro.append(_text(" to see every idea by bucket, with how its score was reached."))
     slots = [Slot("intro", _block("paragraph", intro))]
     by_bucket: dict[str, list[RoadmapEntry]] = {"Now": [], "Next": [], "Later": []}
     for entry in entries:
         if entry.item.bucket is not None:
             by_bucket[entry.item.bucket.value].append(entry)
     for bucket, ranked in by_bucket.items():
-        slots.append(Slot(f"h:{bucket}", _heading(f"{bucket} ({len(ranked)})")))
+        count = f"{len(ranked)} idea{'s' * (len(ranked) != 1)}"
+        slots.append(Slot(f"h:{bucket}", _heading(f"{bucket}: {count}")))
         for i in range(top):
             if i < len(ranked):
                 rich = _top_line(i + 1, ranked[i], page_urls.get(ranked[i].idea.id or 0))
             elif i == 0:
-                rich = rich_text(f"Nothing in {bucket} yet.", italic=True)
+                rich = rich_text(f"No idea in {bucket} yet.", italic=True)
             else:
                 rich = []
             slots.append(Slot(f"{bucket}:{i + 1}", _block("paragraph", rich)))
     slots.append(Slot("h:heat", _heading("Journey heat")))
-    rows = [Slot("heat:header", _row(_HEAT_COLUMNS))]
+    rows = [Slot("heat:header", _row(_HEAT_HEADER))]
     for i, row in enumerate(heat.stages):
         name = f"{row.stage} ← weakest" if row.stage == heat.weakest else row.stage
-        cells = (name, row.open_pain_points, row.severity_load, row.ideas, row.unaddressed)
-        rows.append(Slot(f"heat:{i}", _row(cells)))
+        rows.append(Slot(f"heat:{i}", _row((name, *(c.value(row) for c in HEAT_COLUMNS)))))
     table = {
         "object": "block",
         "type": "table",
         "table": {
-            "table_width": len(_HEAT_COLUMNS),
+            "table_width": len(_HEAT_HEADER),
             "has_column_header": True,
             "has_row_header": True,
             "children": [r.block for r in rows],
         },
     }
     slots.append(Slot("heat", table, tuple(rows)))
-    if heat.weakest:
-        weakest = heat.row(heat.weakest)
-        line = (
-            f"Weakest stage: {heat.weakest}. {weakest.unaddressed} severity across its open"
-            " pain points has no idea addressing it yet."
-        )
-    else:
-        line = "Every open pain point has at least one idea addressing it."
-    slots.append(
-        Slot("weakest", _block("callout", rich_text(line), icon={"type": "emoji", "emoji": "🔥"}))
+    slots.append(Slot("heat:legend", _block("paragraph", rich_text(heat_legend(), italic=True))))
+    callout = _block(
+        "callout", rich_text(weakest_sentence(heat)), icon={"type": "emoji", "emoji": "🔥"}
     )
+    slots.append(Slot("weakest", callout))
     return slots
 
 

@@ -13,11 +13,14 @@ from typing import Any
 
 from prioritize.config import JourneyConfig
 from prioritize.models import Bucket, EvidenceSource, IdeaStatus, PainStatus, Quadrant
+from prioritize.outcomes import Verdict
 
 __all__ = [
     "BOARD_VIEW",
     "EDITABLE",
     "PAINS_TITLE",
+    "PAIN_EDITABLE",
+    "PAIN_PROPS",
     "ROADMAP_PROPS",
     "ROADMAP_TITLE",
     "SUMMARY_TITLE",
@@ -55,12 +58,16 @@ class IdeaProp:
     SUPPORTERS = "Supporters"
     ESTIMATES = "Estimates"
     TEAMS = "Teams"
+    PROPOSER = "Proposed by"
     STAGES = "Journey stages"
     NEEDS_ESTIMATES = "Needs estimates"
     DISAGREE = "Estimates disagree"
     SLACK = "Slack thread"
     BREAKDOWN = "Score breakdown"
     PAIN_POINTS = "Pain points"
+    OUTCOME = "Outcome"
+    """Did a Done idea work: journeybot's verdict, never read back from Notion."""
+    OUTCOME_FIGURES = "Outcome figures"
     EDITED_BY = "Last edited by"
 
 
@@ -81,6 +88,7 @@ class PainProp:
     STATUS = "Status"
     ME_TOO = "Also hit by"
     IDEAS = "Related ideas"
+    EDITED_BY = "Last edited by"
 
 
 ROADMAP_PROPS = frozenset(
@@ -89,6 +97,12 @@ ROADMAP_PROPS = frozenset(
 """Every property name of the Roadmap data source."""
 EDITABLE = frozenset({IdeaProp.STATUS, IdeaProp.BUCKET})
 """Roadmap properties a leader may change in Notion; journeybot reads them back."""
+PAIN_PROPS = frozenset(
+    value for name, value in vars(PainProp).items() if name.isupper() and isinstance(value, str)
+)
+"""Every property name of the Pain points data source."""
+PAIN_EDITABLE = frozenset({PainProp.STATUS, PainProp.SEVERITY, PainProp.STAGE, PainProp.TOUCHPOINT})
+"""Pain points properties a leader may triage in Notion; journeybot reads them back."""
 
 _COLORS = ("blue", "green", "orange", "purple", "pink", "yellow", "red", "brown", "gray")
 _BUCKET_COLORS = {Bucket.NOW: "green", Bucket.NEXT: "yellow", Bucket.LATER: "gray"}
@@ -104,6 +118,12 @@ _QUADRANT_COLORS = {
     Quadrant.BIG_BET: "blue",
     Quadrant.FILL_IN: "gray",
     Quadrant.MONEY_PIT: "red",
+}
+_VERDICT_COLORS = {
+    Verdict.WORKED: "green",
+    Verdict.NO_CHANGE: "gray",
+    Verdict.WORSE: "red",
+    Verdict.TOO_EARLY: "yellow",
 }
 
 
@@ -143,6 +163,8 @@ def pain_schema(journey: JourneyConfig) -> dict[str, Any]:
         PainProp.REPORTER: {"rich_text": {}},
         PainProp.STATUS: {"select": _options(s.value for s in PainStatus)},
         PainProp.ME_TOO: _NUMBER,
+        # Lets the read-back query skip journeybot's own writes, as on the Roadmap.
+        PainProp.EDITED_BY: {"last_edited_by": {}},
     }
 
 
@@ -162,6 +184,7 @@ def roadmap_schema(journey: JourneyConfig, pains_data_source_id: str) -> dict[st
         IdeaProp.SUPPORTERS: _NUMBER,
         IdeaProp.ESTIMATES: _NUMBER,
         IdeaProp.TEAMS: {"multi_select": _options(journey.teams)},
+        IdeaProp.PROPOSER: {"rich_text": {}},
         IdeaProp.STAGES: {"multi_select": _options(journey.stages)},
         IdeaProp.NEEDS_ESTIMATES: {"checkbox": {}},
         IdeaProp.DISAGREE: {"checkbox": {}},
@@ -174,6 +197,8 @@ def roadmap_schema(journey: JourneyConfig, pains_data_source_id: str) -> dict[st
                 "dual_property": {"synced_property_name": PainProp.IDEAS},
             }
         },
+        IdeaProp.OUTCOME: {"select": _options((v.value for v in Verdict), _VERDICT_COLORS)},
+        IdeaProp.OUTCOME_FIGURES: {"rich_text": {}},
         # Lets the read-back query skip journeybot's own writes (see sync.read_back).
         IdeaProp.EDITED_BY: {"last_edited_by": {}},
     }
@@ -199,6 +224,8 @@ _TABLE_COLUMNS = (
     IdeaProp.ESTIMATES,
     IdeaProp.DISAGREE,
     IdeaProp.TEAMS,
+    IdeaProp.OUTCOME,
+    IdeaProp.PROPOSER,
     IdeaProp.BREAKDOWN,
 )
 # The roadmap's own order: ideas that need estimates and ideas done come after the rest,

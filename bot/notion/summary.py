@@ -12,11 +12,12 @@ from typing import Any
 from prioritize.heat import Heat
 from storage.notion_state import CREATING
 
-from ..services import RoadmapEntry
+from ..services import Questions, RoadmapEntry
 from . import render
 from .client import NotionError
 from .context import APPENDING, Db, SyncContext, SyncReport, send_once
 from .provision import Provisioner
+from .questions import question_slots
 from .render import Slot
 from .schema import SUMMARY_TITLE
 
@@ -45,12 +46,20 @@ class SummaryPage:
         report: SyncReport,
         *,
         now: datetime,
+        questions: Questions | None = None,
     ) -> None:
-        """Bring the summary page up to date, one changed block at a time."""
+        """Bring the summary page up to date, one changed block at a time.
+
+        `questions` adds the Journey questions section after the journey heat.
+        """
         ctx = self.ctx
         slots = render.summary_slots(
             entries, heat, page_urls=idea_pages, roadmap_url=roadmap.url, top=self.top
         )
+        if questions is not None:
+            slots += question_slots(
+                questions.answers, titles=questions.titles, page_urls=idea_pages
+            )
         synced = render.synced_slot(now)
         everything = [*slots, synced]
         layout = render.layout(everything)

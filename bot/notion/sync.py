@@ -5,9 +5,12 @@ One `RoadmapSync.run()`, under the workspace's lease:
 1. `provision`: the Pain points and Roadmap databases exist, and a schema a person
    changed is repaired;
 2. `readback`: what leaders changed in Notion since the last sync is applied through
-   `Services` (Status, Bucket) or noted and overwritten (everything journeybot owns);
+   `Services` (an idea's Status and Bucket; a pain point's Status, Severity, Journey stage
+   and Touchpoint) or noted and overwritten (everything journeybot owns). Pain points
+   are read back by the full sync, and by a quick one only before it writes a pain page;
 3. `pages`: pain points, then ideas, are pushed page by page, each costing nothing when
-   unchanged (an idea that only moved in the ranking costs one update of its Rank);
+   unchanged (an idea that only moved in the ranking costs one update of its Rank, and
+   only in a full sync: see `run(ranks=...)`);
 4. `summary`: only the summary page blocks whose text changed are updated;
 5. `provision` again: the board and table views exist (one request: the list of views).
 
@@ -112,9 +115,17 @@ class RoadmapSync:
         progress: Progress | None = None,
         check_schema: bool = False,
         rehome: bool = False,
+        full: bool = True,
     ) -> SyncReport:
         """Run one sync and return what it did.
 
+        `full=False` is the quick sync right after a change in Slack. It leaves out pages
+        whose only change is their Rank: one idea that moves shifts the Rank of every idea
+        it passes, which would cost a request each. The voted pages and those whose
+        bucket changed are written with their new Rank; the periodic (full) sync puts
+        every Rank right. It reads Pain points back only if it is about to write one of
+        their pages (a leader's triage there must be seen before it is written over);
+        the full sync always does, so leaders' edits arrive within one sync interval.
         `rehome` builds the roadmap under the parent page again, forgetting what was kept
         of an earlier one (see `Provisioner.ensure`). Raises NotionError if Notion fails
         it (HomeLost if the roadmap's place in Notion changed or is gone), SyncBusy if
@@ -131,7 +142,8 @@ class RoadmapSync:
         self.ctx.repaired = set()
         error: str | None = None
         try:
-            self._run(report, progress, check_schema=check_schema, rehome=rehome)
+            self.pages.ranks = full
+            self._run(report, progress, check_schema=check_schema, rehome=rehome, full=full)
         except BaseException as e:
             error = f"{type(e).__name__}: {e}"[:500]
             raise
@@ -174,10 +186,16 @@ class RoadmapSync:
             self._lease = (holder, time.monotonic())
 
     def _run(
-        self, report: SyncReport, progress: Progress | None, *, check_schema: bool, rehome: bool
+        self,
+        report: SyncReport,
+        progress: Progress | None,
+        *,
+        check_schema: bool,
+        rehome: bool,
+        full: bool,
     ) -> None:
         try:
-            self._steps(report, progress, check_schema=check_schema, rehome=rehome)
+            self._steps(report, progress, check_schema=check_schema, rehome=rehome, full=full)
         except NotionError as e:
             archived = e.status == 400 and "archived" in str(e).lower()
             if (e.status != 404 and not archived) or isinstance(e, HomeLost):
@@ -188,7 +206,13 @@ class RoadmapSync:
             raise
 
     def _steps(
-        self, report: SyncReport, progress: Progress | None, *, check_schema: bool, rehome: bool
+        self,
+        report: SyncReport,
+        progress: Progress | None,
+        *,
+        check_schema: bool,
+        rehome: bool,
+        full: bool,
     ) -> None:
         pains_db, roadmap_db = self.provisioner.ensure(
             report, check_schema=check_schema, rehome=rehome
@@ -198,11 +222,22 @@ class RoadmapSync:
                 self.pages.adopt_all(kind, db, report)
                 self.provisioner.adopted(kind)
         read_from = self.clock()
+        pains = self.store.pains.all(self.team_id)
+        rendered_pains = self.pages.render_pains(pains)
+        pains_read = full or self.pages.any_to_write(Kind.PAIN, rendered_pains)
+        if pains_read:
+            self.read_back.run_pains(pains_db, report)
+            if report.read_back:  # a leader's triage changed what the pages should say
+                pains = self.store.pains.all(self.team_id)
+                rendered_pains = self.pages.render_pains(pains)
         self.read_back.run(roadmap_db, report)
 
         entries = self.services.roadmap(self.team_id)
-        pains = self.store.pains.all(self.team_id)
         heat = self.services.heat(self.team_id)
+        # Outcomes move as time passes (too early to tell, then a verdict) with nothing
+        # changed in Slack: every sync asks again, and pages are rewritten only if they moved.
+        questions = self.services.questions(self.team_id, now=self.clock())
+        outcomes = {o.idea_id: o for o in questions.answers.stages.outcomes}
         total = len(pains) + len(entries) + 1
         done = 0
 
@@ -215,12 +250,16 @@ class RoadmapSync:
 
         if progress is not None:
             progress(0, total)
-        pain_pages = self.pages.push_pains(pains, pains_db, report, tick)
-        idea_pages = self.pages.push_ideas(entries, pains, pain_pages, roadmap_db, report, tick)
-        self.summary.push(entries, heat, idea_pages, roadmap_db, report, now=self.clock())
+        pain_pages = self.pages.push_pains(rendered_pains, pains_db, report, tick)
+        idea_pages = self.pages.push_ideas(
+            entries, pains, pain_pages, roadmap_db, report, tick, outcomes=outcomes
+        )
+        self.summary.push(
+            entries, heat, idea_pages, roadmap_db, report, now=self.clock(), questions=questions
+        )
         self.provisioner.views(roadmap_db, report)
         tick()
-        self.read_back.mark(read_from)
+        self.read_back.mark(read_from, pains=pains_read)
         if roadmap_db.url:
             self.store.meta.set(f"{ROADMAP_URL_META}:{self.team_id}", roadmap_db.url)
 

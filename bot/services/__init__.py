@@ -47,6 +47,7 @@ from .restore import RestoredIdea, RestoredPain, RestoreUseCases, StatusStep
 
 if TYPE_CHECKING:
     from ..editing import Editing
+    from ..people import People
 
 __all__ = [
     "HOME_SHOWN",
@@ -89,6 +90,13 @@ class Services(
     Built like `UseCases` (`Services(store, journey=..., admins=...)`); each group of use
     cases lives in its own module and calls the others through `self`.
     """
+
+    @cached_property
+    def people(self) -> People:
+        """People's Slack names, for Notion (see `bot/people.py`)."""
+        from ..people import People
+
+        return People(self)
 
     @cached_property
     def editing(self) -> Editing:

@@ -125,6 +125,10 @@ class Effects:
     """The day's last status of an idea, to one person whose daily DMs about it are spent:
     {"idea_id", "user", "why", "day"}. Due at the end of that day; coalesced per person,
     idea and day, and read from the database when sent, so it says the latest status."""
+    PAIN_CLOSED = "pain_closed"
+    """Tell a pain point's reporter someone closed it: {"pain_id", "by", "source"}."""
+    PERSON_NAME = "person_name"
+    """Ask Slack what a person is called, for Notion: {"user"}. Once per person."""
 
 
 HOME_DELAY = 0.1

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from . import clients
+
 __all__ = ["Admins"]
 
 log = logging.getLogger(__name__)
@@ -30,20 +32,27 @@ class Admins:
         ttl: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client
+        self._client = client
         self.configured = frozenset(configured)
         self.ttl = ttl
         self._clock = clock
-        self._cache: dict[str, tuple[float, bool]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def client(self) -> WebClient:
+        """The client of the workspace being served: it asks that workspace about `user`."""
+        return clients.current(self._client)
 
     def is_admin(self, user: str) -> bool:
         """Whether `user` may take admin actions (one `users.info` call when not cached)."""
         if user in self.configured:
             return True
         now = self._clock()
+        # Remembered per workspace token: an owner of one workspace is nobody in another.
+        key = (self.client.token or "", user)
         with self._lock:
-            cached = self._cache.get(user)
+            cached = self._cache.get(key)
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         try:
@@ -58,7 +67,7 @@ class Admins:
             return False
         allowed = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
         with self._lock:
-            self._cache[user] = (now, allowed)
+            self._cache[key] = (now, allowed)
         return allowed
 
     def named(self) -> list[str]:

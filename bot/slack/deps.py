@@ -17,6 +17,7 @@ from prioritize.config import JourneyConfig
 
 from ..config import AppConfig
 from ..services import Services
+from . import clients
 from .admins import Admins
 from .outbound import Outbound, tell
 from .runtime import Runtime
@@ -57,10 +58,16 @@ class Deps:
 
     services: Services
     config: AppConfig
-    client: WebClient
+    default_client: WebClient
+    """The one-workspace client; installed in many, it has no token (see `client`)."""
     runtime: Runtime
     outbound: Outbound
     admins: Admins
+
+    @property
+    def client(self) -> WebClient:
+        """The client of the workspace whose request is being served."""
+        return clients.current(self.default_client)
 
     @property
     def journey(self) -> JourneyConfig:

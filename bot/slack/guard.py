@@ -11,7 +11,10 @@ from typing import Any
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-__all__ = ["Installation", "installation_of", "only_installed_workspace"]
+from .ids import UNINSTALL_EVENTS
+
+__all__ = ["Installation", "installation_of", "only_installed", "only_installed_workspace"]
+
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,39 @@ def only_installed_workspace(
             team_id,
             enterprise_id,
             installation.team_id,
+        )
+        return BoltResponse(status=403, body="journeybot is not installed in this workspace")
+
+    return guard
+
+
+def only_installed(
+    covers: Callable[[str | None, str | None], bool],
+) -> Callable[[BoltRequest, BoltContext, Callable[[], Any]], BoltResponse | None]:
+    """Return a Bolt middleware, run before authorize, refusing workspaces not installed.
+
+    Installed in many workspaces, `covers(team_id, enterprise_id)` asks the installation
+    store. A refused request gets 403 and one log line naming its workspace; no listener
+    runs and nothing is stored, whatever ids it carries.
+    """
+
+    def guard(req: BoltRequest, context: BoltContext, next: Callable[[], Any]) -> Any:
+        body = req.body if isinstance(req.body, dict) else {}
+        event = body.get("event")
+        if body.get("type") == "url_verification" or (
+            isinstance(event, dict) and event.get("type") in UNINSTALL_EVENTS
+        ):
+            # Slack checking the URL belongs to no workspace; a workspace leaving is
+            # served once more so its tokens are deleted.
+            return next()
+        team_id, enterprise_id = context.team_id, context.enterprise_id
+        if (team_id or enterprise_id) and covers(team_id, enterprise_id):
+            return next()
+        log.warning(
+            "refused a request from workspace %s (enterprise %s): journeybot is not installed"
+            " there (install it from /slack/install)",
+            team_id,
+            enterprise_id,
         )
         return BoltResponse(status=403, body="journeybot is not installed in this workspace")
 

@@ -26,10 +26,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.oauth import OAuthFlow
 from slack_sdk.signature import SignatureVerifier
 
 from ..config import ConfigError
+from .install import INSTALL_PATH, REDIRECT_PATH
 
 __all__ = [
     "EVENTS_PATH",
@@ -135,6 +137,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
         signing_secret: str | None = None,
         health: HealthSource = _always_ok,
         request_timeout: float = REQUEST_TIMEOUT,
+        oauth: OAuthFlow | None = None,
     ) -> None:
         if app is not None and not signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is not set")
@@ -142,6 +145,8 @@ class SlackHTTPServer(ThreadingHTTPServer):
         self.app = app
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.health = health
+        self.oauth: OAuthFlow | None = oauth or getattr(app, "oauth_flow", None)
+        """Slack's install flow (`/slack/install`, `/slack/oauth_redirect`), when it is on."""
         self.request_timeout = request_timeout
         self.stopping = False
         """Set when shutting down: answers close their connection instead of keeping it."""
@@ -246,7 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path, _, query = self.path.partition("?")
-        if self.server.app is None or path != EVENTS_PATH:
+        if self.server.app is None or self.server.verifier is None or path != EVENTS_PATH:
             self._drain_and_refuse(404, "not found")
             return
         with self.server.busy():
@@ -327,13 +332,39 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def do_GET(self) -> None:
-        # The health check for load balancers and Docker; Slack itself only POSTs.
-        if self.path.partition("?")[0] != HEALTH_PATH:
+        # The health check for load balancers and Docker; Slack itself only POSTs. People
+        # installing the app open the install page and come back to the redirect URL.
+        path, _, query = self.path.partition("?")
+        if self.server.oauth is not None and path in (INSTALL_PATH, REDIRECT_PATH):
+            self._oauth(path, query, self.server.oauth)
+            return
+        if path != HEALTH_PATH:
             self._send(404, b"not found")
             return
         status, report = self.server.health()
         body = json.dumps(report, separators=(",", ":")).encode("utf-8")
         self._send(status, body, {"content-type": ["application/json"]})
+
+    def _oauth(self, path: str, query: str, flow: OAuthFlow) -> None:
+        """Serve the "Add to Slack" page or Slack's redirect back; never a 500 for bad input."""
+        with self.server.busy():
+            request = BoltRequest(body="", query=query, headers=dict(self.headers))
+            try:
+                if path == INSTALL_PATH:
+                    response = flow.handle_installation(request)
+                else:
+                    response = flow.handle_callback(request)
+            except Exception:
+                log.exception("the install flow failed on %s", path)
+                response = BoltResponse(
+                    status=503,
+                    body="journeybot could not finish the install; nothing was installed."
+                    " Please try again.",
+                    headers={"content-type": "text/plain; charset=utf-8"},
+                )
+            body = (response.body or "").encode("utf-8")
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            self._send(response.status, body, headers)
 
     def _send(
         self, status: int, body: bytes, headers: Mapping[str, Sequence[str] | str] | None = None
@@ -362,11 +393,13 @@ def serve_http(
     port: int = 0,
     health: HealthSource = _always_ok,
     request_timeout: float = REQUEST_TIMEOUT,
+    oauth: OAuthFlow | None = None,
 ) -> tuple[SlackHTTPServer, str]:
     """Serve `app` over HTTP in a background thread; return the server and its events URL.
 
     Each connection gets its own thread (ThreadingHTTPServer). With `app=None` only
-    `/healthz` is served (the health listener of Socket Mode). Stop with
+    `/healthz` is served (the health listener of Socket Mode), and the install pages when
+    `oauth` is given (an app using Socket Mode still needs them on HTTP). Stop with
     `server.shutdown(); server.server_close()`.
     """
     server = SlackHTTPServer(
@@ -375,6 +408,7 @@ def serve_http(
         signing_secret=signing_secret,
         health=health,
         request_timeout=request_timeout,
+        oauth=oauth,
     )
     # A short poll interval makes shutdown() quick, which the tests and the demo notice.
     serve_in_thread(server, poll_interval=0.05)

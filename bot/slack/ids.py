@@ -12,6 +12,7 @@ __all__ = [
     "COMMANDS",
     "EVENTS",
     "MESSAGE_SHORTCUTS",
+    "UNINSTALL_EVENTS",
     "Action",
     "Block",
     "Command",
@@ -159,3 +160,7 @@ EVENTS: dict[str, str] = {
 }
 """Manifest event subscriptions; thread replies come as `message.*` from public and private
 channels, which is why both history scopes are in the manifest."""
+
+UNINSTALL_EVENTS: tuple[str, ...] = ("app_uninstalled", "tokens_revoked")
+"""Manifest event subscriptions Bolt itself listens to once installed through Slack's install
+flow (`enable_token_revocation_listeners`): the workspace's tokens are deleted at once."""

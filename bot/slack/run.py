@@ -29,6 +29,7 @@ from ..health import Provider, database_writable, health, outbox_backlog, slack_
 from ..services import Services
 from .app import JourneyApp, build_app
 from .http_server import EVENTS_PATH, HEALTH_PATH, SlackHTTPServer, bind, serve_in_thread
+from .install import INSTALL_PATH
 from .runtime import Runtime
 from .socket_mode import connect_socket_mode
 
@@ -46,8 +47,9 @@ class Started:
     services: Services
     app: App
     runtime: Runtime
-    team_id: str
-    """The workspace the bot is installed in: the only one it serves and schedules for."""
+    team_id: str | None
+    """The workspace the bot is installed in: the only one it serves and schedules for
+    (None when installed through Slack's install flow: every workspace in the database)."""
     checks: dict[str, Provider] = field(default_factory=dict)
     """The providers behind `GET /healthz`; hooks add theirs (read at each request)."""
 
@@ -74,7 +76,9 @@ def run_bot(
     up to `shutdown_timeout` seconds in all.
     """
     socket_mode = settings.slack_app_token is not None
-    settings.require("SLACK_BOT_TOKEN")
+    oauth = settings.oauth
+    if not oauth:
+        settings.require("SLACK_BOT_TOKEN")
     if not socket_mode:
         settings.require("SLACK_SIGNING_SECRET")
     _require_writable(settings.journeybot_db)
@@ -87,6 +91,8 @@ def run_bot(
         return health(dict(checks))
 
     events: SlackHTTPServer | None = None
+    pages: SlackHTTPServer | None = None
+    """Installing through Slack in Socket Mode: the install pages' own HTTP listener."""
     listeners: list[SlackHTTPServer] = []
     in_threads: list[SlackHTTPServer] = []
     with _stop_on_sigterm():
@@ -95,6 +101,11 @@ def run_bot(
                 secret = settings.secret("SLACK_SIGNING_SECRET")
                 events = bind(host, port, "--port", signing_secret=secret, health=report)
                 listeners.append(events)
+            elif oauth:
+                # Socket Mode has no HTTP endpoint, but installing needs one: people's
+                # browsers open /slack/install and come back to /slack/oauth_redirect.
+                pages = bind(host, port, "--port", health=report)
+                listeners.append(pages)
             if health_port is not None:
                 listeners.append(bind(host, health_port, "--health-port", health=report))
             runtime = Runtime()
@@ -109,9 +120,8 @@ def run_bot(
             except BaseException:
                 runtime.close(timeout=0)
                 raise
-            started = Started(
-                settings, config, services, app, runtime, app.installation.team_id, checks
-            )
+            team_id = app.installation.team_id if app.installation is not None else None
+            started = Started(settings, config, services, app, runtime, team_id, checks)
             # The scheduler of bot/jobs.py (Notion sync, weekly digest) starts here, as a hook.
             stops = [stop for hook in on_start if (stop := hook(started)) is not None]
         except BaseException:
@@ -121,12 +131,16 @@ def run_bot(
         try:
             if events is not None:
                 events.app = app
+            for server in (events, pages):
+                if server is not None:
+                    server.oauth = app.oauth_flow
             for server in listeners:
                 if server is not events:
                     serve_in_thread(server)
                     in_threads.append(server)
                     bound_host, bound_port = server.server_address[:2]
-                    log.info("journeybot: %s on %s:%s", HEALTH_PATH, bound_host, bound_port)
+                    what = f"{INSTALL_PATH} and {HEALTH_PATH}" if server is pages else HEALTH_PATH
+                    log.info("journeybot: %s on %s:%s", what, bound_host, bound_port)
             if handler is not None:
                 log.info("journeybot: Socket Mode, connected")
                 try:

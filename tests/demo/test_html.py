@@ -72,3 +72,18 @@ def test_summary_blocks_render_headings_lists_and_tables_and_escape_text():
     assert "<ul>\n<li>&lt;script&gt;x&lt;/script&gt;</li>\n</ul>" in html
     assert "<th>Stage</th>" in html and "<td>Onboarding</td>" in html
     assert "<script>" not in html
+
+
+def test_the_table_shows_a_done_ideas_outcome_and_the_figures_behind_it():
+    done = _page("Faster checkout", 30, "", status="Done")
+    done["properties"]["Outcome"] = {"type": "select", "select": {"name": "worked"}}
+    done["properties"]["Outcome figures"] = {
+        "type": "rich_text",
+        "rich_text": _text("shipped 2025-03-10; 0 new pain points since shipping against 4"),
+    }
+    html = render_page(
+        title="Journey roadmap", summary_blocks=[], children=lambda _: [], roadmap_pages=[done]
+    )
+    table = html.split("<h2>Roadmap table</h2>")[1]
+    assert "<th>Outcome</th>" in table and "<td>worked</td>" in table
+    assert "<td>shipped 2025-03-10; 0 new pain points since shipping against 4</td>" in table

@@ -110,6 +110,9 @@ def test_cards_were_posted_and_the_outputs_written(week):
     html = (out / "roadmap.html").read_text()
     assert "Now" in html and "Journey heat" in html
     assert "Self-serve SSO" in html
+    assert "Journey questions" in html and "Did it work? Outcomes of Done ideas" in html
+    [outcome] = week.services.questions(week.team_id).answers.stages.outcomes
+    assert f"<td>{outcome.verdict.value}</td>" in html
 
 
 def test_pain_points_stay_open_until_an_idea_addressing_them_is_done(week):

@@ -63,7 +63,7 @@ def test_sync_pushes_the_roadmap_and_prints_what_it_did(
     assert result.exit_code == 0, result.output
     assert "Synced to Notion: 2 created, 0 updated, 0 archived, 0 read back;" in result.output
     again = CliRunner().invoke(app, ["sync"])
-    assert "0 created, 0 updated, 0 archived, 0 read back; 2 requests in" in again.output
+    assert "0 created, 0 updated, 0 archived, 0 read back; 3 requests in" in again.output
     store = Store.open(db)
     team_id = store.workspaces()[0]
     assert (store.meta.get(f"notion.roadmap_url:{team_id}") or "").startswith(

@@ -82,6 +82,40 @@ def test_many_changes_in_a_burst_become_one_sync(
         jobs.shutdown()
 
 
+def test_the_sync_after_a_vote_leaves_rank_only_shifts_to_the_periodic_sync(
+    notion: NotionEmulator, services: Services
+) -> None:
+    seed(services, ideas=8, pains=3)
+    jobs = jobs_for(services, notion, debounce=0.2)
+    assert jobs.sync_now()[TEAM].created == 11  # the periodic (full) sync
+    before = {e.idea.id: (e.item.rank, e.item.bucket) for e in services.roadmap(TEAM)}
+    last = max(before, key=lambda i: before[i][0])
+    jobs.scheduler.start()
+    try:
+        for n in range(6):
+            services.support(TEAM, last or 0, f"U0FAN{n}")
+        wait_for(lambda: jobs.syncs >= 2)  # the debounced sync
+        quick = jobs.last_reports[TEAM]
+        after = {e.idea.id: (e.item.rank, e.item.bucket) for e in services.roadmap(TEAM)}
+        rank_only = {
+            i
+            for i in before
+            if i != last and before[i][0] != after[i][0] and before[i][1] == after[i][1]
+        }
+        assert rank_only, "the votes must shift other ideas' ranks for this test to mean anything"
+        full = jobs.sync_now()[TEAM]
+        assert full.updated == len(rank_only)  # what the quick sync left
+        assert quick.updated + full.updated == len({i for i in before if before[i] != after[i]})
+        reader = make_sync(services, make_client(notion), notion)
+        in_notion = sorted(
+            (pages[0]["properties"]["Rank"]["number"], i)
+            for i, pages in rows_by_id(notion, reader).items()
+        )
+        assert [i for _, i in in_notion] == [e.idea.id for e in services.roadmap(TEAM)]
+    finally:
+        jobs.shutdown()
+
+
 def test_a_change_made_while_a_long_sync_runs_gets_a_sync_of_its_own(
     notion: NotionEmulator, services: Services
 ) -> None:

@@ -109,16 +109,24 @@ def test_first_sync_builds_the_databases_views_summary_and_a_page_per_idea(
     assert services.store.meta.get(f"notion.roadmap_url:{TEAM}") == roadmap.url
 
 
-def test_a_sync_with_nothing_changed_sends_only_the_read_back_and_the_views_list(
+def test_a_sync_with_nothing_changed_sends_only_the_read_backs_and_the_views_list(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
     seed(services)
     sync.run()
     notion.reset_counts()
     report = sync.run()
-    assert report.requests == 2 and notion.request_count == report.requests
-    assert sorted(r.path.split("/")[2] for r in notion.requests) == ["data_sources", "views"]
+    assert report.requests == 3 and notion.request_count == report.requests
+    assert sorted(r.path.split("/")[2] for r in notion.requests) == [
+        "data_sources",
+        "data_sources",
+        "views",
+    ]
     assert (report.created, report.updated, report.archived) == (0, 0, 0)
+    notion.reset_counts()
+    quick = sync.run(full=False)  # after a change in Slack: Pain points unread, none written
+    assert quick.requests == 2
+    assert sorted(r.path.split("/")[2] for r in notion.requests) == ["data_sources", "views"]
 
 
 def test_one_vote_changes_exactly_one_page(
@@ -153,6 +161,40 @@ def test_a_new_idea_costs_one_create_and_a_rank_update_per_idea_it_moved_down(
     for r in notion.requests:
         if r.method == "PATCH" and "/pages/" in r.path:
             assert set((r.body or {}).get("properties", {})) == {"Rank"}
+
+
+def test_a_sync_after_votes_skips_rank_only_shifts_and_the_full_sync_puts_them_right(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync
+) -> None:
+    seed(services, ideas=8)
+    sync.run()
+    before = {e.idea.id: (e.item.rank, e.item.bucket) for e in services.roadmap(TEAM)}
+    last = max(before, key=lambda i: before[i][0])  # the idea ranked last climbs past others
+    for n in range(6):
+        services.support(TEAM, last or 0, f"U_FAN{n}")
+    after = {e.idea.id: (e.item.rank, e.item.bucket) for e in services.roadmap(TEAM)}
+    moved = {i for i in before if before[i] != after[i]} - {last}
+    rank_only = {i for i in moved if before[i][1] == after[i][1]}
+    assert rank_only, "the votes must shift the rank of ideas they pass, or this proves nothing"
+
+    notion.reset_counts()
+    light = sync.run(full=False)
+    written = set(page_writes(notion))
+    assert page_of(sync, last or 0) in written
+    assert not written & {page_of(sync, i or 0) for i in rank_only}
+    assert light.updated == len(moved - rank_only) + 1
+    assert notion.page(page_of(sync, last or 0))["properties"]["Rank"]["number"] == after[last][0]
+
+    notion.reset_counts()
+    full = sync.run()
+    assert sorted(page_writes(notion)) == sorted(page_of(sync, i or 0) for i in rank_only)
+    assert full.updated == len(rank_only)
+    by_rank = sorted(
+        (page["properties"]["Rank"]["number"], idea_id)
+        for idea_id, (page,) in rows_by_id(notion, sync).items()
+    )
+    assert [i for _, i in by_rank] == [e.idea.id for e in services.roadmap(TEAM)]
+    assert sync.run().updated == 0
 
 
 def test_the_roadmap_order_is_the_rank_order_in_notion(
@@ -538,7 +580,7 @@ def test_a_sync_killed_after_every_nth_request_ends_with_one_page_per_idea(
         pytest.fail("the sync never finished")
     assert kills > 0
     final = make_sync(services, make_client(notion), notion)
-    assert final.run().requests <= 2  # nothing left to do but look
+    assert final.run().requests <= 3  # nothing left to do but look
     rows = rows_by_id(notion, final)
     assert sorted(rows) == [i.id for i in ws.ideas]
     assert all(len(pages) == 1 for pages in rows.values())
@@ -597,7 +639,7 @@ def test_a_create_notion_performs_after_the_client_gave_up_leaves_one_page(
     later = datetime.now(UTC) + timedelta(minutes=11)
     sync.clock = lambda: later  # past the time a lost create could still land
     sync.run()
-    assert sync.run().requests <= 2  # the look stops once no copy can land any more
+    assert sync.run().requests <= 3  # the look stops once no copy can land any more
 
 
 def test_a_429_storm_is_waited_out(
@@ -650,4 +692,4 @@ def test_a_thousand_ideas_sync_with_no_unhandled_429(
     assert len(rows_by_id(notion, sync)) == 1000
     assert time.monotonic() - began < 30
     notion.reset_counts()
-    assert sync.run().requests <= 2
+    assert sync.run().requests <= 3  # a read-back per database and the list of views

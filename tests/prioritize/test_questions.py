@@ -172,6 +172,18 @@ def test_effort_sorts_ideas_into_quick_wins_long_poles_and_surprises() -> None:
     assert "#3 is complex yet short" in result.why
 
 
+def test_effort_highlights_quick_wins_then_surprises_then_long_poles() -> None:
+    ideas = [
+        idea(1, estimates=3, complexity=5, weeks=12),
+        idea(2, estimates=3, complexity=5, weeks=1),
+        idea(3, estimates=3, complexity=3, weeks=4),
+        idea(4, estimates=3, complexity=1, weeks=1),
+    ]
+    assert [r.idea_id for r in effort(ideas, CONFIG).highlights(3)] == [4, 2, 1]
+    plain = [idea(5, estimates=3, complexity=3, weeks=4)]
+    assert [r.idea_id for r in effort(plain, CONFIG).highlights(3)] == [5]  # nothing stands out
+
+
 def test_short_and_long_follow_the_config() -> None:
     config = JourneyConfig(questions=QuestionsConfig(short_weeks=1, long_weeks=3))
     ideas = [
@@ -275,6 +287,19 @@ def test_stages_name_the_weakest_and_strongest_with_the_trend() -> None:
     )
 
 
+def test_stage_highlights_name_the_weakest_then_the_strongest_then_the_others() -> None:
+    pains = [
+        pain(1, "Purchase", severity=5),
+        pain(2, "Onboarding", severity=1),
+        pain(3, "Onboarding", severity=5, status=PainStatus.ADDRESSED, resolved=5),
+        pain(4, "Retention", severity=3),
+    ]
+    result = stages(pains, [], CONFIG, now=NOW)
+    assert (result.weakest, result.strongest) == ("Purchase", "Onboarding")
+    assert [r.stage for r in result.highlights(3)] == ["Purchase", "Onboarding", "Retention"]
+    assert [r.stage for r in result.highlights(2)] == ["Purchase", "Onboarding"]
+
+
 def test_a_resolved_pain_point_without_a_date_is_left_out_of_the_trend() -> None:
     pains = [pain(1, status=PainStatus.CLOSED, created=200)]
     result = stages(pains, [], CONFIG, now=NOW)
@@ -363,6 +388,22 @@ def test_three_to_one_is_not_yet_dominance_but_four_to_one_is() -> None:
     assert say_do(four, CONFIG).gaps == (
         "Purchase: 4 said against 1 observed; watch what customers do",
     )
+
+
+def test_say_do_highlights_stages_with_a_gap_before_the_rest() -> None:
+    pains = [
+        pain(1, "Purchase", source=SAID),
+        pain(2, "Purchase", source=OBSERVED),
+        pain(3, "Purchase", source=SAID),
+        pain(4, "Purchase", source=OBSERVED),
+        pain(5, "Retention", "Email", source=SAID),
+        pain(6, "Retention", "Email", source=SAID),
+        pain(7, "Awareness", source=INTERNAL),
+    ]
+    result = say_do(pains, CONFIG)
+    top = result.highlights(3)
+    assert [r.stage for r in top] == ["Retention", "Purchase"]  # internal-only is left out
+    assert top[0].gap is not None and top[1].gap is None
 
 
 def test_agreeing_words_and_behaviour_are_no_gap() -> None:

@@ -7,14 +7,19 @@ from contextlib import closing
 
 import pytest
 from notion_client import Client
-from notion_clients import client_for
+from notion_clients import Later, client_for
 
 from bot.sandbox.notion import NotionEmulator
 
 
 @pytest.fixture
-def emulator() -> Iterator[NotionEmulator]:
-    with NotionEmulator(rate_limit=None) as notion:
+def later() -> Later:
+    return Later()
+
+
+@pytest.fixture
+def emulator(later: Later) -> Iterator[NotionEmulator]:
+    with NotionEmulator(rate_limit=None, clock=later) as notion:
         yield notion
 
 

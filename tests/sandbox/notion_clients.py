@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,3 +24,16 @@ def client_for(emulator: NotionEmulator, auth: str | None = None, **options: Any
         client=httpx.Client(verify=False),
         **options,
     )
+
+
+class Later:
+    """The wall clock, moved forward on demand (Notion shows page times to the minute)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+    def wait(self, **delta: float) -> None:
+        self.ahead += timedelta(**delta)

@@ -11,7 +11,7 @@ import pytest
 from notion_client import APIResponseError, Client
 from notion_client.client import RetryOptions
 from notion_client.helpers import collect_paginated_api
-from notion_clients import client_for
+from notion_clients import Later, client_for
 
 from bot.sandbox.notion import NOTION_VERSION, NotionEmulator
 
@@ -329,12 +329,13 @@ def test_a_filter_on_an_unknown_property_is_rejected(client: Client, ideas: str)
 
 
 def test_edits_since_the_last_sync_are_found_by_last_edited_time(
-    client: Client, emulator: NotionEmulator, ideas: str
+    client: Client, emulator: NotionEmulator, ideas: str, later: Later
 ) -> None:
     seen = client.data_sources.query(ideas)["results"]
     synced_up_to = max(page["last_edited_time"] for page in seen)
     saved_carts = next(page for page in seen if names([page]) == ["Saved carts"])
 
+    later.wait(minutes=1)
     edited = emulator.edit_page_as_user(saved_carts["id"], {"Score": {"number": 8}})
 
     def edited_since(condition: str) -> list[str]:
@@ -345,10 +346,19 @@ def test_edits_since_the_last_sync_are_found_by_last_edited_time(
         return names(client.data_sources.query(ideas, filter=query_filter)["results"])
 
     assert edited_since("after") == ["Saved carts"]
-    assert edited_since("on_or_after") == ["Saved carts", "Dark mode"]
+    # Times are minutes: every page last edited in that minute is on or after it.
+    assert sorted(edited_since("on_or_after")) == ["Dark mode", "Faster checkout", "Saved carts"]
     assert edited["last_edited_time"] > saved_carts["last_edited_time"]
     assert edited["last_edited_by"]["id"] == emulator.person_user_id
     assert edited["properties"]["Score"]["number"] == 8
+
+
+def test_page_times_are_rounded_down_to_the_minute_as_notion_shows_them(
+    client: Client, emulator: NotionEmulator, ideas: str
+) -> None:
+    for page in client.data_sources.query(ideas)["results"]:
+        for stamp in (page["created_time"], page["last_edited_time"]):
+            assert stamp.endswith(":00.000Z"), stamp
 
 
 def test_cursors_walk_250_rows_in_pages_of_100(
@@ -663,3 +673,53 @@ def test_the_request_log_records_calls_and_resets(
     assert create.at <= query.at
     emulator.reset_counts()
     assert (emulator.request_count, emulator.requests) == (0, [])
+
+
+def test_a_select_value_may_name_an_option_without_its_color_but_not_with_another(
+    client: Client, emulator: NotionEmulator, roadmap: str
+) -> None:
+    options = emulator.data_source(roadmap)["properties"]["Stage"]["select"]["options"]
+    color = next(o["color"] for o in options if o["name"] == "Next")
+    other = "red" if color != "red" else "blue"
+    same = add_row(client, roadmap, "a", Stage={"select": {"name": "Next", "color": color}})
+    plain = add_row(client, roadmap, "b", Stage={"select": {"name": "Next"}})
+    stage = {"select": {"name": "Next", "color": other}}
+    error = error_of(add_row, client, roadmap, "c", Stage=stage)
+
+    assert same["properties"]["Stage"]["select"]["name"] == "Next"
+    assert plain["properties"]["Stage"]["select"]["color"] == color
+    assert error.code == "validation_error"
+    assert str(error) == "Select option color doesn't match existing"
+
+
+def test_a_schema_update_adds_a_select_with_its_options_and_keeps_existing_options_as_they_are(
+    client: Client, emulator: NotionEmulator, roadmap: str
+) -> None:
+    verdicts = [{"name": "worked", "color": "green"}, {"name": "too early to tell"}]
+    client.data_sources.update(roadmap, properties={"Outcome": {"select": {"options": verdicts}}})
+    stage = emulator.data_source(roadmap)["properties"]["Stage"]["select"]["options"]
+    recolor = "red" if stage[0]["color"] != "red" else "blue"
+    kept = client.data_sources.update(
+        roadmap,
+        properties={"Stage": {"select": {"options": [{"name": "Now"}, {"name": "Later"}]}}},
+    )["properties"]["Stage"]["select"]["options"]
+    recolored = error_of(
+        client.data_sources.update,
+        roadmap,
+        properties={"Stage": {"select": {"options": [{"name": "Now", "color": recolor}]}}},
+    )
+    renamed = error_of(
+        client.data_sources.update,
+        roadmap,
+        properties={"Stage": {"select": {"options": [{"id": stage[0]["id"], "name": "Today"}]}}},
+    )
+
+    outcome = emulator.data_source(roadmap)["properties"]["Outcome"]
+    assert outcome["type"] == "select"
+    options = [(o["name"], o["color"]) for o in outcome["select"]["options"]]
+    assert options[0] == ("worked", "green") and options[1][0] == "too early to tell"
+    # Omitted options are removed, new ones added, an existing one keeps its id and color.
+    assert [o["name"] for o in kept] == ["Now", "Later"]
+    assert (kept[0]["id"], kept[0]["color"]) == (stage[0]["id"], stage[0]["color"])
+    assert str(recolored) == "Cannot update color of select with name: Now."
+    assert str(renamed) == f"Cannot update name of select with id: {stage[0]['id']}."

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fleet import Fleet, start_fleet
 from slack_bolt import App
 from slack_helpers import BOSS, CHANNEL, PEOPLE, SECRET, Bot, BotFactory, manifest_scopes
 
@@ -119,3 +120,12 @@ def start_socket_mode(slack: SlackEmulator, app: App) -> Callable[[], None]:
 @pytest.fixture
 def bot(make_bot: BotFactory) -> Bot:
     return make_bot()
+
+
+@pytest.fixture
+def fleet(slack: SlackEmulator, tmp_path: Path, clock: Any, transport: str) -> Iterator[Fleet]:
+    """journeybot with Slack's install flow on, installed in no workspace yet."""
+    stops: list[Callable[[], None]] = []
+    yield start_fleet(slack, tmp_path, clock, transport, stops)
+    for stop in stops:
+        stop()

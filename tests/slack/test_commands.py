@@ -52,7 +52,7 @@ def test_journey_shows_the_heat_table(bot: Bot) -> None:
     bot.slash("U0BEN", "/journey")
     text = bot.text_of(bot.slack.responses()[-1])
     assert "Awareness" in text and "← weakest" in text
-    assert "Weakest stage: *Awareness*" in text
+    assert "Weakest stage: Awareness. Its one open pain point has no idea addressing it" in text
 
 
 def test_journey_team_sets_the_team_and_refuses_unknown_ones(bot: Bot) -> None:

@@ -130,6 +130,17 @@ def test_the_reporter_withdraws_and_an_admin_closes_reopens_and_archives(bot: Bo
     assert sum(row.open_pain_points for row in bot.services.heat(TEAM).stages) == 0
 
 
+def test_an_admin_closing_someones_pain_point_tells_its_reporter_in_a_dm(bot: Bot) -> None:
+    bot.slash("U0BEN", "/pain", "Trial expiry surprises admins")
+    triage(bot, BOSS, "Closed:1")
+    assert bot.store.pains.get(TEAM, 1).status is PainStatus.CLOSED
+    told = [bot.text_of(m) for m in bot.slack.dms("U0BEN")]
+    assert any(f"<@{BOSS}> closed your pain point *#1*:" in t for t in told), told
+    triage(bot, BOSS, "Open:1")
+    triage(bot, BOSS, "Closed:1")
+    assert sum("closed your pain point" in bot.text_of(m) for m in bot.slack.dms("U0BEN")) == 2
+
+
 def test_the_proposer_edits_an_idea_from_the_cards_menu_and_the_card_follows(bot: Bot) -> None:
     idea = bot.propose("U0BEN", "Guided onboarding checklist")
     reply = bot.people.block_action(

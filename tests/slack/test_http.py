@@ -261,3 +261,12 @@ def test_a_failure_inside_the_app_is_a_500_answer_not_a_dropped_connection(
     assert reply.status == 500
     assert "dispatching a request to /slack/events failed" in caplog.text
     assert MARK not in caplog.text
+
+
+def test_with_one_bot_token_there_is_no_install_page(bot: Bot) -> None:
+    base = bot.url.removesuffix("/slack/events")
+    for path in ("/slack/install", "/slack/oauth_redirect?code=x&state=y"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + path, timeout=5)
+        assert refused.value.code == 404
+        refused.value.close()

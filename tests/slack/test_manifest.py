@@ -11,7 +11,16 @@ from slack_bolt import App
 from slack_helpers import MANIFEST, ROOT, SECRET, Bot
 
 from bot.slack.app import SURFACES
-from bot.slack.ids import COMMANDS, EVENTS, MESSAGE_SHORTCUTS, Action, Event, View
+from bot.slack.ids import (
+    COMMANDS,
+    EVENTS,
+    MESSAGE_SHORTCUTS,
+    UNINSTALL_EVENTS,
+    Action,
+    Event,
+    View,
+)
+from bot.slack.install import REDIRECT_PATH
 
 SCHEMA = json.loads((ROOT / "tests/data/slack-manifest.schema.json").read_text(encoding="utf-8"))
 
@@ -99,7 +108,7 @@ def test_shortcuts_agree_across_manifest_ids_and_listeners() -> None:
 
 def test_event_subscriptions_agree_with_ids_and_listeners() -> None:
     bot_events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
-    assert set(bot_events) == set(EVENTS)
+    assert set(bot_events) == set(EVENTS) | set(UNINSTALL_EVENTS)
     assert set(EVENTS.values()) == registered()["event"] == {e.value for e in Event}
 
 
@@ -135,3 +144,10 @@ def test_every_manifest_command_and_shortcut_is_answered_over_http(bot: Bot) -> 
     # Something the manifest does not declare is not handled.
     assert bot.people.slash("U0BEN", "/unknown").status == 404
     bot.settle()
+
+
+def test_the_manifest_names_the_install_redirect_the_bot_serves() -> None:
+    [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH)
+    events_url = MANIFEST["settings"]["event_subscriptions"]["request_url"]
+    assert redirect.rpartition("/slack/")[0] == events_url.rpartition("/slack/")[0]

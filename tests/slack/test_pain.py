@@ -143,7 +143,19 @@ def test_a_channel_ping_typed_into_pain_is_escaped_when_echoed(bot: Bot) -> None
     assert "&lt;!channel&gt; checkout is down &amp; @here too" in echoed
 
 
-def test_the_message_shortcut_prefills_the_modal_and_keeps_the_permalink(bot: Bot) -> None:
+def test_quoting_ones_own_message_adds_no_author_line(bot: Bot) -> None:
+    quote = bot.slack.post_as_user("U0CHLOE", "C0GENERAL", "Customers cannot find export")
+    bot.people.message_shortcut(
+        "U0CHLOE", Shortcut.LOG_PAIN, channel="C0GENERAL", message_ts=quote["ts"]
+    )
+    bot.settle()
+    blocks = {b.get("block_id"): b for b in bot.slack.modal("U0CHLOE")["blocks"]}
+    assert blocks[Block.TEXT]["element"]["initial_value"] == "Customers cannot find export"
+
+
+def test_the_message_shortcut_prefills_the_modal_with_its_author_and_keeps_the_permalink(
+    bot: Bot,
+) -> None:
     quote = bot.slack.post_as_user(
         "U0CHLOE", "C0GENERAL", "Customer: &quot;I could not find the export button&quot;"
     )
@@ -154,7 +166,8 @@ def test_the_message_shortcut_prefills_the_modal_and_keeps_the_permalink(bot: Bo
     bot.settle()
     modal = bot.slack.modal("U0BEN")
     blocks = {b.get("block_id"): b for b in modal["blocks"]}
-    assert "export button" in blocks[Block.TEXT]["element"]["initial_value"]
+    text = blocks[Block.TEXT]["element"]["initial_value"]
+    assert text == 'Customer: "I could not find the export button"\n— chloe'
     link = blocks[Block.LINK]["element"]["initial_value"]
     assert link.startswith("https://sandbox.slack.com/archives/C0GENERAL/p")
     assert blocks[Block.SOURCE]["element"]["initial_option"]["value"] == "customer said"

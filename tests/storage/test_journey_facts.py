@@ -68,3 +68,15 @@ def test_merged_ideas_and_other_workspaces_are_left_out(store: Store) -> None:
     facts = journey_facts(store.db, T1)
     assert [i.id for i in facts.ideas] == [kept.id]
     assert [p.id for p in facts.pains] == [pain.id]
+
+
+def test_each_workspace_reads_only_its_own_pain_points_whether_it_holds_most_or_few(
+    store: Store,
+) -> None:
+    # T1 holds most of the table (read in a plain scan), T2 a few (read through the index).
+    mine = {add_pain(store, team=T1, source=EvidenceSource.INTERNAL).id for _ in range(5)}
+    theirs = {add_pain(store, team=T2).id for _ in range(2)}
+    assert {p.id for p in journey_facts(store.db, T1).pains} == mine
+    assert {p.id for p in journey_facts(store.db, T2).pains} == theirs
+    assert all(p.source is EvidenceSource.INTERNAL for p in journey_facts(store.db, T1).pains)
+    assert all(p.source is None for p in journey_facts(store.db, T2).pains)

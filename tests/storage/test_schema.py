@@ -62,7 +62,7 @@ def test_a_database_from_before_the_meta_table_gets_it_on_open(db_path, store):
 def _before_workspaces(store: Store) -> None:
     """Make the database look as it did when the Notion URLs were kept once for all."""
     store.db.execute("drop table workspace_settings")
-    store.db.execute("delete from _sqlite_migrations where name = 'm010_workspaces'")
+    store.db.execute("delete from _sqlite_migrations where name = 'm011_workspaces'")
 
 
 def _pain(store: Store, team_id: str) -> None:

@@ -166,6 +166,11 @@ class DatabasesMixin(_Store):
             color = given.get("color") or (match["color"] if match else _COLORS[index % 10])
             if color not in _COLORS:
                 raise _schema_error(f"{where}.color", "should be a Notion color", color)
+            # Notion keeps an existing option's name and color: the API cannot change them.
+            if match is not None and name != match["name"]:
+                raise _invalid(f"Cannot update name of select with id: {match['id']}.")
+            if match is not None and color != match["color"]:
+                raise _invalid(f"Cannot update color of select with name: {name}.")
             options.append(
                 {
                     "id": match["id"] if match else str(uuid.uuid4()),

@@ -140,6 +140,8 @@ class PagesMixin(_Store):
         name = _check_option_name(given.get("name", _UNDEFINED), f"{where}.name")
         for option in options:
             if option["name"] == name:
+                if given.get("color") not in (None, option["color"]):
+                    raise _invalid("Select option color doesn't match existing")
                 return str(option["id"])
         if kind == "status":
             raise _invalid(f'Invalid status option. Status option "{name}" does not exist.')

@@ -16,6 +16,7 @@ from .validation import (
     _as_moment,
     _invalid,
     _list_response,
+    _minute,
     _page_size,
     _parse_id,
     _parse_when,
@@ -96,7 +97,7 @@ class QueryMixin(_Store):
                 )
             condition = _require_dict(flt.get(stamp, _UNDEFINED), f"{where}.{stamp}")
             test = self._date_test(condition, f"{where}.{stamp}")
-            return lambda page: test(getattr(page, stamp))
+            return lambda page: test(_minute(getattr(page, stamp)))
         if "property" not in flt:
             raise _schema_error(where, "should have a property, timestamp, and or or", flt)
         prop = _prop_by_key(source.schema, flt["property"])
@@ -140,7 +141,9 @@ class QueryMixin(_Store):
             return lambda page: (
                 _parse_when(page.values[pid]["start"], "date") if page.values.get(pid) else None
             )
-        if kind in ("created_time", "last_edited_time", "created_by", "last_edited_by"):
+        if kind in ("created_time", "last_edited_time"):
+            return lambda page: _minute(getattr(page, kind))
+        if kind in ("created_by", "last_edited_by"):
             return lambda page: getattr(page, kind)
         if kind == "checkbox":
             return lambda page: bool(page.values.get(pid))
@@ -300,7 +303,9 @@ class QueryMixin(_Store):
                 if page.values.get(pid)
                 else None
             )
-        if kind in ("created_time", "last_edited_time", "created_by", "last_edited_by"):
+        if kind in ("created_time", "last_edited_time"):
+            return lambda page: _minute(getattr(page, kind))
+        if kind in ("created_by", "last_edited_by"):
             return lambda page: getattr(page, kind)
         if kind == "checkbox":
             return lambda page: bool(page.values.get(pid))

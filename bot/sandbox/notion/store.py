@@ -20,6 +20,7 @@ from .validation import (
     _invalid,
     _iso_offset,
     _iso_z,
+    _minute,
     _not_found,
     _notion_url,
     _parse_id,
@@ -259,9 +260,9 @@ class _Store:
         elif kind == "people":
             out[kind] = [self._user_json(user_id) for user_id in stored or []]
         elif kind == "created_time":
-            out[kind] = _iso_z(page.created_time)
+            out[kind] = _iso_z(_minute(page.created_time))
         elif kind == "last_edited_time":
-            out[kind] = _iso_z(page.last_edited_time)
+            out[kind] = _iso_z(_minute(page.last_edited_time))
         elif kind == "created_by":
             out[kind] = _partial_user(page.created_by)
         elif kind == "last_edited_by":
@@ -278,8 +279,9 @@ class _Store:
         return {
             "object": "page",
             "id": page.id,
-            "created_time": _iso_z(page.created_time),
-            "last_edited_time": _iso_z(page.last_edited_time),
+            # Notion rounds a page's times down to the minute (changelog, July 2022).
+            "created_time": _iso_z(_minute(page.created_time)),
+            "last_edited_time": _iso_z(_minute(page.last_edited_time)),
             "created_by": _partial_user(page.created_by),
             "last_edited_by": _partial_user(page.last_edited_by),
             "cover": copy.deepcopy(page.cover),

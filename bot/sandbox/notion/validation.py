@@ -240,6 +240,11 @@ def _iso_z(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _minute(moment: datetime) -> datetime:
+    """Return `moment` rounded down to the minute, as Notion shows and filters page times."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def _iso_offset(moment: datetime) -> str:
     """Format a time as databases and views show it: ``...12.345+00:00``."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+00:00"

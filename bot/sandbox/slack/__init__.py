@@ -1,7 +1,9 @@
 """A local Slack for the tests and the demo: the Web API, response_urls, files, and people.
 
 ``SlackEmulator`` answers the real ``slack_sdk.WebClient`` like Slack's Web API and keeps
-the workspace's state; ``Workspace`` plays its people, sending the bot what Slack would.
+the workspace's state (more workspaces, Enterprise Grid orgs and the OAuth v2 install that
+gives each its token come from ``add_workspace`` and ``authorize``); ``Workspace`` plays its
+people, sending the bot what Slack would.
 Only the standard library is used, so the demo needs nothing beyond the bot's own deps.
 """
 

@@ -23,6 +23,7 @@ class DirectoryMethods(WorkspaceState):
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
         }
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -142,6 +142,8 @@ class Workspace:
         *,
         socket_mode: bool = False,
         workspace_id: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
         api_app_id: str = "A0001",
         verification_token: str = "verification-token",
         timeout: float = 10.0,
@@ -150,6 +152,10 @@ class Workspace:
         self.bot_url = bot_url
         self.signing_secret = signing_secret
         self.workspace_id = workspace_id or emulator.workspace_id
+        self.enterprise_id = enterprise_id or emulator.enterprise_id
+        """The Enterprise Grid org the requests say they come from (None outside Grid)."""
+        self.org_wide = org_wide
+        """Whether the app is installed org-wide: Slack says so in every request."""
         self.api_app_id = api_app_id
         self.verification_token = verification_token
         self.timeout = timeout
@@ -274,8 +280,10 @@ class Workspace:
             "team": self._team(),
             "user": self._user(user),
             "api_app_id": self.api_app_id,
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": {"id": self.enterprise_id, "name": self.enterprise_id}
+            if self.enterprise_id
+            else None,
+            "is_enterprise_install": self.org_wide,
             **fields,
         }
 
@@ -296,7 +304,8 @@ class Workspace:
             "command": command,
             "text": text,
             "api_app_id": self.api_app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if self.org_wide else "false",
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "response_url": self._response_url(channel=channel, user=user),
             "trigger_id": self._trigger(user),
         }
@@ -527,6 +536,7 @@ class Workspace:
             "token": self.verification_token,
             "team_id": self.workspace_id,
             "context_team_id": self.workspace_id,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "api_app_id": self.api_app_id,
             "event": event,
             "type": "event_callback",
@@ -534,11 +544,11 @@ class Workspace:
             "event_time": int(time.time()),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": self.workspace_id,
+                    "enterprise_id": self.enterprise_id,
+                    "team_id": None if self.org_wide else self.workspace_id,
                     "user_id": self.emulator.bot_user_id,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": self.org_wide,
                 }
             ],
             "is_ext_shared_channel": False,

@@ -25,6 +25,7 @@ from .chat import ChatMethods
 from .directory import DirectoryMethods
 from .files import FileMethods
 from .limits import METHOD_SCOPES, RateLimits
+from .oauth import AUTHORIZE_PATH, OAuthMethods
 from .reactions import ReactionMethods
 from .views import ViewMethods
 from .websocket import WebSocket, accept_key
@@ -98,16 +99,28 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class SlackEmulator(
-    ChatMethods, ViewMethods, ReactionMethods, FileMethods, DirectoryMethods, RateLimits
+    ChatMethods,
+    ViewMethods,
+    ReactionMethods,
+    FileMethods,
+    DirectoryMethods,
+    RateLimits,
+    OAuthMethods,
 ):
     """An HTTP server that answers like Slack's Web API and records every call it receives.
 
     It also serves the Socket Mode links that ``apps.connections.open`` hands out; see
-    ``socket_mode`` for delivering envelopes over them.
+    ``socket_mode`` for delivering envelopes over them. More workspaces, and the OAuth
+    install that gives each its bot token, come from ``add_workspace`` and ``authorize``.
     """
 
     _server: _Server | None = None
     _thread: threading.Thread | None = None
+    client_id: str = "1111.2222"
+    """The app's client id, for the install flow (``oauth.v2.access``)."""
+    client_secret: str = "test-client-secret"
+    redirect_url: str | None = None
+    """The Redirect URL of the app's settings, used when an authorize URL names none."""
 
     # The Web API methods journeybot calls (and nothing else: an unknown method is refused).
     _METHODS: ClassVar[dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]]] = {
@@ -146,6 +159,8 @@ class SlackEmulator(
         if self._server is None:
             self._server = _Server((self.host, self.port), self)
             self.port = self._server.server_address[1]
+            for workspace in self._registry.workspaces.values():
+                workspace.port = self.port
             # A short poll interval keeps stop() (and so each test's teardown) quick.
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
@@ -179,13 +194,29 @@ class SlackEmulator(
         content_type = headers.get("Content-Type") or ""
         if path.startswith("/api/"):
             return self._api(path.removeprefix("/api/"), query, raw, headers)
+        if path == AUTHORIZE_PATH and verb == "GET":
+            return self._authorize_page(query)
         if path.startswith("/upload/v1/") and verb == "POST":
-            return self._upload(path.removeprefix("/upload/v1/"), raw, content_type)
-        if path.startswith(f"/actions/{self.workspace_id}/") and verb == "POST":
-            return self._respond(path, raw, content_type)
+            file_id = path.removeprefix("/upload/v1/")
+            return self._holder(file_id)._upload(file_id, raw, content_type)
+        if path.startswith("/actions/") and verb == "POST":
+            team_id = path.removeprefix("/actions/").partition("/")[0]
+            workspace = self._registry.workspaces.get(team_id)
+            if workspace is not None:
+                return workspace._respond(path, raw, content_type)
         if path.startswith("/files/") and verb == "GET":
-            return self._download(path.removeprefix("/files/"), headers)
+            return self._holder(path.removeprefix("/files/"))._download(
+                path.removeprefix("/files/"), headers
+            )
         return text_reply(404, "not_found")
+
+    def _holder(self, path: str) -> SlackEmulator:
+        """The workspace holding the file at ``path`` (``F...`` first), else this one."""
+        file_id = path.partition("/")[0]
+        for workspace in self._registry.workspaces.values():
+            if file_id in workspace._files:
+                return workspace
+        return self
 
     def _api(self, method: str, query: str, raw: bytes, headers: Any) -> Reply:
         try:
@@ -196,22 +227,53 @@ class SlackEmulator(
         auth = headers.get("Authorization") or ""
         token = auth[7:].strip() if auth.startswith("Bearer ") else param(params, "token")
         params.pop("token", None)
-        with self._lock:
-            try:
-                reply = self._dispatch(method, params, token, decode_error)
-                error = None
-            except ApiError as exc:
-                reply = json_reply(200, {"ok": False, "error": exc.code, **exc.extra})
-                error = exc.code
-            if reply.status != 200:
-                error = json.loads(reply.body).get("error")
-            self._calls.append(Call(method, params, time.time(), error))
+        # A token from an install acts in its own workspace (or, org-wide, in the one the
+        # call names); the emulator's own token acts here, as when installed by hand.
+        target: SlackEmulator = self
+        grant = None
+        if method == "oauth.v2.access":
+            answer = self._oauth_call(params, headers, decode_error)
+        else:
+            routed = self._target(token or "", params) if token and token != self.token else None
+            if routed is not None:
+                target, grant = routed
+            answer = None
+        with target._lock:
+            if answer is not None:
+                reply, error = answer
+            else:
+                try:
+                    if grant is not None and grant.revoked:
+                        raise ApiError("token_revoked")
+                    reply = target._dispatch(
+                        method, params, target.token if grant else token, decode_error
+                    )
+                    if grant is not None and grant.org_wide and method == "auth.test":
+                        reply = _org_wide(reply, grant.enterprise_id)
+                    error = None
+                except ApiError as exc:
+                    reply = json_reply(200, {"ok": False, "error": exc.code, **exc.extra})
+                    error = exc.code
+                if reply.status != 200:
+                    error = json.loads(reply.body).get("error")
+            target._calls.append(Call(method, params, time.time(), error))
         # Slack names every answer, so that a support ticket can point at the request.
         reply.headers["x-slack-req-id"] = uuid.uuid4().hex
-        if token == self.token:
-            reply.headers["x-oauth-scopes"] = ",".join(self.scopes)
+        if token == self.token or grant is not None:
+            reply.headers["x-oauth-scopes"] = ",".join(target.scopes)
             reply.headers["x-accepted-oauth-scopes"] = ",".join(METHOD_SCOPES.get(method, ()))
         return reply
+
+    def _oauth_call(
+        self, params: dict[str, Any], headers: Any, decode_error: str | None
+    ) -> tuple[Reply, str | None]:
+        """Answer ``oauth.v2.access``, which takes the app's credentials instead of a token."""
+        try:
+            if decode_error:
+                raise ApiError(decode_error)
+            return json_reply(200, {"ok": True, **self._oauth_v2_access(params, headers)}), None
+        except ApiError as exc:
+            return json_reply(200, {"ok": False, "error": exc.code, **exc.extra}), exc.code
 
     def _dispatch(
         self, method: str, params: dict[str, Any], token: str | None, decode_error: str | None
@@ -240,3 +302,11 @@ class SlackEmulator(
         if needed and not set(needed) & set(self.scopes):
             raise ApiError("missing_scope", needed=needed[0], provided=",".join(self.scopes))
         return json_reply(200, {"ok": True, **handler(self, params)})
+
+
+def _org_wide(reply: Reply, enterprise_id: str | None) -> Reply:
+    """auth.test with an org-wide token: it names the org and says it is an org install."""
+    body = json.loads(reply.body)
+    if body.get("ok"):
+        body.update(enterprise_id=enterprise_id, is_enterprise_install=True)
+    return json_reply(reply.status, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from collections import deque
@@ -114,6 +115,8 @@ class WorkspaceState:
         self.scopes: tuple[str, ...] = tuple(DEFAULT_SCOPES if scopes is None else scopes)
         self.rate_limits: dict[str, int] = dict(rate_limits or {})
         self.token_revoked = False
+        self.enterprise_id: str | None = None
+        """The Enterprise Grid org of this workspace, if any (see ``add_workspace``)."""
         self.message_ts_counter = 0
         """How many ts were issued; each new ts is ``ts_epoch`` plus 100µs per issue."""
         self._ts_epoch = ts_epoch
@@ -404,6 +407,22 @@ class WorkspaceState:
                 return None
             return found.get("name") or ("directmessage" if found["is_im"] else "mpdm")
 
+    def shown(self) -> str:
+        """Everything this workspace's people can see from the bot, as one JSON text:
+        messages in every channel and DM, ephemerals, views, response_url posts, files."""
+        with self._lock:
+            seen = {
+                "messages": self._messages,
+                "ephemerals": self._ephemerals,
+                "views": self._views,
+                "responses": self._responses,
+                "answers": [c.params for c in self._response_calls],
+                "files": [
+                    {k: v for k, v in f.items() if k != "content"} for f in self._files.values()
+                ],
+            }
+            return json.dumps(seen, ensure_ascii=False, default=str)
+
     def find_ephemeral(self, ts: str) -> dict[str, Any] | None:
         """The ephemeral message posted with ``message_ts`` ``ts``, or None."""
         with self._lock:
@@ -411,6 +430,18 @@ class WorkspaceState:
             return copy.deepcopy(found) if found else None
 
     # -- ids, channels, storage ----------------------------------------------------------
+
+    def _holds(self, params: Mapping[str, Any]) -> bool:
+        """Whether a call's channel, person, view or trigger is in this workspace."""
+        with self._lock:
+            for key in ("channel", "user", "user_id", "users"):
+                value = param(params, key)
+                if value and (value in self._channels or value in self._users):
+                    return True
+            return bool(
+                param(params, "view_id") in self._views
+                or param(params, "trigger_id") in self._triggers
+            )
 
     def _new_id(self, prefix: str) -> str:
         self._ids += 1

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from prioritize.models import Idea, IdeaStatus
+from prioritize.models import Idea, IdeaStatus, PainPoint
 
 from .kit import LIMITS, clip, context, esc, section
 
-__all__ = ["Why", "bucket_thread_reply", "day_end_dm", "notice", "status_dm", "status_thread_reply"]
+__all__ = [
+    "Why",
+    "bucket_thread_reply",
+    "day_end_dm",
+    "notice",
+    "pain_closed_dm",
+    "status_dm",
+    "status_thread_reply",
+]
 
 _EMOJI = {
     IdeaStatus.PROPOSED: ":seedling:",
@@ -58,18 +66,35 @@ def status_dm(
     }
 
 
+def _who(by: str) -> str:
+    # A change read back from Notion is made by a Notion user's name, not a Slack user id.
+    if by[:1] in ("U", "W") and by.isalnum():
+        return f"<@{esc(by)}>"
+    return esc(by[:1].upper() + by[1:]) if by else "A leader"
+
+
 def bucket_thread_reply(idea: Idea, old: str | None, new: str | None, by: str) -> dict:
     """Return the reply in the card's thread when a leader pins the idea to another bucket."""
-    # A pin read back from Notion is made by a Notion user's name, not a Slack user id.
-    if by[:1] in ("U", "W") and by.isalnum():
-        who = f"<@{esc(by)}>"
-    else:
-        who = esc(by[:1].upper() + by[1:]) if by else "A leader"
+    who = _who(by)
     line = (
         f":pushpin: {who} moved this idea from *{old or 'off the roadmap'}* to "
         f"*{new or 'off the roadmap'}*."
     )
     return {"text": clip(line, LIMITS.MESSAGE_TEXT), "blocks": [section(line)]}
+
+
+def pain_closed_dm(pain: PainPoint, *, by: str, source: str) -> dict[str, Any]:
+    """Return the DM telling a reporter that someone closed their pain point."""
+    where = " in Notion" if source == "notion" else ""
+    line = (
+        f":white_check_mark: {_who(by)} closed your pain point *#{pain.id}*{where}: "
+        f"“{esc(clip(pain.text, 300))}”. It stays in the history and the exports; an admin "
+        "can reopen it."
+    )
+    return {
+        "text": clip(f"Your pain point #{pain.id} was closed", LIMITS.MESSAGE_TEXT),
+        "blocks": [section(line)],
+    }
 
 
 def day_end_dm(idea: Idea, *, why: str, link: str | None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from prioritize.models import Idea
 from prioritize.outcomes import Outcome, SurveyAnswer, Verdict
-from prioritize.questions import EffortRow, JourneyAnswers, StageRow
+from prioritize.questions import QUESTIONS, EffortRow, JourneyAnswers, StageRow
 
 from ..ids import Action, Block
 from .kit import LIMITS, Blocks, actions, button, clip, context, divider, esc, header, section
@@ -25,13 +25,6 @@ __all__ = [
     "survey_dm",
 ]
 
-QUESTIONS = (
-    "Which improvements have the biggest impact?",
-    "Which are the most complex, the quickest and the longest?",
-    "What are the biggest obstacles at each touchpoint?",
-    "Where is the journey weakest and strongest?",
-    "Where do customers' words and behaviour diverge?",
-)
 TOP = 3
 """Rows shown per question: the answer fits one screen."""
 
@@ -81,11 +74,7 @@ def _effort_row(r: EffortRow) -> str:
 
 
 def _effort(a: JourneyAnswers) -> list[str]:
-    e = a.effort
-    # Quick wins first, then the surprises worth a second look, then the long poles.
-    picked = dict.fromkeys([*e.quick_wins, *e.surprising, *e.long_poles])
-    rows = list(picked)[:TOP] or list(e.rows[:TOP])
-    return [_effort_row(r) for r in rows]
+    return [_effort_row(r) for r in a.effort.highlights(TOP)]
 
 
 def _obstacles(a: JourneyAnswers) -> list[str]:
@@ -112,15 +101,8 @@ def _stage_row(r: StageRow, days: int) -> str:
 
 def _stages(a: JourneyAnswers, titles: dict[int, str]) -> list[str]:
     s = a.stages
-    named = [n for n in (s.weakest, s.strongest) if n]
-    rest = sorted(
-        (r for r in s.rows if r.stage not in named and r.pain_points),
-        key=lambda r: r.health,
-    )
-    by_name = {r.stage: r for r in s.rows}
-    rows = [by_name[n] for n in named] + rest
     lines = []
-    for r in rows[:TOP]:
+    for r in s.highlights(TOP):
         label = {s.weakest: " ← weakest", s.strongest: " ← strongest"}.get(r.stage, "")
         lines.append(_stage_row(r, s.period_days) + label)
     lines += [outcome_line(o, titles.get(o.idea_id)) for o in s.outcomes[:TOP]]
@@ -128,12 +110,8 @@ def _stages(a: JourneyAnswers, titles: dict[int, str]) -> list[str]:
 
 
 def _say_do(a: JourneyAnswers) -> list[str]:
-    rows = sorted(
-        (r for r in a.say_do.rows if r.evidence.customer or r.evidence.unknown),
-        key=lambda r: (r.gap is None, -r.evidence.customer),
-    )
     lines = []
-    for r in rows[:TOP]:
+    for r in a.say_do.highlights(TOP):
         e = r.evidence
         lines.append(
             f"*{esc(r.stage)}* · said {e.said} · observed {e.observed} · internal {e.internal}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from prioritize.heat import Heat
+from prioritize.heat import HEAT_COLUMNS, STAGE_COLUMN, Heat, heat_legend, weakest_sentence
 from prioritize.scoring import RoadmapEntry
 
 from ..ids import Action
@@ -74,17 +74,20 @@ def roadmap_message(
 
 
 def heat_message(h: Heat) -> dict[str, Any]:
-    """Return the ephemeral /journey answer: the stage heat table in a code block."""
+    """Return the ephemeral /journey answer: the stage heat table in a code block.
+
+    The columns are `HEAT_COLUMNS`, under their short headings (a code block is narrow).
+    """
     width = min(24, max((len(r.stage) for r in h.stages), default=5))
     peak = max((r.severity_load for r in h.stages), default=0) or 1
-    lines = [f"{'Stage':<{width}}  Open  Load  Unaddr.  Ideas"]
+    widths = [max(len(c.short), 4) for c in HEAT_COLUMNS]
+    heads = "  ".join(f"{c.short:>{w}}" for c, w in zip(HEAT_COLUMNS, widths, strict=True))
+    lines = [f"{STAGE_COLUMN:<{width}}  {heads}"]
     for r in h.stages:
         bar = "█" * round(8 * r.severity_load / peak)
         mark = " ← weakest" if r.stage == h.weakest else ""
-        lines.append(
-            f"{clip(r.stage, width):<{width}}  {r.open_pain_points:>4}  {r.severity_load:>4}  "
-            f"{r.unaddressed:>7}  {r.ideas:>5} {bar}{mark}"
-        )
+        cells = "  ".join(f"{c.value(r):>{w}}" for c, w in zip(HEAT_COLUMNS, widths, strict=True))
+        lines.append(f"{clip(r.stage, width):<{width}}  {cells} {bar}{mark}")
     table = lines[0]
     for line in lines[1:]:
         # Keep whole rows: a clipped code block would lose its closing fence.
@@ -92,14 +95,10 @@ def heat_message(h: Heat) -> dict[str, Any]:
             table += "\n…"
             break
         table += "\n" + line
-    blocks: Blocks = [header("Journey heat"), section(f"```{esc(table)}```")]
-    if h.weakest:
-        blocks.append(
-            context(
-                f"Weakest stage: *{esc(h.weakest)}*: the most open severity that no idea "
-                "addresses. Load = sum of severities of open pain points."
-            )
-        )
-    else:
-        blocks.append(context("Every open pain point has an idea addressing it."))
+    blocks: Blocks = [
+        header("Journey heat"),
+        section(f"```{esc(table)}```"),
+        section(esc(weakest_sentence(h))),
+        context(esc(heat_legend(short=True))),
+    ]
     return {"text": "Journey heat", "blocks": blocks}

@@ -9,30 +9,39 @@ App Home and the digest, delivered from the outbox by the courier.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from prioritize.models import IdeaStatus
+from prioritize.models import IdeaStatus, PainStatus
 from storage.outbox import Effect
 
 from ...chart import ChartPoint, impact_effort_png
+from ...people import display_name
 from ...services import Effects, NotFound, Services
+from .. import clients
 from ..blocks.kit import esc
-from ..blocks.notices import notice
+from ..blocks.notices import notice, pain_closed_dm
 from ..blocks.questions import survey_dm
 from .cards import Cards
-from .courier import Courier, Undeliverable
+from .courier import INSTALL_REVOKED, NOT_INSTALLED, Courier, Undeliverable
 from .home import publish_home
 from .notices import Notices
 
-__all__ = ["ACK_REACTION", "Cards", "Courier", "Outbound", "tell"]
+__all__ = ["ACK_REACTION", "REVOKED", "Cards", "ClientFor", "Courier", "Outbound", "tell"]
 
 log = logging.getLogger(__name__)
 
 ACK_REACTION = "white_check_mark"
 """The reaction that tells someone their thread vote was counted."""
+
+ClientFor = Callable[[str], WebClient]
+"""Returns the client with a workspace's bot token; raises LookupError when it has none."""
+
+REVOKED = frozenset({"token_revoked", "invalid_auth", "account_inactive", "team_not_found"})
+"""Answers meaning a workspace's installation is gone (uninstalled, or its token revoked)."""
 
 
 def tell(
@@ -71,31 +80,84 @@ class Outbound:
         per_day: int,
         workers: int = 2,
         poll: float = 1.0,
+        client_for: ClientFor | None = None,
     ) -> None:
         self.services = services
-        self.client = client
+        self._client = client
+        self.client_for = client_for
+        """Installed in many workspaces: each effect is delivered with its workspace's token."""
+        self._said_revoked: dict[str, str | None] = {}
+        """Workspace -> the token whose refusal was logged (one line per token, not per effect)."""
         self.cards = Cards(services, client)
         self.notices = Notices(services, client, services.claims, self.cards, per_day=per_day)
+        handlers = {
+            Effects.CARD: self._card,
+            Effects.POST_CARD: self._post_card,
+            Effects.STATUS_THREAD: self._status_thread,
+            Effects.STATUS_DM: self._status_dm,
+            Effects.RECEIPT: self._receipt,
+            Effects.HOME: self._home,
+            Effects.DIGEST: self._digest,
+            Effects.SURVEY: self._survey,
+            Effects.BUCKET_THREAD: self._bucket_thread,
+            Effects.BUCKETS: self._buckets,
+            Effects.STATUS_DAY_END: self._status_day_end,
+            Effects.PAIN_CLOSED: self._pain_closed,
+            Effects.PERSON_NAME: self._person_name,
+        }
         self.courier = Courier(
             services.outbox,
-            {
-                Effects.CARD: self._card,
-                Effects.POST_CARD: self._post_card,
-                Effects.STATUS_THREAD: self._status_thread,
-                Effects.STATUS_DM: self._status_dm,
-                Effects.RECEIPT: self._receipt,
-                Effects.HOME: self._home,
-                Effects.DIGEST: self._digest,
-                Effects.SURVEY: self._survey,
-                Effects.BUCKET_THREAD: self._bucket_thread,
-                Effects.BUCKETS: self._buckets,
-                Effects.STATUS_DAY_END: self._status_day_end,
-            },
-            on_failure=self._failed,
+            {kind: self._as_its_workspace(handler) for kind, handler in handlers.items()},
+            on_failure=self._tell_failure,
             workers=workers,
             poll=poll,
         )
         services.on_effects(self.courier.wake)
+
+    @property
+    def client(self) -> WebClient:
+        """The client of the workspace whose effect is being delivered."""
+        return clients.current(self._client)
+
+    def _as_its_workspace(self, handler: Callable[..., None]) -> Callable[..., None]:
+        """Run `handler(effect, ...)` with the bot token of the effect's own workspace.
+
+        A workspace without an installation (never installed, uninstalled, token revoked)
+        gets nothing: its effect is refused for good with a reason `doctor` shows, and no
+        other workspace's token is ever tried.
+        """
+        if self.client_for is None:
+            return handler
+        client_for = self.client_for
+
+        def deliver(effect: Effect, *args: Any) -> None:
+            try:
+                client = client_for(effect.team_id)
+            except LookupError:
+                raise Undeliverable(NOT_INSTALLED) from None
+            with clients.serving(client):
+                try:
+                    handler(effect, *args)
+                except SlackApiError as e:
+                    error = e.response.get("error")
+                    if error not in REVOKED:
+                        raise
+                    if self._said_revoked.get(effect.team_id) != client.token:
+                        self._said_revoked[effect.team_id] = client.token
+                        log.warning(
+                            "Slack refuses the bot token of workspace %s (%s): its updates"
+                            " stop until journeybot is installed there again",
+                            effect.team_id,
+                            error,
+                        )
+                    raise Undeliverable(INSTALL_REVOKED) from e
+
+        return deliver
+
+    def _tell_failure(self, effect: Effect, error: str) -> None:
+        if error in (NOT_INSTALLED, INSTALL_REVOKED):
+            return  # nobody there can be told: the workspace is gone
+        self._as_its_workspace(self._failed)(effect, error)
 
     def start(self) -> Outbound:
         self.courier.start()
@@ -171,6 +233,28 @@ class Outbound:
         idea = self._idea(effect)
         if idea is not None:
             self.notices.day_end(idea, user=effect.payload["user"], why=effect.payload["why"])
+
+    def _pain_closed(self, effect: Effect) -> None:
+        p = effect.payload
+        try:
+            pain = self.services.pain_point(effect.team_id, int(p["pain_id"]))
+        except NotFound:
+            return
+        if pain.status is not PainStatus.CLOSED:
+            return  # reopened before this was sent: nothing to tell
+        self.client.chat_postMessage(
+            channel=pain.reporter, **pain_closed_dm(pain, by=p["by"], source=p["source"])
+        )
+
+    def _person_name(self, effect: Effect) -> None:
+        user = effect.payload["user"]
+        try:
+            found = self.client.users_info(user=user)["user"]
+        except SlackApiError as e:
+            if e.response.get("error") not in ("user_not_found", "user_not_visible"):
+                raise  # rate limits and outages are retried by the courier
+            found = {}  # nobody Slack will name: remembered as looked up, shown by id
+        self.services.people.named(effect.team_id, user, display_name(found))
 
     def _receipt(self, effect: Effect) -> None:
         try:

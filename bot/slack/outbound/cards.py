@@ -14,6 +14,7 @@ from prioritize.errors import NotSaved
 from prioritize.models import Bucket, Idea, IdeaStatus
 
 from ...services import Services
+from .. import clients
 from ..blocks.idea import idea_card, merged_card
 from .courier import Undeliverable
 
@@ -28,11 +29,16 @@ class Cards:
 
     def __init__(self, services: Services, client: WebClient) -> None:
         self.services = services
-        self.client = client
+        self._client = client
         self._links: dict[tuple[str, str], str] = {}
         self._shown: dict[tuple[str, str], str] = {}
         """What each card shows (as JSON), so a redraw that changes nothing is not sent."""
         self._lock = threading.Lock()
+
+    @property
+    def client(self) -> WebClient:
+        """The client of the workspace whose card is being drawn."""
+        return clients.current(self._client)
 
     def render(self, idea: Idea) -> dict[str, Any]:
         """Return the card message (text and blocks) of `idea` as it stands now."""

@@ -28,7 +28,14 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from prioritize.errors import NotSaved
 from storage.outbox import Effect, Outbox
 
-__all__ = ["PERMANENT", "Courier", "Handler", "Undeliverable"]
+__all__ = [
+    "INSTALL_REVOKED",
+    "NOT_INSTALLED",
+    "PERMANENT",
+    "Courier",
+    "Handler",
+    "Undeliverable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +50,15 @@ class Undeliverable(Exception):
         self.code = code
 
 
+NOT_INSTALLED = "not_installed"
+"""Installed in many workspaces: the effect's workspace has no installation (no token)."""
+INSTALL_REVOKED = "install_revoked"
+"""Installed in many workspaces: Slack refused the workspace's token (uninstalled, revoked)."""
+
 PERMANENT = frozenset(
     {
+        NOT_INSTALLED,
+        INSTALL_REVOKED,
         "channel_not_found",
         "is_archived",
         "not_in_channel",
@@ -311,6 +325,16 @@ class Courier:
             self._mark(self.outbox.retry, effect, error=error, wait=wait_s, counts=False)
             return
         too_old = effect.created_at is not None and now - effect.created_at > GIVE_UP_AFTER
+        if error in (NOT_INSTALLED, INSTALL_REVOKED):
+            log.warning(
+                "%s for workspace %s is dropped: journeybot is not installed there (%s;"
+                " see journeybot doctor)",
+                _what(effect),
+                effect.team_id,
+                error,
+            )
+            self._mark(self.outbox.fail, effect, error=error)
+            return
         if error in PERMANENT or too_old:
             log.warning(
                 "Slack refused %s for good (%s); recorded, not retried (see journeybot doctor)",

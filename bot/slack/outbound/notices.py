@@ -11,6 +11,7 @@ from prioritize.models import Idea, IdeaStatus
 from storage.slack_state import SlackState
 
 from ...services import Services, Why
+from .. import clients
 from ..blocks.notices import Why as WhyText
 from ..blocks.notices import bucket_thread_reply, day_end_dm, status_dm, status_thread_reply
 from .cards import Cards
@@ -40,10 +41,15 @@ class Notices:
         per_day: int,
     ) -> None:
         self.services = services
-        self.client = client
+        self._client = client
         self.state = state
         self.cards = cards
         self.per_day = per_day
+
+    @property
+    def client(self) -> WebClient:
+        """The client of the workspace whose idea changed."""
+        return clients.current(self._client)
 
     def thread(self, idea: Idea, old: IdeaStatus, new: IdeaStatus, source: str) -> None:
         """Reply in the card's thread; raises SlackApiError."""

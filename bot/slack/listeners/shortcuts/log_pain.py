@@ -1,4 +1,5 @@
-"""Message shortcut "Log as pain point": the pain modal prefilled with the message."""
+"""Message shortcut "Log as pain point": the pain modal prefilled with the message, its
+author's name and its permalink (Slack is asked after the ack, never before it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from prioritize.models import EvidenceSource
 
+from ....people import display_name
 from ...blocks.kit import unmarkup
 from ...blocks.pain import pain_modal
 from ...deps import Deps
@@ -23,7 +25,23 @@ log = logging.getLogger(__name__)
 def register(app: App, deps: Deps) -> None:
     """Register the "Log as pain point" message shortcut."""
 
-    def open_modal(team_id: str, trigger_id: str, channel: str, message: dict[str, Any]) -> None:
+    def author(message: dict[str, Any], reporter: str) -> str:
+        """Return the name of whoever wrote the quoted message ("" if Slack will not say).
+
+        Nothing when the reporter quotes themselves: the pain point names its reporter.
+        """
+        user = message.get("user")
+        if not user or user == reporter:
+            return ""
+        try:
+            return display_name(deps.client.users_info(user=user)["user"])
+        except SlackApiError as e:
+            log.info("no name for the shortcut's author: %s", e.response["error"])
+            return ""
+
+    def open_modal(
+        team_id: str, trigger_id: str, channel: str, message: dict[str, Any], reporter: str
+    ) -> None:
         link = None
         try:
             # The quote already lives in Slack: its permalink is the evidence.
@@ -32,9 +50,14 @@ def register(app: App, deps: Deps) -> None:
             ]
         except SlackApiError as e:
             log.info("no permalink for the shortcut's message: %s", e.response["error"])
+        text = unmarkup(message.get("text") or "")
+        said_by = author(message, reporter)
+        if said_by and text:
+            # Who said it matters as much as where: kept in the pain point's own words.
+            text = f"{text}\n— {said_by}"
         view = pain_modal(
             deps.journey_of(team_id),
-            text=unmarkup(message.get("text") or ""),
+            text=text,
             link=link,
             source=EvidenceSource.CUSTOMER_SAID,
             metadata={"channel": channel},
@@ -50,4 +73,5 @@ def register(app: App, deps: Deps) -> None:
             shortcut["trigger_id"],
             shortcut["channel"]["id"],
             shortcut["message"],
+            shortcut["user"]["id"],
         )

@@ -1,0 +1,119 @@
+"""Workspaces installed side by side never see each other's data, whatever a request says."""
+
+from __future__ import annotations
+
+from fleet import Fleet, Member
+
+from bot.slack.ids import Action
+
+
+def _install(fleet: Fleet, team_ids: list[str]) -> list[Member]:
+    members = []
+    for team_id in team_ids:
+        member = fleet.workspace(team_id)
+        assert fleet.install(team_id, member.users[0]).status == 200
+        fleet.set_channel(member)
+        members.append(member)
+    fleet.settle()
+    return members
+
+
+def _use_every_surface(fleet: Fleet, member: Member) -> None:
+    """Pain point, idea card, a vote, a status DM, /roadmap, /journey and App Home."""
+    admin, proposer = member.users[0], member.users[1]
+    reporter = proposer
+    marker = f"marker-{member.team_id}"
+    reply = member.people.slash(
+        reporter, "/pain", f"Checkout hurts {marker}", channel=member.channel
+    )
+    assert reply.status == 200, reply
+    fleet.settle()
+    idea = fleet.propose(member, proposer, f"Idea {marker}")
+    vote = member.people.block_action(
+        admin,
+        Action.IDEA_SUPPORT,
+        str(idea.id),
+        channel=member.channel,
+        message_ts=idea.card_ts,
+    )
+    assert vote.status == 200
+    with fleet.serving(member):
+        fleet.services.change_status(member.team_id, idea.id, "Planned", by=admin)
+    for command in ("/roadmap", "/journey"):
+        assert member.people.slash(reporter, command, channel=member.channel).status == 200
+    assert member.people.open_home(reporter).status == 200
+    fleet.settle()
+
+
+def _assert_isolated(fleet: Fleet, members: list[Member]) -> None:
+    for member in members:
+        shown = member.slack.shown()
+        assert f"marker-{member.team_id}" in shown
+        leaks = [m.team_id for m in members if m is not member and f"marker-{m.team_id}" in shown]
+        assert leaks == [], f"{member.team_id} shows data of {leaks}"
+        home = member.slack.home(member.users[1])
+        assert home is not None and f"Idea marker-{member.team_id}" in str(home)
+        ideas = fleet.store.ideas.all(member.team_id)
+        assert [i.title for i in ideas] == [f"Idea marker-{member.team_id}"]
+        assert fleet.store.votes.supporters(ideas[0].id) == [member.users[0]]
+        [dm] = member.slack.dms(member.users[1])
+        assert "you proposed it" in str(dm) and f"marker-{member.team_id}" in str(dm)
+    # The emulator's own workspace, installed in none of them, heard no bot call (only the
+    # app's own: installs, and the Socket Mode link).
+    assert {c.method for c in fleet.slack.calls} <= {"oauth.v2.access", "apps.connections.open"}
+
+
+def test_two_workspaces_see_only_their_own_pain_points_cards_answers_and_homes(
+    fleet: Fleet,
+) -> None:
+    members = _install(fleet, ["T0AAA", "T0BBB"])
+    for member in members:
+        _use_every_surface(fleet, member)
+    _assert_isolated(fleet, members)
+
+
+def test_ten_workspaces_see_only_their_own_data(fleet: Fleet) -> None:
+    members = _install(fleet, [f"T0W{n:02d}" for n in range(10)])
+    for member in members:
+        _use_every_surface(fleet, member)
+    _assert_isolated(fleet, members)
+    tokens = {fleet.installs.bot(m.team_id).bot_token for m in members}  # type: ignore[union-attr]
+    assert len(tokens) == 10
+
+
+def test_a_vote_naming_another_workspace_s_idea_changes_nothing_there(fleet: Fleet) -> None:
+    ours, theirs = _install(fleet, ["T0OURS", "T0THEM"])
+    their_idea = fleet.propose(theirs, theirs.users[0], "Their idea")
+    our_idea = fleet.propose(ours, ours.users[0], "Our idea")
+    theirs.slack.reset_calls()
+    # A crafted click in our workspace carrying their idea's id, on our card.
+    reply = ours.people.block_action(
+        ours.users[1],
+        Action.IDEA_SUPPORT,
+        str(their_idea.id),
+        channel=ours.channel,
+        message_ts=our_idea.card_ts,
+    )
+    fleet.settle()
+    assert reply.status == 200
+    # The clicker is told, in their own workspace, that there is no such idea there.
+    [told] = ours.slack.ephemerals(ours.users[1])
+    assert f"idea #{their_idea.id} does not exist" in told["text"]
+    assert fleet.store.votes.supporters(their_idea.id) == []
+    assert theirs.slack.calls == []
+    assert "Their idea" not in ours.slack.shown()
+
+
+def test_a_command_naming_another_workspace_s_channel_stays_in_its_own_workspace(
+    fleet: Fleet,
+) -> None:
+    ours, theirs = _install(fleet, ["T0OURS", "T0THEM"])
+    theirs.slack.reset_calls()
+    reply = ours.people.slash(
+        ours.users[1], "/pain", "Crafted into their channel", channel=theirs.channel
+    )
+    fleet.settle()
+    assert reply.status == 200
+    assert [p.text for p in fleet.store.pains.all("T0OURS")] == ["Crafted into their channel"]
+    assert fleet.store.pains.all("T0THEM") == []
+    assert theirs.slack.calls == [] and "Crafted" not in theirs.slack.shown()
