@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/install_ack.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/pain_search.py
+	$(BIN)/python bench/workspaces.py
 
 clean:
 	rm -rf $(VENV) journeybot-demo .pytest_cache

@@ -238,7 +238,7 @@ def measure_reads(path: Path, *, runs: int = 20, old_runs: int = 3) -> dict[str,
         return roadmap_message(
             services.top(TEAM_ID, TOP),
             weakest=services.weakest_stage(TEAM_ID),
-            notion_url=services.notion_url(),
+            notion_url=services.notion_url(TEAM_ID),
             total=services.on_roadmap(TEAM_ID),
         )
 
@@ -246,7 +246,7 @@ def measure_reads(path: Path, *, runs: int = 20, old_runs: int = 3) -> dict[str,
         return roadmap_message(
             services.roadmap(TEAM_ID),
             weakest=services.heat(TEAM_ID).weakest,
-            notion_url=services.notion_url(),
+            notion_url=services.notion_url(TEAM_ID),
         )
 
     assert new_roadmap()["blocks"] == old_roadmap()["blocks"], "the two paths disagree"

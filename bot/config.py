@@ -102,6 +102,9 @@ class SyncConfig(BaseModel):
     interval_minutes: float = Field(5, gt=0, le=1440)
     debounce_seconds: float = Field(5, ge=0, le=600)
     requests_per_second: float = Field(3.0, gt=0, le=3.0)
+    workers: int = Field(
+        8, ge=1, le=64, description="workspaces synced side by side (each its own integration)"
+    )
 
 
 class AppConfig(BaseModel):
@@ -134,6 +137,8 @@ class Settings(BaseSettings):
     notion_token: SecretStr | None = None
     notion_parent_page_id: str | None = None
     notion_api_url: str = NOTION_API_URL
+    journeybot_secret_key: SecretStr | None = None
+    """Fernet key that encrypts the Notion tokens workspaces store (none: they cannot)."""
     journeybot_db: Path = Path("journeybot.db")
     journeybot_config: Path | None = None
 

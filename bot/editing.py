@@ -117,14 +117,14 @@ class Editing:
         return idea, self.store.pains.all(team_id, ids=idea.pain_point_ids)
 
     def _may_edit_pain(self, pain: PainPoint, user: str) -> None:
-        if user != pain.reporter and not self.services.is_admin(user):
+        if user != pain.reporter and not self.services.is_admin(user, pain.team_id):
             raise NotAllowed(
                 f"Only the person who logged pain point #{pain.id} or a journeybot or "
                 "workspace admin can edit it. Nothing was changed."
             )
 
     def _may_edit_idea(self, idea: Idea, user: str) -> None:
-        if user != idea.proposer and not self.services.is_admin(user):
+        if user != idea.proposer and not self.services.is_admin(user, idea.team_id):
             raise NotAllowed(
                 f"Only the person who proposed idea #{idea.id} or a journeybot or "
                 "workspace admin can edit it. Nothing was changed."
@@ -247,7 +247,7 @@ class Editing:
         self, team_id: str, user: str, pain_id: int, status: PainStatus | str
     ) -> Edited:
         """Close, reopen or archive any pain point; admins only (raises NotAllowed)."""
-        if not self.services.is_admin(user):
+        if not self.services.is_admin(user, team_id):
             raise NotAllowed(
                 "Only journeybot admins and workspace admins can close, reopen or archive a "
                 "pain point; its reporter can withdraw it. Nothing was changed."
@@ -297,7 +297,7 @@ class Editing:
     def archive_idea(self, team_id: str, user: str, idea_id: int) -> Idea:
         """Archive an idea: off the roadmap, never deleted; admins only."""
         s = self.services
-        s._require_admin(user)
+        s._require_admin(user, team_id)
         s.change_status(team_id, idea_id, IdeaStatus.ARCHIVED, by=user)
         return self.store.ideas.get(team_id, idea_id)
 
@@ -325,7 +325,7 @@ class Editing:
                 f"a search is at most {MAX_SEARCH} characters, not {len(query):,}; "
                 "try a few distinctive words",
             )
-        wanted = self._filter(query, user)
+        wanted = self._filter(team_id, query, user)
         if search and not wanted.words:
             raise InvalidInput(
                 "search",
@@ -338,8 +338,8 @@ class Editing:
         )
         return Found(query, found, number, PER_PAGE)
 
-    def _filter(self, query: str, user: str) -> PainFilter:
-        j = self.services.journey
+    def _filter(self, team_id: str, query: str, user: str) -> PainFilter:
+        j = self.services.journey_of(team_id)
         values: dict[str, Any] = {}
         for match in _FILTER.finditer(query):
             name, value = match.group(1).casefold(), match.group(2) or match.group(3) or ""

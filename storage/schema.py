@@ -413,3 +413,38 @@ def m010_person_names(db: Database) -> None:
         pk=("team_id", "user_id"),
         not_null={"name", "fetched_at"},
     )
+
+
+@migrations()
+def m011_workspaces(db: Database) -> None:
+    # The Notion URLs were kept once for the whole database, so a second workspace's
+    # /roadmap linked to the first one's Notion. They move to the workspace that owns the
+    # Notion copy (the one with a roadmap database on record, else the only workspace);
+    # with no owner they are dropped and the next sync writes them again.
+    owners = [
+        team_id
+        for (team_id,) in db.execute(
+            "select distinct team_id from notion_objects where key = 'roadmap'"
+        )
+    ]
+    if not owners:
+        owners = [
+            team_id
+            for (team_id,) in db.execute(
+                "select team_id from pain_points union select team_id from ideas"
+            )
+        ]
+    for key in ("notion.roadmap_url", "notion.summary_url"):
+        row = db.execute("select value from meta where key = ?", [key]).fetchone()
+        if row is None:
+            continue
+        if len(owners) == 1:
+            db["meta"].insert({"key": f"{key}:{owners[0]}", "value": row[0]}, replace=True)
+        db.execute("delete from meta where key = ?", [key])
+    # Settings an admin changes from App Home, per workspace; `value` is JSON (a Notion
+    # token is stored encrypted, never in clear).
+    db["workspace_settings"].create(
+        {"team_id": str, "key": str, "value": str, "updated_by": str, "updated_at": str},
+        pk=("team_id", "key"),
+        not_null={"value", "updated_at"},
+    )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils.utils import chunks
 
-from prioritize.config import Capacity, ScoringConfig
+from prioritize.config import Capacity, ScoringConfig, Weights
 from prioritize.models import Bucket, Idea, IdeaStatus
 from prioritize.scoring import Consensus, IdeaFacts, Score, consensus, disagreement, scorer
 
@@ -32,6 +32,9 @@ __all__ = ["Stats"]
 
 # Listed column by column: facts() unpacks the rows positionally, which must not
 # break when a later migration adds a column to idea_stats.
+WEIGHTS_KEY = "weights"
+"""The `workspace_settings` key of a workspace's own scoring weights (JSON of `Weights`)."""
+
 _FACTS_COLUMNS = """
     i.id, i.status, i.pinned_bucket, s.n_estimates, s.impact, s.complexity,
     s.weeks, s.impact_spread, s.complexity_spread, s.weeks_spread, s.impact_ends,
@@ -104,8 +107,11 @@ class Stats(Repository):
 
     def configure(self, scoring: ScoringConfig) -> None:
         """Score with `scoring` from now on (`ensure` rebuilds what another config made)."""
+        self._scoring = scoring
         self._score: Callable[[IdeaFacts], Score] = scorer(scoring)
         self._fingerprint = ranks.fingerprint(scoring)
+        self._weights: dict[str, Weights] = {}
+        self._scorers: dict[str, tuple[Weights, Callable[[IdeaFacts], Score]]] = {}
 
     def refresh(self, idea_id: int) -> None:
         """Recompute the idea's stored aggregates from its estimates, support and links,
@@ -145,7 +151,7 @@ class Stats(Repository):
             conn.execute("delete from idea_rank where idea_id = ?", [idea_id])
             return
         (facts,) = _facts_of([row[2:]], self.store.disagree_spread)
-        conn.execute(ranks.UPSERT, ranks.rank_row(row[0], self._score(facts)))
+        conn.execute(ranks.UPSERT, ranks.rank_row(row[0], self._scorer_of(row[0])(facts)))
 
     def _rebuild_ranks(self, team_ids: Iterable[str]) -> None:
         """Rewrite the workspaces' rows of the ranking index from their stats.
@@ -162,8 +168,8 @@ class Stats(Repository):
             ).fetchall()
             for kind, name, _ in aside:
                 conn.execute(f'drop {kind} "{name}"')
-            score = self._score
             for team_id in team_ids:
+                score = self._scorer_of(team_id)
                 conn.execute("delete from idea_rank where team_id = ?", [team_id])
                 conn.execute("delete from rank_bands where team_id = ?", [team_id])
                 conn.executemany(
@@ -182,36 +188,84 @@ class Stats(Repository):
     def ensure(self) -> bool:
         """Rebuild stats of an older version and a ranking scored with another config.
 
-        Cheap when nothing changed (one read of `meta`). Also run before every read and
+        Cheap when nothing changed (two small reads). Also run before every read and
         write of the index, so that a process with another config (a command run with an
         edited config file while the bot runs) never mixes its scores into this one's.
-        Returns whether anything was rebuilt.
+        A workspace with weights of its own (`WEIGHTS_KEY` in `workspace_settings`) is
+        scored with them, and rebuilt alone when they change. Returns whether anything
+        was rebuilt.
         """
         if self.store.readonly:
             return False  # reads the whole roadmap through `prioritize`, not the index
-        wanted = {ranks.STATS_VERSION_KEY: ranks.STATS_VERSION}
-        wanted[ranks.RANKS_FINGERPRINT] = self._fingerprint
-        stored = dict(
-            self.db.execute(
-                "select key, value from meta where key in (?, ?)", list(wanted)
-            ).fetchall()
-        )
-        if stored == wanted:
+        wanted = self._wanted_fingerprints()
+        if self._stored_fingerprints() == wanted:
             return False
         with self.store.transaction() as db:
-            stored = dict(
-                db.execute("select key, value from meta where key in (?, ?)", list(wanted))
-            )
+            wanted = self._wanted_fingerprints()
+            stored = self._stored_fingerprints()
             if stored == wanted:
                 return False  # another thread or process got there first
             teams = [t for (t,) in db.execute("select distinct team_id from ideas")]
             if stored.get(ranks.STATS_VERSION_KEY) != ranks.STATS_VERSION:
                 for team_id in teams:
                     self._rebuild_stats(team_id)
-            self._rebuild_ranks(teams)
+            everything = any(
+                stored.get(key) != wanted[key]
+                for key in (ranks.STATS_VERSION_KEY, ranks.RANKS_FINGERPRINT)
+            )
+            changed = {
+                key.rsplit(":", 1)[1]
+                for key in set(wanted) | set(stored)
+                if ":" in key and stored.get(key) != wanted.get(key)
+            }
+            self._rebuild_ranks(teams if everything else [t for t in teams if t in changed])
+            db.execute("delete from meta where key like ?", [f"{ranks.RANKS_FINGERPRINT}:%"])
             for key, value in wanted.items():
                 db["meta"].insert({"key": key, "value": value}, replace=True)
         return True
+
+    def _wanted_fingerprints(self) -> dict[str, str]:
+        # Weights a workspace's admins set are read here, so every process scores with
+        # them, whatever config file it started with.
+        rows = self.db.execute(
+            "select team_id, value from workspace_settings where key = ?", [WEIGHTS_KEY]
+        ).fetchall()
+        self._weights = {team_id: Weights.model_validate_json(value) for team_id, value in rows}
+        wanted = {
+            ranks.STATS_VERSION_KEY: ranks.STATS_VERSION,
+            ranks.RANKS_FINGERPRINT: self._fingerprint,
+        }
+        for team_id in self._weights:
+            wanted[f"{ranks.RANKS_FINGERPRINT}:{team_id}"] = ranks.fingerprint(
+                self.scoring_of(team_id)
+            )
+        return wanted
+
+    def _stored_fingerprints(self) -> dict[str, str]:
+        return dict(
+            self.db.execute(
+                "select key, value from meta where key in (?, ?) or key like ?",
+                [ranks.STATS_VERSION_KEY, ranks.RANKS_FINGERPRINT, f"{ranks.RANKS_FINGERPRINT}:%"],
+            ).fetchall()
+        )
+
+    def scoring_of(self, team_id: str) -> ScoringConfig:
+        """Return the workspace's scoring config: the config file's, with its own weights
+        if its admins set them."""
+        weights = self._weights.get(team_id)
+        if weights is None:
+            return self._scoring
+        return self._scoring.model_copy(update={"weights": weights})
+
+    def _scorer_of(self, team_id: str) -> Callable[[IdeaFacts], Score]:
+        weights = self._weights.get(team_id)
+        if weights is None:
+            return self._score
+        cached = self._scorers.get(team_id)
+        if cached is None or cached[0] != weights:
+            cached = (weights, scorer(self.scoring_of(team_id)))
+            self._scorers[team_id] = cached
+        return cached[1]
 
     def _stats_row(
         self,

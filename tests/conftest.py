@@ -24,6 +24,7 @@ SETTINGS = (
     "NOTION_API_URL",
     "JOURNEYBOT_DB",
     "JOURNEYBOT_CONFIG",
+    "JOURNEYBOT_SECRET_KEY",
 )
 """Every environment variable journeybot reads."""
 

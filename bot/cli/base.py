@@ -73,6 +73,8 @@ def context(*, readonly: bool = False, busy_timeout_ms: int | None = None) -> It
     """
     from storage.store import BUSY_TIMEOUT_MS, Store, open_database
 
+    from ..workspace_settings import WorkspaceDefaults
+
     try:
         settings = load_settings()
         config = load_config(settings.journeybot_config)
@@ -103,6 +105,7 @@ def context(*, readonly: bool = False, busy_timeout_ms: int | None = None) -> It
                 config.journey,
                 admins=frozenset(config.slack.admins),
                 default_channel=config.slack.roadmap_channel,
+                workspace_defaults=WorkspaceDefaults.from_settings(settings, config),
             ),
         )
     except (InvalidInput, NotAllowed, NotFound, ConfigError) as e:

@@ -1,4 +1,4 @@
-"""The data in and out: `export`, `import` and `backup`."""
+"""The data in and out: `export`, `import`, `purge` and `backup`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from prioritize.config import InvalidInput
 
 from .base import WorkspaceOption, app, context, err, fail, out, pick_workspace, progress_bar
 
-__all__ = ["backup_command", "export_command", "import_command"]
+__all__ = ["backup_command", "export_command", "import_command", "purge_command"]
 
 
 class Format(StrEnum):
@@ -113,6 +113,46 @@ def import_command(
             " skipped (ideas come back from a JSON export)"
         )
     out.print(escape(line + "."), highlight=False)
+
+
+@app.command("purge")
+def purge_command(
+    workspace: Annotated[
+        str, typer.Option("--workspace", "-w", help="Slack workspace id (team_id) to delete")
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="do not ask for the typed confirmation")
+    ] = False,
+) -> None:
+    """Delete everything journeybot holds about one workspace, in one transaction.
+
+    Its pain points, ideas, votes, people, settings (the Notion token too), Notion
+    bookkeeping and undelivered Slack messages; other workspaces are untouched. Pages
+    already in Notion stay there. `journeybot export -w T...` first keeps a copy.
+    """
+    with context() as ctx:
+        known = ctx.services.workspace.workspaces()
+        if workspace not in known:
+            raise fail(
+                f"the database holds nothing of workspace {workspace}"
+                f" (it knows {', '.join(known) or 'no workspace'})"
+            )
+        if not yes:
+            typed = typer.prompt(
+                f"This deletes every record of workspace {workspace} and cannot be undone."
+                " Type its id to confirm",
+                default="",
+                show_default=False,
+            )
+            if typed.strip() != workspace:
+                raise fail("the id typed does not match; nothing was deleted")
+        deleted = ctx.services.workspace.purge(workspace)
+    rows = sum(deleted.values())
+    out.print(
+        f"Deleted workspace {workspace}: {rows} row{'s' * (rows != 1)}"
+        f" ({deleted.get('pain_points', 0)} pain points, {deleted.get('ideas', 0)} ideas).",
+        highlight=False,
+    )
 
 
 @app.command("backup")

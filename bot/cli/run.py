@@ -113,6 +113,7 @@ def _secret_values(settings: Settings) -> list[str]:
         settings.slack_signing_secret,
         settings.slack_app_token,
         settings.notion_token,
+        settings.journeybot_secret_key,
     )
     return [s.get_secret_value() for s in secrets if s is not None]
 

@@ -28,21 +28,41 @@ def sync_command(
     ] = False,
 ) -> None:
     """Sync the roadmap to Notion once, then print what changed and the requests it took."""
+    from ..jobs import env_home
     from ..notion.client import NotionClient, NotionError
     from ..notion.sync import RoadmapSync, SyncBusy
+    from ..workspace_settings import NOTION_PARENT
 
     with context() as ctx:
-        if not ctx.settings.notion_token:
-            raise fail("NOTION_TOKEN is not set: create an integration and set its secret")
-        if not ctx.settings.notion_parent_page_id:
-            raise fail("NOTION_PARENT_PAGE_ID is not set: share a page with the integration")
         team_id = pick_workspace(ctx.services, workspace, writing=True)
-        client = NotionClient.from_settings(
-            ctx.settings, requests_per_second=ctx.config.sync.requests_per_second
+        own = ctx.services.workspace.of(team_id)
+        if NOTION_PARENT in own.own:
+            # The workspace's admins connected its own Notion on App Home.
+            if own.notion is None:
+                raise fail(
+                    f"the Notion token of {team_id} cannot be decrypted with"
+                    " JOURNEYBOT_SECRET_KEY; its admins must connect Notion again"
+                )
+            token, parent = own.notion.token.get_secret_value(), own.notion.parent_page_id
+        else:
+            if not ctx.settings.notion_token:
+                raise fail("NOTION_TOKEN is not set: create an integration and set its secret")
+            if not ctx.settings.notion_parent_page_id:
+                raise fail("NOTION_PARENT_PAGE_ID is not set: share a page with the integration")
+            token = ctx.settings.notion_token.get_secret_value()
+            parent = ctx.settings.notion_parent_page_id
+            home = env_home(ctx.services, parent)
+            if home is not None and home != team_id:
+                raise fail(
+                    f"NOTION_PARENT_PAGE_ID holds the roadmap of {home}; an admin of {team_id}"
+                    " connects its own Notion page on App Home"
+                )
+        client = NotionClient(
+            token,
+            base_url=ctx.settings.notion_api_url,
+            requests_per_second=ctx.config.sync.requests_per_second,
         )
-        sync = RoadmapSync(
-            ctx.services, client, team_id=team_id, parent_page_id=ctx.settings.notion_parent_page_id
-        )
+        sync = RoadmapSync(ctx.services, client, team_id=team_id, parent_page_id=parent)
         with progress_bar() as progress:
             task = progress.add_task("syncing to Notion", total=None)
             try:

@@ -112,7 +112,7 @@ class PagePusher:
         `outcomes` holds the outcome of each Done idea, written to its Outcome properties.
         """
         by_id = {p.id: p for p in pains if p.id is not None}
-        stages = self.ctx.services.journey.stages
+        stages = self.ctx.services.journey_of(self.ctx.team_id).stages
         outcomes = outcomes or {}
         names = self._names(e.idea.proposer for e in entries)
         rendered = []

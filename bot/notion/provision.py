@@ -59,7 +59,7 @@ class Provisioner:
         self.schema_check_interval = schema_check_interval
 
     def _schema(self, key: str) -> Mapping[str, Any]:
-        journey = self.ctx.services.journey
+        journey = self.ctx.services.journey_of(self.ctx.team_id)
         if key == "pains":
             return pain_schema(journey)
         pains = self.ctx.object("pains")

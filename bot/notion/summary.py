@@ -114,7 +114,7 @@ class SummaryPage:
             _KEY, notion_id=page["id"], url=page.get("url"), data={"layout": APPENDING + layout}
         )
         if page.get("url"):
-            ctx.services.store.meta.set(SUMMARY_URL_META, page["url"])
+            ctx.services.store.meta.set(f"{SUMMARY_URL_META}:{ctx.team_id}", page["url"])
         return str(page["id"])
 
     def _set_layout(self, page_id: str, layout: str) -> None:

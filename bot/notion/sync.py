@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 IDEA = Kind.IDEA
 PAIN = Kind.PAIN
 ROADMAP_URL_META = "notion.roadmap_url"
+"""Meta key prefix: the roadmap's URL is kept under `notion.roadmap_url:<team_id>`."""
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) as the sync works through the pages."""
@@ -256,7 +257,7 @@ class RoadmapSync:
         tick()
         self.read_back.mark(read_from, pains=pains_read)
         if roadmap_db.url:
-            self.store.meta.set(ROADMAP_URL_META, roadmap_db.url)
+            self.store.meta.set(f"{ROADMAP_URL_META}:{self.team_id}", roadmap_db.url)
 
 
 def _process_gone(owner: Mapping[str, Any]) -> bool:

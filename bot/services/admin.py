@@ -30,7 +30,7 @@ _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 NOTION_ROADMAP_URL = "notion.roadmap_url"
-"""The meta key under which the Notion sync stores the roadmap page's URL."""
+"""The meta key (with `:team_id`) under which the Notion sync stores the roadmap's URL."""
 
 
 class AdminUseCases(UseCases):
@@ -42,7 +42,7 @@ class AdminUseCases(UseCases):
 
         A merged idea is managed through the idea that absorbed it.
         """
-        self._require_admin(user)
+        self._require_admin(user, team_id)
         idea = self.store.ideas.get(team_id, idea_id)
         if idea.merged_into is not None:
             raise NotFound(f"#{idea.id} was merged into #{idea.merged_into}; manage that one.")
@@ -63,7 +63,7 @@ class AdminUseCases(UseCases):
 
         `bucket` "auto" (or None) unpins; a merge leaves the pin alone.
         """
-        self._require_admin(user)
+        self._require_admin(user, team_id)
         with self._unit(once) as unit:
             idea = self.store.ideas.get(team_id, idea_id)
             if unit.replayed:
@@ -211,21 +211,21 @@ class AdminUseCases(UseCases):
         changed only by an admin, and a team from `[journey.members]` not at all here.
         Returns the configured spelling; raises InvalidInput or NotAllowed.
         """
-        name = self.journey.team(team)
+        name = self.journey_of(team_id).team(team)
         by = by or user
-        if user in self.journey.members:
+        if user in self.journey_of(team_id).members:
             raise NotAllowed(
-                f"your team is {self.journey.members[user]}, set in the config file"
-                f" ([journey.members]); {self.admins_to_ask()} can change it there"
+                f"your team is {self.journey_of(team_id).members[user]}, set in the config file"
+                f" ([journey.members]); {self.admins_to_ask(team_id)} can change it there"
             )
         # Asked before the transaction: whether one is a workspace admin may ask Slack.
         current = self.store.people.team_of(team_id, user)
-        if by != user and not self.is_admin(by):
+        if by != user and not self.is_admin(by, team_id):
             raise NotAllowed("only an admin can set someone else's team")
-        if current is not None and current != name and not self.is_admin(by):
+        if current is not None and current != name and not self.is_admin(by, team_id):
             raise NotAllowed(
                 f"you are in {current}; once set, a team is changed only by an admin"
-                f" (ask {self.admins_to_ask()} to set it under [journey.members])"
+                f" (ask {self.admins_to_ask(team_id)} to set it under [journey.members])"
             )
         with self._unit():
             self.store.people.set_team(team_id, user, name)
@@ -248,7 +248,7 @@ class AdminUseCases(UseCases):
 
     def set_roadmap_channel(self, team_id: str, channel: str, *, by: str) -> str:
         """Make `channel` the roadmap channel (admins only); return it."""
-        self._require_admin(by)
+        self._require_admin(by, team_id)
         if not _CHANNEL_ID.match(channel or ""):
             raise InvalidInput("channel", f"{channel!r} is not a Slack channel id")
         with self._unit():
@@ -265,9 +265,9 @@ class AdminUseCases(UseCases):
             "or to set `roadmap_channel` under `[slack]` in the config file."
         )
 
-    def notion_url(self) -> str | None:
-        """Return the Notion roadmap's URL, once a sync has created it."""
-        return self.store.meta.get(NOTION_ROADMAP_URL)
+    def notion_url(self, team_id: str) -> str | None:
+        """Return the workspace's Notion roadmap URL, once a sync has created it."""
+        return self.store.meta.get(f"{NOTION_ROADMAP_URL}:{team_id}")
 
 
 def _status(value: IdeaStatus | str) -> IdeaStatus:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -26,6 +28,9 @@ from storage.outbox import Outbox
 from storage.slack_state import SlackState
 from storage.store import Store
 from storage.surveys import Surveys
+
+if TYPE_CHECKING:
+    from ..workspace_settings import WorkspaceDefaults, WorkspaceSettingsCases
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +152,8 @@ class UseCases:
     """The roadmap channel of the config file, until an admin picks one on App Home."""
     home_questions_ttl: float = 60.0
     """Seconds App Home may show the same journey answers before reading them again."""
+    workspace_defaults: WorkspaceDefaults | None = None
+    """What a workspace's own settings start from: the digest, Notion and the secret key."""
     _subscribers: list[Subscriber] = field(default_factory=list)
     _effect_listeners: list[Callable[[], None]] = field(default_factory=list)
     _home_questions: dict[str, tuple[float, Questions]] = field(default_factory=dict)
@@ -287,26 +294,44 @@ class UseCases:
         self.outbox.forget(before=before)
         return self.claims.forget_claims(before=before)
 
-    def is_admin(self, user: str) -> bool:
-        """Whether `user` may take admin actions: named in the config, or a workspace admin."""
+    @cached_property
+    def workspace(self) -> WorkspaceSettingsCases:
+        """Each workspace's own settings (see `bot/workspace_settings.py`)."""
+        from ..workspace_settings import WorkspaceSettingsCases
+
+        return WorkspaceSettingsCases(self, self.workspace_defaults)  # type: ignore[arg-type]
+
+    def journey_of(self, team_id: str) -> JourneyConfig:
+        """Return the journey map and scoring the workspace runs with (its own settings
+        over the config file's)."""
+        return self.workspace.of(team_id).journey
+
+    def is_admin(self, user: str, team_id: str | None = None) -> bool:
+        """Whether `user` may take admin actions: named in the config (or in the
+        workspace's own list of admins, given `team_id`), or a workspace admin."""
+        if team_id is not None:
+            return self.workspace.is_admin(team_id, user)
         if user in self.admins:
             return True
         return self.workspace_admin(user) if self.workspace_admin is not None else False
 
-    def _require_admin(self, user: str) -> None:
-        if not self.is_admin(user):
+    def _require_admin(self, user: str, team_id: str | None = None) -> None:
+        if not self.is_admin(user, team_id):
             raise NotAllowed(
                 "only journeybot admins and workspace admins can change an idea's status, "
                 "pin it to a bucket, merge it or repost its card"
             )
 
-    def admins_to_ask(self) -> str:
-        """Return whom to ask for an admin change, as Slack mentions."""
-        return ", ".join(f"<@{a}>" for a in sorted(self.admins)[:3]) or "a workspace admin"
+    def admins_to_ask(self, team_id: str | None = None) -> str:
+        """Return whom to ask for an admin change (in the workspace), as Slack mentions."""
+        admins = self.admins if team_id is None else self.workspace.of(team_id).admins
+        return ", ".join(f"<@{a}>" for a in sorted(admins)[:3]) or "a workspace admin"
 
     def team_of(self, team_id: str, user: str) -> str | None:
         """Return a person's team: the config's `[journey.members]`, else the one stored."""
-        return self.journey.members.get(user) or self.store.people.team_of(team_id, user)
+        return self.journey_of(team_id).members.get(user) or self.store.people.team_of(
+            team_id, user
+        )
 
 
 class _Unit:

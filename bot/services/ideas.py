@@ -44,7 +44,7 @@ class IdeaUseCases(UseCases):
                 proposer=proposer,
                 title=title,
                 description=description or "",
-                owning_team=self.journey.team(owning_team, field="owning_team")
+                owning_team=self.journey_of(team_id).team(owning_team, field="owning_team")
                 if owning_team
                 else None,
                 pain_point_ids=list(pain_point_ids),
@@ -81,7 +81,7 @@ class IdeaUseCases(UseCases):
         `admin=True` is the operator at the command line. The bot posts it.
         """
         if not admin:
-            self._require_admin(by)
+            self._require_admin(by, team_id)
         with self._unit():
             idea = self.live(team_id, idea_id)
             self.outbox.add(
@@ -140,8 +140,8 @@ class IdeaUseCases(UseCases):
             (Criterion.COMPLEXITY, complexity),
             (Criterion.WEEKS, weeks),
         ):
-            if value is not None and not self.journey.may_rate(team, criterion):
-                who = self.journey.who_may_rate(criterion)
+            if value is not None and not self.journey_of(team_id).may_rate(team, criterion):
+                who = self.journey_of(team_id).who_may_rate(criterion)
                 yours = f"you are in {team}" if team else "tell me your team with /journey team"
                 raise NotAllowed(f"{criterion.value} is rated by {who} ({yours})")
         try:

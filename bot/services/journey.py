@@ -33,7 +33,7 @@ class JourneyUseCases(UseCases):
             answers = answer(
                 facts.pains,
                 facts.ideas,
-                self.journey,
+                self.journey_of(team_id),
                 now=now or self.clock(),
                 answers=self.surveys.answers(team_id),
             )
@@ -47,7 +47,7 @@ class JourneyUseCases(UseCases):
         found = outcomes(
             facts.pains,
             [i for i in facts.ideas if i.id == idea_id],
-            self.journey,
+            self.journey_of(team_id),
             now=self.clock(),
             answers=self.surveys.answers(team_id, idea_ids=[idea_id]),
         )
@@ -63,7 +63,7 @@ class JourneyUseCases(UseCases):
         not survey every idea ever shipped.
         """
         now = now or self.clock()
-        after = timedelta(days=self.journey.questions.survey_after_days)
+        after = timedelta(days=self.journey_of(team_id).questions.survey_after_days)
         oldest = now - after - timedelta(days=SURVEY_WINDOW_DAYS)
         asked = 0
         with self._unit():
@@ -94,7 +94,7 @@ class JourneyUseCases(UseCases):
         weeks ended more than SURVEY_WINDOW_DAYS ago is left as it is.
         """
         now = now or self.clock()
-        weeks = timedelta(weeks=self.journey.questions.outcome_weeks)
+        weeks = timedelta(weeks=self.journey_of(team_id).questions.outcome_weeks)
         oldest = now - weeks - timedelta(days=SURVEY_WINDOW_DAYS)
         recorded = 0
         with self._unit():
@@ -167,8 +167,8 @@ class JourneyUseCases(UseCases):
             self.heat(team_id),
             previous if taken_at else None,
             now=now,
-            min_estimates=self.journey.scoring.min_estimates,
-            roadmap_url=self.notion_url(),
+            min_estimates=self.journey_of(team_id).scoring.min_estimates,
+            roadmap_url=self.notion_url(team_id),
             changes=changes,
         )
         active = [e for e in entries if e.idea.status.is_active]

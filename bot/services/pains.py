@@ -59,7 +59,7 @@ class PainPointUseCases(UseCases):
         return LoggedPain(stored, similar)
 
     def _pain(self, **values: object) -> PainPoint:
-        j = self.journey
+        j = self.journey_of(str(values["team_id"]))
         if values.get("stage"):
             values["stage"] = j.stage(str(values["stage"]))
         else:
@@ -137,7 +137,7 @@ class PainPointUseCases(UseCases):
         # Who may is decided before the transaction: asking Slack whether someone is a
         # workspace admin must not hold the write lock.
         reporter = self.store.pains.get(team_id, pain_id).reporter
-        allowed = user == reporter or admin or self.is_admin(user)
+        allowed = user == reporter or admin or self.is_admin(user, team_id)
         # Read and write in one transaction: two pickers changed at once (stage, then
         # severity) must not write each other's stale copy back.
         with self._unit(once) as unit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prioritize.errors import NotFound
 from prioritize.heat import Heat, heat
@@ -12,6 +13,9 @@ from prioritize.models import Bucket, Idea, PainPoint
 from prioritize.scoring import RoadmapEntry, RoadmapItem, Score, explain, roadmap, score, scorer
 
 from .core import Questions, UseCases, _gc_paused
+
+if TYPE_CHECKING:
+    from ..workspace_settings import Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,8 @@ class AdminHome:
 
     roadmap_channel: str | None
     unposted: list[Idea]
+    workspace: Workspace | None = None
+    """The settings the workspace runs with (its own, else the config file's)."""
 
 
 HOME_SHOWN = 10
@@ -51,14 +57,14 @@ class ReadingUseCases(UseCases):
         Done and Won't do ideas are ranked too, with no bucket.
         """
         with _gc_paused():
-            return roadmap(self.store.stats.facts(team_id), self.journey.scoring)
+            return roadmap(self.store.stats.facts(team_id), self.journey_of(team_id).scoring)
 
     def roadmap(self, team_id: str) -> list[RoadmapEntry]:
         """Return every idea, ranked and bucketed, with the breakdown of its score.
 
         Done and Won't do ideas are included with no bucket (`item.bucket is None`).
         """
-        scoring = self.journey.scoring
+        scoring = self.journey_of(team_id).scoring
         with _gc_paused():
             ideas, facts = self.store.stats.ideas_and_facts(team_id)
             return [
@@ -84,7 +90,7 @@ class ReadingUseCases(UseCases):
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
-        scoring = self.journey.scoring
+        scoring = self.journey_of(team_id).scoring
         known = self.store.ideas.live_by_id(team_id, wanted)
         standing = self.store.stats.ranked(team_id, wanted, capacity=scoring.capacity)
         score_one = scorer(scoring)
@@ -106,8 +112,8 @@ class ReadingUseCases(UseCases):
         facts = self.store.stats.facts(team_id, idea_id=idea_id)
         if not facts:
             raise NotFound(f"idea #{idea_id} does not exist")
-        s = score(facts[0], self.journey.scoring)
-        return s, explain(s, self.journey.scoring)
+        s = score(facts[0], self.journey_of(team_id).scoring)
+        return s, explain(s, self.journey_of(team_id).scoring)
 
     def entry(self, team_id: str, idea_id: int) -> RoadmapEntry:
         """Return one idea's roadmap entry: its score, rank and bucket; raises NotFound.
@@ -115,7 +121,7 @@ class ReadingUseCases(UseCases):
         Rank and bucket come from the ranking index (a few indexed reads), not from
         ranking the whole workspace.
         """
-        scoring = self.journey.scoring
+        scoring = self.journey_of(team_id).scoring
         facts = self.store.stats.facts(team_id, idea_id=idea_id)
         standing = self.store.stats.standing(team_id, idea_id, capacity=scoring.capacity)
         if not facts or standing is None:
@@ -132,7 +138,7 @@ class ReadingUseCases(UseCases):
         every link, for `/roadmap`.
         """
         return heat(
-            self.journey.stages,
+            self.journey_of(team_id).stages,
             self.store.pains.facts(team_id),
             self.store.ideas.addressing(team_id),
         ).weakest
@@ -140,7 +146,7 @@ class ReadingUseCases(UseCases):
     def heat(self, team_id: str) -> Heat:
         """Return the journey heat table of the workspace."""
         return heat(
-            self.journey.stages,
+            self.journey_of(team_id).stages,
             self.store.pains.facts(team_id),
             self.store.ideas.active_links(team_id),
         )
@@ -158,19 +164,20 @@ class ReadingUseCases(UseCases):
         entries = self._entries(team_id, [*waiting, *top, *own])
         return Home(
             team=self.team_of(team_id, user),
-            teams=tuple(self.journey.teams),
+            teams=tuple(self.journey_of(team_id).teams),
             notify=self.store.people.wants_dms(team_id, user),
             pain_points=list(reversed(self.store.pains.all(team_id, reporter=user))),
             ideas=[entries[i] for i in own if i in entries],
             waiting=[entries[i] for i in waiting if i in entries],
             top=[entries[i] for i in top if i in entries],
             admin=AdminHome(
+                workspace=self.workspace.of(team_id),
                 roadmap_channel=self.roadmap_channel(team_id),
                 unposted=self.store.ideas.all(
                     team_id, ids=self.store.ideas.unposted_ids(team_id, limit=shown)
                 ),
             )
-            if self.is_admin(user)
+            if self.is_admin(user, team_id)
             else None,
             questions=self._questions_for_home(team_id),
         )

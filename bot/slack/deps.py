@@ -71,7 +71,12 @@ class Deps:
 
     @property
     def journey(self) -> JourneyConfig:
+        """The config file's journey map (a workspace may have its own: `journey_of`)."""
         return self.services.journey
+
+    def journey_of(self, team_id: str) -> JourneyConfig:
+        """The journey map the workspace runs with: its admins' own, else the config's."""
+        return self.services.journey_of(team_id)
 
     def now(self) -> datetime:
         return self.services.clock()

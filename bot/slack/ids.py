@@ -48,6 +48,7 @@ class View(StrEnum):
     WHY = "why_modal"
     IDEA_EDIT = "idea_edit_modal"
     PAIN_SEARCH = "pain_search_modal"
+    WORKSPACE_SETTINGS = "workspace_settings_modal"
 
 
 class Action(StrEnum):
@@ -77,6 +78,7 @@ class Action(StrEnum):
     HOME_NOTIFY = "home_notify"
     HOME_CHANNEL = "home_channel"
     HOME_REPOST = "home_repost"
+    HOME_WORKSPACE = "home_workspace_settings"
     # link buttons: Slack still sends a block_actions payload, which must be acked
     OPEN_LINK = "open_link"
     # editing, triage and finding again (App Home, card overflow, /pain list and search)
@@ -119,6 +121,22 @@ class Block(StrEnum):
     HOME_SETTINGS = "home_settings"
     SEARCH = "search"
     SIMILAR_IDEAS = "similar_ideas"
+    # the workspace settings modals (App Home, admins only)
+    ADMINS = "admins"
+    STAGES = "stages"
+    TEAMS = "teams"
+    TOUCHPOINTS = "touchpoints"
+    PERSONAS = "personas"
+    WEIGHT_IMPACT = "weights.impact"
+    WEIGHT_REACH = "weights.reach"
+    WEIGHT_EASE = "weights.ease"
+    WEIGHT_SPEED = "weights.speed"
+    CAPACITY_NOW = "capacity.now"
+    CAPACITY_NEXT = "capacity.next"
+    CRON = "cron"
+    TIMEZONE = "timezone"
+    NOTION_TOKEN = "notion_token"
+    NOTION_PAGE = "notion_parent_page_id"
 
 
 class Event(StrEnum):

@@ -161,7 +161,7 @@ def _plan_ideas(
                 title=row.title,
                 description=row.description,
                 proposer=row.proposer,
-                owning_team=services.journey.team(row.owning_team, field="owning_team")
+                owning_team=services.journey_of(team_id).team(row.owning_team, field="owning_team")
                 if row.owning_team
                 else None,
                 status=row.status,

@@ -65,7 +65,10 @@ def test_sync_pushes_the_roadmap_and_prints_what_it_did(
     again = CliRunner().invoke(app, ["sync"])
     assert "0 created, 0 updated, 0 archived, 0 read back; 3 requests in" in again.output
     store = Store.open(db)
-    assert (store.meta.get("notion.roadmap_url") or "").startswith("https://www.notion.so/")
+    team_id = store.workspaces()[0]
+    assert (store.meta.get(f"notion.roadmap_url:{team_id}") or "").startswith(
+        "https://www.notion.so/"
+    )
     store.close()
 
 
@@ -149,3 +152,18 @@ def test_an_unreachable_notion_is_still_one_line_after_journeybot_run_in_the_sam
     ran = CliRunner().invoke(app, ["run", "--port", "0"])
     assert ran.output.strip().splitlines() == ["error: SLACK_BOT_TOKEN is not set"]
     test_an_unreachable_notion_is_one_line_naming_the_url(db, monkeypatch)
+
+
+def test_sync_of_a_second_workspace_never_builds_it_under_the_first_ones_page(
+    db: Path, monkeypatch: pytest.MonkeyPatch, notion: NotionEmulator
+) -> None:
+    point_at(monkeypatch, notion)
+    assert CliRunner().invoke(app, ["sync", "-w", "T0001"]).exit_code == 0
+    store = Store.open(db)
+    Services(store).log_pain_point("T0002", "U1", "Another workspace's pain point")
+    store.close()
+    before = notion.request_count
+    result = CliRunner().invoke(app, ["sync", "-w", "T0002"])
+    assert result.exit_code == 2
+    assert "NOTION_PARENT_PAGE_ID holds the roadmap of T0001" in result.output
+    assert notion.request_count == before

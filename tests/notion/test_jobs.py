@@ -145,7 +145,10 @@ def test_without_a_notion_token_the_sync_is_skipped_with_one_log_line(
         assert jobs.sync_now() == {}
         jobs.request_sync()
     lines = [r.message for r in caplog.records if "Notion" in r.message]
-    assert lines == ["Notion sync is off: NOTION_TOKEN is not set (Slack works without it)"]
+    assert lines == [
+        "Notion sync is off: NOTION_TOKEN is not set and no workspace connected Notion"
+        " on App Home (Slack works without it)"
+    ]
     assert all(r.levelno < logging.WARNING for r in caplog.records)
 
 

@@ -106,7 +106,7 @@ def test_first_sync_builds_the_databases_views_summary_and_a_page_per_idea(
     blocks = notion.blocks(summary.notion_id or "")
     assert [b["type"] for b in blocks][:2] == ["paragraph", "heading_2"]
     assert any(b["type"] == "table" and len(b["children"]) == 1 + 7 for b in blocks)
-    assert services.store.meta.get("notion.roadmap_url") == roadmap.url
+    assert services.store.meta.get(f"notion.roadmap_url:{TEAM}") == roadmap.url
 
 
 def test_a_sync_with_nothing_changed_sends_only_the_read_backs_and_the_views_list(

@@ -13,7 +13,7 @@ def test_roadmap_answers_ephemerally_with_the_top_ten_and_the_weakest_stage(bot:
     bot.slash("U0BEN", "/pain", "Signup form rejects plus addresses")
     for i in range(12):
         bot.propose("U0BEN", f"Idea number {i + 1}", impact=1 + i % 5, complexity=3, weeks="2w")
-    bot.store.meta.set(NOTION_ROADMAP_URL, "https://notion.so/roadmap-123")
+    bot.store.meta.set(f"{NOTION_ROADMAP_URL}:{TEAM}", "https://notion.so/roadmap-123")
     reply = bot.slash("U0CHLOE", "/roadmap")
     assert reply.body == ""
     answer = bot.slack.responses()[-1]

@@ -59,6 +59,69 @@ def test_a_database_from_before_the_meta_table_gets_it_on_open(db_path, store):
     upgraded.close()
 
 
+def _before_workspaces(store: Store) -> None:
+    """Make the database look as it did when the Notion URLs were kept once for all."""
+    store.db.execute("drop table workspace_settings")
+    store.db.execute("delete from _sqlite_migrations where name = 'm011_workspaces'")
+
+
+def _pain(store: Store, team_id: str) -> None:
+    store.db["pain_points"].insert(
+        {
+            "team_id": team_id,
+            "reporter": "U1",
+            "text": "Checkout times out",
+            "stage": "Purchase",
+            "severity": 3,
+            "status": "open",
+            "created_at": "2026-01-01T00:00:00",
+        }
+    )
+
+
+def test_the_notion_urls_of_a_single_workspace_move_to_that_workspace(db_path, store):
+    _pain(store, "T0001")
+    store.meta.set("notion.roadmap_url", "https://notion.so/roadmap")
+    store.meta.set("notion.summary_url", "https://notion.so/summary")
+    _before_workspaces(store)
+    store.close()
+    upgraded = Store.open(db_path)
+    assert upgraded.meta.get("notion.roadmap_url") is None
+    assert upgraded.meta.get("notion.roadmap_url:T0001") == "https://notion.so/roadmap"
+    assert upgraded.meta.get("notion.summary_url:T0001") == "https://notion.so/summary"
+    assert "workspace_settings" in upgraded.db.table_names()
+    upgraded.close()
+
+
+def test_the_notion_urls_go_to_the_workspace_whose_roadmap_notion_holds(db_path, store):
+    _pain(store, "T0001")
+    _pain(store, "T0002")
+    store.db["notion_objects"].insert(
+        {"team_id": "T0002", "key": "roadmap", "notion_id": "db-2", "state": "live"}
+    )
+    store.meta.set("notion.roadmap_url", "https://notion.so/roadmap")
+    _before_workspaces(store)
+    store.close()
+    upgraded = Store.open(db_path)
+    assert upgraded.meta.get("notion.roadmap_url:T0002") == "https://notion.so/roadmap"
+    assert upgraded.meta.get("notion.roadmap_url:T0001") is None
+    upgraded.close()
+
+
+def test_notion_urls_nobody_owns_are_dropped_rather_than_shown_to_the_wrong_workspace(
+    db_path, store
+):
+    _pain(store, "T0001")
+    _pain(store, "T0002")
+    store.meta.set("notion.roadmap_url", "https://notion.so/roadmap")
+    _before_workspaces(store)
+    store.close()
+    upgraded = Store.open(db_path)
+    rows = upgraded.db.execute("select key from meta where key like 'notion.%'").fetchall()
+    assert rows == []
+    upgraded.close()
+
+
 def test_wal_foreign_keys_and_busy_timeout_are_on(store):
     conn = store.db.conn
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"

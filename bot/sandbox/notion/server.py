@@ -212,6 +212,9 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._bucket: _TokenBucket | None = None
+        self._limit: tuple[float | None, int] = (rate_limit, burst)
+        # Other integrations' secrets: Notion rate-limits each integration on its own.
+        self._integrations: dict[str, _TokenBucket | None] = {}
         self.configure_rate_limit(rate_limit, burst=burst)
         self._storm_until = 0.0
         self.down = False
@@ -314,7 +317,29 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
     def configure_rate_limit(self, rate_limit: float | None, *, burst: int = 5) -> None:
         """Set the average requests per second (None disables) and the burst size."""
         with self._lock:
+            self._limit = (rate_limit, burst)
             self._bucket = None if rate_limit is None else _TokenBucket(rate_limit, burst)
+            for token in self._integrations:
+                self._integrations[token] = self._new_bucket()
+
+    def _new_bucket(self) -> _TokenBucket | None:
+        rate_limit, burst = self._limit
+        return None if rate_limit is None else _TokenBucket(rate_limit, burst)
+
+    def add_integration(self, token: str, *, page_title: str = "Another roadmap") -> str:
+        """Accept `token` as another integration's secret, with a rate limit of its own;
+        return the id of a new top-level page for it (every page is visible to every
+        integration here, unlike Notion, where each sees only the pages shared with it)."""
+        with self._lock:
+            self._integrations[token] = self._new_bucket()
+        return self.add_page(page_title)
+
+    def revoke(self, token: str) -> None:
+        """Answer 401 unauthorized to `token` from now on (an integration removed)."""
+        with self._lock:
+            self._integrations.pop(token, None)
+            if token == self.token:
+                self.token = f"revoked-{uuid.uuid4().hex}"
 
     def fail_next(
         self,
@@ -533,13 +558,17 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
                     "Notion-Version header failed validation: Notion-Version header should "
                     "be defined, instead was `undefined`.",
                 )
-            if handler.headers.get("Authorization") != f"Bearer {self.token}":
+            auth = handler.headers.get("Authorization") or ""
+            token = auth.removeprefix("Bearer ")
+            if not auth.startswith("Bearer ") or (
+                token != self.token and token not in self._integrations
+            ):
                 raise _ApiError(401, "unauthorized", "API token is invalid.")
             with self._lock:
                 if self.down:
                     code, message = _FAILURES[503]
                     raise _ApiError(503, code, message)
-                self._check_rate_limit()
+                self._check_rate_limit(token)
                 self._check_injected_failure(method, path)
             if len(raw) > MAX_BODY_BYTES:
                 raise _invalid(
@@ -593,10 +622,11 @@ class NotionEmulator(PagesMixin, DatabasesMixin, QueryMixin, BlocksMixin, ViewsM
                     return endpoint, match.groupdict()
         raise _ApiError(400, "invalid_request_url", "Invalid request URL.")
 
-    def _check_rate_limit(self) -> None:
-        """Raise rate_limited during a storm or when the token bucket is empty."""
+    def _check_rate_limit(self, token: str) -> None:
+        """Raise rate_limited during a storm or when the integration's bucket is empty."""
+        bucket = self._bucket if token == self.token else self._integrations.get(token)
         storm_left = self._storm_until - time.monotonic()
-        wait = storm_left if storm_left > 0 else (self._bucket.take() if self._bucket else 0.0)
+        wait = storm_left if storm_left > 0 else (bucket.take() if bucket else 0.0)
         if wait > 0:
             code, message = _FAILURES[429]
             raise _ApiError(

@@ -29,6 +29,7 @@ from .kit import (
 )
 from .questions import questions_home_blocks
 from .reports import roadmap_line
+from .workspace import settings_blocks
 
 if TYPE_CHECKING:
     from ...services import AdminHome
@@ -139,6 +140,8 @@ def admin_blocks(admin: AdminHome) -> Blocks:
         header("Settings (admins)"),
         section(f"*Roadmap channel*\n{where}", accessory=picker),
     ]
+    if admin.workspace is not None:
+        blocks += settings_blocks(admin.workspace)
     for idea in admin.unposted[:SHOWN]:
         blocks.append(
             section(

@@ -58,7 +58,7 @@ class Cards:
             entry.idea,
             entry.score,
             entry.item.bucket,
-            min_estimates=self.services.journey.scoring.min_estimates,
+            min_estimates=self.services.journey_of(idea.team_id).scoring.min_estimates,
             outcome=outcome,
         )
         return card, entry.item.bucket

@@ -110,7 +110,7 @@ def register(app: App, deps: Deps) -> None:
         show(
             body["trigger_id"],
             body,
-            pain_edit_modal(deps.journey, pain, metadata={"channel": channel}),
+            pain_edit_modal(deps.journey_of(team_id), pain, metadata={"channel": channel}),
         )
 
     def told(user: str, body: dict[str, Any], pain_id: int, status: str, changed: bool) -> None:
@@ -184,7 +184,7 @@ def register(app: App, deps: Deps) -> None:
             return
         channel = (body.get("channel") or {}).get("id")
         similar = deps.services.editing.similar_ideas(team_id, pain.text)
-        view = idea_modal(deps.journey, suggested=[pain], metadata={"channel": channel})
+        view = idea_modal(deps.journey_of(team_id), suggested=[pain], metadata={"channel": channel})
         from ...blocks.everyday import similar_ideas_block
 
         view["blocks"][0:0] = similar_ideas_block(similar)

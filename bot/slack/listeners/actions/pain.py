@@ -46,7 +46,7 @@ def register(app: App, deps: Deps) -> None:
 
     def redraw(team_id: str, pain: PainPoint, respond: Respond) -> None:
         similar = deps.services.similar_pain_points(team_id, pain.text, exclude=pain.id)
-        respond(replace_original=True, **pain_confirmation(pain, similar, deps.journey))
+        respond(replace_original=True, **pain_confirmation(pain, similar, deps.journey_of(team_id)))
 
     def update(
         ack: Ack, context: BoltContext, respond: Respond, pain_id: int, **change: Any
@@ -97,7 +97,8 @@ def register(app: App, deps: Deps) -> None:
         except NotFound:
             return
         deps.open_view(
-            trigger_id, pain_edit_modal(deps.journey, pain, metadata={"channel": channel})
+            trigger_id,
+            pain_edit_modal(deps.journey_of(team_id), pain, metadata={"channel": channel}),
         )
 
     @app.action(Action.PAIN_DETAILS)

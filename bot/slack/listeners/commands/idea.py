@@ -21,7 +21,7 @@ def register(app: App, deps: Deps) -> None:
     def open_modal(team_id: str, trigger_id: str, text: str, channel: str | None) -> None:
         suggested = deps.services.similar_pain_points(team_id, text, limit=5)
         view = idea_modal(
-            deps.journey, title=text, suggested=suggested, metadata={"channel": channel}
+            deps.journey_of(team_id), title=text, suggested=suggested, metadata={"channel": channel}
         )
         # Suggest, never block: ideas that read alike are shown above the form.
         view["blocks"][0:0] = similar_ideas_block(

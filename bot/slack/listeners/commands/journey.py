@@ -76,15 +76,15 @@ def register(app: App, deps: Deps) -> None:
 def _team(deps: Deps, team_id: str, user: str, name: str) -> str:
     if not name:
         current = deps.services.team_of(team_id, user)
-        teams = ", ".join(deps.journey.teams)
+        teams = ", ".join(deps.journey_of(team_id).teams)
         if current:
             return (
                 f"You are in *{esc(current)}*. Only an admin"
-                f" ({deps.services.admins_to_ask()}) can change it: {esc(teams)}."
+                f" ({deps.services.admins_to_ask(team_id)}) can change it: {esc(teams)}."
             )
         return (
             f"You have not set a team. Set it with `/journey team <team>` ({esc(teams)});"
-            f" after that only an admin ({deps.services.admins_to_ask()}) can change it."
+            f" after that only an admin ({deps.services.admins_to_ask(team_id)}) can change it."
         )
     try:
         team = deps.services.set_team(team_id, user, name)

@@ -36,7 +36,7 @@ def register(app: App, deps: Deps) -> None:
     def confirm(logged: LoggedPain, respond: Respond) -> None:
         respond(
             response_type="ephemeral",
-            **pain_confirmation(logged.pain, logged.similar, deps.journey),
+            **pain_confirmation(logged.pain, logged.similar, deps.journey_of(logged.pain.team_id)),
         )
 
     @app.command(Command.PAIN)
@@ -47,7 +47,10 @@ def register(app: App, deps: Deps) -> None:
             deps.runtime.later(
                 deps.open_view,
                 command["trigger_id"],
-                pain_modal(deps.journey, metadata={"channel": command.get("channel_id")}),
+                pain_modal(
+                    deps.journey_of(command["team_id"]),
+                    metadata={"channel": command.get("channel_id")},
+                ),
             )
             return
         if answer_find(deps, ack, command, text, respond):

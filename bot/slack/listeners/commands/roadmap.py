@@ -21,7 +21,7 @@ def register(app: App, deps: Deps) -> None:
         message = roadmap_message(
             deps.services.top(team_id, TOP),
             weakest=deps.services.weakest_stage(team_id),
-            notion_url=deps.services.notion_url(),
+            notion_url=deps.services.notion_url(team_id),
             total=deps.services.on_roadmap(team_id),
         )
         respond(response_type="ephemeral", **message)

@@ -55,7 +55,10 @@ def register(app: App, deps: Deps) -> None:
         channel, ts, user = event["channel"], event["ts"], event["user"]
         idea = deps.services.idea_by_card(context.team_id, channel, event["thread_ts"])
         parsed = (
-            parse_vote(unmarkup(event.get("text") or ""), tshirt=deps.journey.scoring.tshirt_weeks)
+            parse_vote(
+                unmarkup(event.get("text") or ""),
+                tshirt=deps.journey_of(context.team_id).scoring.tshirt_weeks,
+            )
             if idea is not None
             else None
         )

@@ -39,7 +39,9 @@ def register(app: App, deps: Deps) -> None:
             log.info("no name for the shortcut's author: %s", e.response["error"])
             return ""
 
-    def open_modal(trigger_id: str, channel: str, message: dict[str, Any], reporter: str) -> None:
+    def open_modal(
+        team_id: str, trigger_id: str, channel: str, message: dict[str, Any], reporter: str
+    ) -> None:
         link = None
         try:
             # The quote already lives in Slack: its permalink is the evidence.
@@ -54,7 +56,7 @@ def register(app: App, deps: Deps) -> None:
             # Who said it matters as much as where: kept in the pain point's own words.
             text = f"{text}\n— {said_by}"
         view = pain_modal(
-            deps.journey,
+            deps.journey_of(team_id),
             text=text,
             link=link,
             source=EvidenceSource.CUSTOMER_SAID,
@@ -67,6 +69,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         deps.runtime.later(
             open_modal,
+            shortcut["team"]["id"],
             shortcut["trigger_id"],
             shortcut["channel"]["id"],
             shortcut["message"],

@@ -24,7 +24,9 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.ESTIMATE)
     def estimate_submitted(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
-        estimate, errors = estimate_values(values, deps.journey.scoring.tshirt_weeks)
+        estimate, errors = estimate_values(
+            values, deps.journey_of(context.team_id).scoring.tshirt_weeks
+        )
         if not errors and all(v is None for v in estimate.values()):
             errors[Block.IMPACT] = "Rate at least one of impact, complexity or time to deliver."
         if errors:

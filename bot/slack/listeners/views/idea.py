@@ -71,7 +71,9 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.IDEA)
     def idea_submitted(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
-        estimate, errors = estimate_values(values, deps.journey.scoring.tshirt_weeks)
+        estimate, errors = estimate_values(
+            values, deps.journey_of(context.team_id).scoring.tshirt_weeks
+        )
         if errors:
             ack(response_action="errors", errors=errors)
             return

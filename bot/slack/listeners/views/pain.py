@@ -41,7 +41,7 @@ def register(app: App, deps: Deps) -> None:
 
     def confirm(team_id: str, user: str, pain: PainPoint, channel: str | None) -> None:
         similar = deps.services.similar_pain_points(team_id, pain.text, exclude=pain.id)
-        deps.tell(user, pain_confirmation(pain, similar, deps.journey), channel=channel)
+        deps.tell(user, pain_confirmation(pain, similar, deps.journey_of(team_id)), channel=channel)
 
     # Storing happens before the ack on purpose: a problem must come back as an inline
     # error on its field (response_action "errors"), which only the ack can carry. It is
