@@ -104,7 +104,7 @@ def context(*, readonly: bool = False, busy_timeout_ms: int | None = None) -> It
                 store,
                 config.journey,
                 admins=frozenset(config.slack.admins),
-                default_channel=config.slack.roadmap_channel,
+                default_channel=None if settings.oauth else config.slack.roadmap_channel,
                 workspace_defaults=WorkspaceDefaults.from_settings(settings, config),
             ),
         )

@@ -154,7 +154,9 @@ def build_app(
     admins = Admins(client, set(config.slack.admins) | set(services.admins))
     services.workspace_admin = admins.is_admin
     services.card_delay = config.slack.card_update_delay
-    services.default_channel = config.slack.roadmap_channel
+    # With several workspaces, a channel id from the config file belongs to one of them:
+    # each workspace's admins pick their own on App Home.
+    services.default_channel = None if installs else config.slack.roadmap_channel
     # The courier retries on its own schedule (Retry-After included): its client must not
     # sleep through a 429 on a worker that other effects are waiting for.
     courier_client = WebClient(

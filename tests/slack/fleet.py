@@ -220,12 +220,18 @@ def oauth_settings(
 
 
 def start_fleet(
-    slack: SlackEmulator, tmp_path: Path, clock: Any, transport: str, stops: list[Any]
+    slack: SlackEmulator,
+    tmp_path: Path,
+    clock: Any,
+    transport: str,
+    stops: list[Any],
+    *,
+    roadmap_channel: str | None = None,
 ) -> Fleet:
     """Start journeybot with the install flow on; `stops` collects what to stop after."""
     socket_mode = transport == "socket_mode"
     settings = oauth_settings(slack, tmp_path, socket_mode=socket_mode)
-    config = AppConfig(slack=SlackConfig(card_update_delay=0.05))
+    config = AppConfig(slack=SlackConfig(card_update_delay=0.05, roadmap_channel=roadmap_channel))
     store = Store.open(settings.journeybot_db)
     services = Services(store, config.journey, clock=clock)
     runtime = Runtime()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from fleet import Fleet, Member
+from pathlib import Path
+from typing import Any
 
+from fleet import Fleet, Member, start_fleet
+
+from bot.sandbox.slack import SlackEmulator
 from bot.slack.ids import Action
 
 
@@ -117,3 +121,26 @@ def test_a_command_naming_another_workspace_s_channel_stays_in_its_own_workspace
     assert [p.text for p in fleet.store.pains.all("T0OURS")] == ["Crafted into their channel"]
     assert fleet.store.pains.all("T0THEM") == []
     assert theirs.slack.calls == [] and "Crafted" not in theirs.slack.shown()
+
+
+def test_the_config_file_s_roadmap_channel_is_no_workspace_s_default_when_several_install(
+    slack: SlackEmulator, tmp_path: Path, clock: Any, transport: str
+) -> None:
+    # A channel id in the config file belongs to one workspace; with the install flow on,
+    # each workspace's admins pick their own, and until then /idea says whom to ask.
+    stops: list[Any] = []
+    fleet = start_fleet(slack, tmp_path, clock, transport, stops, roadmap_channel="C0ELSEWHERE")
+    try:
+        member = fleet.workspace("T0NEW")
+        assert fleet.install("T0NEW", member.users[0]).status == 200
+        reply = member.people.slash(
+            member.users[1], "/idea", "Retry failed payments", channel=member.channel
+        )
+        assert reply.status == 200
+        fleet.settle()
+        assert "no roadmap channel yet" in member.slack.shown()
+        assert fleet.services.roadmap_channel("T0NEW") is None
+        assert fleet.store.ideas.all("T0NEW") == []
+    finally:
+        for stop in stops:
+            stop()
