@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from prioritize.errors import NotFound
+from prioritize.parsing import parse_id
 
 from ...blocks.everyday import (
     found_message,
@@ -29,7 +30,7 @@ __all__ = ["register"]
 
 def _tail_id(raw: str) -> int | None:
     tail = raw.rpartition(":")[2]
-    return int(tail) if tail.isdigit() else None
+    return parse_id(tail)
 
 
 def _chosen(action: dict[str, Any]) -> str:
@@ -122,29 +123,30 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         what, _, raw_id = _chosen(action).partition(":")
-        if not raw_id.isdigit():
+        pain_id = parse_id(raw_id)
+        if pain_id is None:
             ack()
             return
         respond = context.respond if body.get("response_url") else None
         if what == "edit":
             ack()
             deps.runtime.later(
-                open_pain_edit, context.team_id, context.user_id, int(raw_id), body, respond
+                open_pain_edit, context.team_id, context.user_id, pain_id, body, respond
             )
             return
         # Stored before the answer to Slack: the person is told only about what was kept.
         editing = deps.services.editing
         try:
             if what == "Withdrawn":
-                done = editing.withdraw_pain(context.team_id, context.user_id, int(raw_id))
+                done = editing.withdraw_pain(context.team_id, context.user_id, pain_id)
             else:
-                done = editing.set_pain_status(context.team_id, context.user_id, int(raw_id), what)
+                done = editing.set_pain_status(context.team_id, context.user_id, pain_id, what)
         except REFUSALS as e:
             ack()
             deps.runtime.later(refuse, context.user_id, body, e, respond)
             return
         ack()
-        deps.runtime.later(told, context.user_id, body, int(raw_id), what, bool(done.changed))
+        deps.runtime.later(told, context.user_id, body, pain_id, what, bool(done.changed))
 
     # ---------------------------------------------------------------- found pain points
 

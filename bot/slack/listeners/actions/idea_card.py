@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from prioritize.parsing import parse_id
+
 from ....services import NotAllowed, NotFound, NotSaved
 from ...blocks.idea import admin_modal, estimate_modal, why_modal
 from ...blocks.kit import esc
@@ -34,7 +36,7 @@ def refusal(admins: list[str]) -> dict[str, Any]:
 def _idea_id(action: dict[str, Any]) -> int | None:
     raw = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
     tail = raw.rpartition(":")[2]
-    return int(tail) if tail.isdigit() else None
+    return parse_id(tail)
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from prioritize.models import EvidenceSource, PainPoint
+from prioritize.parsing import parse_id
 
 from ....services import NotAllowed, NotFound, NotSaved
 from ...blocks.everyday import pain_edit_modal
@@ -31,7 +32,7 @@ _FIELDS = {
 
 def _pain_id(action: dict[str, Any]) -> int | None:
     _, _, tail = (action.get("block_id") or "").partition(":")
-    return int(tail) if tail.isdigit() else None
+    return parse_id(tail)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -72,10 +73,11 @@ def register(app: App, deps: Deps) -> None:
             if pain_id is None or not isinstance(chosen, str):
                 ack()
                 return
-            if field == "severity" and not chosen.isdigit():
+            severity = parse_id(chosen) if field == "severity" else None
+            if field == "severity" and severity is None:
                 ack()
                 return
-            value: Any = int(chosen) if field == "severity" else chosen
+            value: Any = severity if field == "severity" else chosen
             update(ack, context, respond, pain_id, **{field: value})
 
         listener.__name__ = f"pain_{field}"
@@ -106,13 +108,10 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, context: BoltContext, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         ack()
-        if str(action.get("value", "")).isdigit():
+        pain_id = parse_id(str(action.get("value") or ""))
+        if pain_id is not None:
             deps.runtime.later(
-                open_details,
-                context.team_id,
-                body["trigger_id"],
-                int(action["value"]),
-                context.channel_id,
+                open_details, context.team_id, body["trigger_id"], pain_id, context.channel_id
             )
 
     def counted(team_id: str, pain_id: int, instead_of: int, respond: Respond) -> None:
@@ -129,15 +128,16 @@ def register(app: App, deps: Deps) -> None:
     def pain_me_too(
         ack: Ack, context: BoltContext, action: dict[str, Any], respond: Respond
     ) -> None:
-        other, _, new = str(action.get("value") or "").partition(":")
-        if not (other.isdigit() and new.isdigit()):
+        raw_other, _, raw_new = str(action.get("value") or "").partition(":")
+        other, new = parse_id(raw_other), parse_id(raw_new)
+        if other is None or new is None:
             ack()
             return
         try:
-            deps.services.me_too(context.team_id, context.user_id, int(other), instead_of=int(new))
+            deps.services.me_too(context.team_id, context.user_id, other, instead_of=new)
         except (NotAllowed, NotFound, NotSaved) as e:
             ack()
             deps.runtime.later(warn, respond, e)
             return
         ack()
-        deps.runtime.later(counted, context.team_id, int(other), int(new), respond)
+        deps.runtime.later(counted, context.team_id, other, new, respond)
