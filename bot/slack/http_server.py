@@ -345,6 +345,19 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.dumps(report, separators=(",", ":")).encode("utf-8")
         self._send(status, body, {"content-type": ["application/json"]})
 
+    def do_HEAD(self) -> None:
+        # Some load balancers probe with HEAD: the health check's status, without a body.
+        path = self.path.partition("?")[0]
+        status = self.server.health()[0] if path == HEALTH_PATH else 404
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _not_allowed(self) -> None:
+        self._drain_and_refuse(405, "method not allowed: journeybot answers GET and POST")
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
     def _oauth(self, path: str, query: str, flow: OAuthFlow) -> None:
         """Serve the "Add to Slack" page or Slack's redirect back; never a 500 for bad input."""
         with self.server.busy():

@@ -270,3 +270,20 @@ def test_with_one_bot_token_there_is_no_install_page(bot: Bot) -> None:
             urllib.request.urlopen(base + path, timeout=5)
         assert refused.value.code == 404
         refused.value.close()
+
+
+def test_head_on_healthz_answers_its_status_and_other_methods_get_405() -> None:
+    server, events_url = serve_http(None)
+    base = events_url.rsplit("/slack/", 1)[0]
+    try:
+        head = urllib.request.Request(base + "/healthz", method="HEAD")
+        with urllib.request.urlopen(head, timeout=5) as answer:
+            assert (answer.status, answer.read()) == (200, b"")
+        for method in ("PUT", "DELETE", "OPTIONS", "PATCH"):
+            request = urllib.request.Request(base + "/slack/events", data=b"{}", method=method)
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=5)
+            assert refused.value.code == 405, method
+    finally:
+        server.shutdown()
+        server.server_close()
