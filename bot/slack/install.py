@@ -255,7 +255,8 @@ class Installs:
                 )
         except sqlite3.Error as e:
             raise ConfigError(f"cannot open the installations file {self.path}: {e}") from None
-        self._orgs: dict[str, str] = {}
+        self._orgs: dict[str, str | None] = {}
+        """Each workspace's org as last read or written (None: none known)."""
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -343,9 +344,14 @@ class Installs:
             row = conn.execute(
                 "select enterprise_id from journeybot_org_members where team_id = ?", [team_id]
             ).fetchone()
-        if row:
-            self._orgs[team_id] = row[0]
-        return row[0] if row else None
+        self._orgs[team_id] = row[0] if row else None
+        return self._orgs[team_id]
+
+    def _forget_org(self, team_id: str) -> None:
+        """Drop what requests said about `team_id`'s org (it has an installation of its own)."""
+        with self._connect() as conn:
+            conn.execute("delete from journeybot_org_members where team_id = ?", [team_id])
+        self._orgs[team_id] = None
 
     def own(self, team_id: str) -> Bot | None:
         """`team_id`'s own (workspace-level) installation, whatever org it is in, or None."""
@@ -373,6 +379,10 @@ class Installs:
         """
         own = self.own(team_id) if team_id else None
         if own is not None:
+            if self.org_of(own.team_id or "") not in (None, own.enterprise_id or None):
+                # Noted from a request naming another org (before such requests were
+                # refused): it must not hand this workspace to that org once it leaves.
+                self._forget_org(own.team_id or "")
             if enterprise_id is None and not org_wide:
                 return own
             same_org = (own.enterprise_id or None) == enterprise_id

@@ -186,6 +186,16 @@ def test_an_org_wide_install_cannot_reach_a_workspace_that_installed_by_itself(
     assert [p.text for p in fleet.store.pains.all("T0VIC")] == ["Only ours"]
     assert "Only ours" not in north.slack.shown()
     assert fleet.installs.org_of("T0VIC") is None
+    # Nor does a request's word make it a member of the org, even if one got that far...
+    fleet.installs.remember_org("T0VIC", "E0GRID")
+    assert fleet.installs.org_of("T0VIC") is None
+    # ...or if an older version noted it: serving the workspace itself forgets it.
+    with fleet.installs._connect() as conn:
+        conn.execute("insert into journeybot_org_members values ('T0VIC', 'E0GRID')")
+    fleet.installs._orgs.clear()
+    alone.people.slash(alone.users[1], "/pain", "Still ours", channel=alone.channel)
+    fleet.settle()
+    assert fleet.installs.org_of("T0VIC") is None
 
     # Leaving, the workspace is not handed to the org's token by what a request claimed.
     fleet.slack.revoke_install("T0VIC")
@@ -195,7 +205,7 @@ def test_an_org_wide_install_cannot_reach_a_workspace_that_installed_by_itself(
     fleet.settle()
     if fleet.transport == "http":
         assert after.status == 403
-    assert [p.text for p in fleet.store.pains.all("T0VIC")] == ["Only ours"]
+    assert [p.text for p in fleet.store.pains.all("T0VIC")] == ["Only ours", "Still ours"]
     assert fleet.installs.bot("T0VIC") is None
 
 
