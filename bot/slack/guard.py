@@ -67,13 +67,15 @@ def only_installed_workspace(
 
 
 def only_installed(
-    covers: Callable[[str | None, str | None], bool],
+    covers: Callable[[str | None, str | None, bool], bool],
 ) -> Callable[[BoltRequest, BoltContext, Callable[[], Any]], BoltResponse | None]:
     """Return a Bolt middleware, run before authorize, refusing workspaces not installed.
 
-    Installed in many workspaces, `covers(team_id, enterprise_id)` asks the installation
-    store. A refused request gets 403 and one log line naming its workspace; no listener
-    runs and nothing is stored, whatever ids it carries.
+    Installed in many workspaces, `covers(team_id, enterprise_id, is_enterprise_install)`
+    asks the installation store. A refused request gets 403 and one log line naming its
+    workspace; no listener runs and nothing is stored, whatever ids it carries: a request
+    naming a workspace that installed journeybot by itself is served with that
+    installation or not at all, never with an org's token.
     """
 
     def guard(req: BoltRequest, context: BoltContext, next: Callable[[], Any]) -> Any:
@@ -86,7 +88,8 @@ def only_installed(
             # served once more so its tokens are deleted.
             return next()
         team_id, enterprise_id = context.team_id, context.enterprise_id
-        if (team_id or enterprise_id) and covers(team_id, enterprise_id):
+        org_wide = bool(context.is_enterprise_install)
+        if (team_id or enterprise_id) and covers(team_id, enterprise_id, org_wide):
             return next()
         log.warning(
             "refused a request from workspace %s (enterprise %s): journeybot is not installed"

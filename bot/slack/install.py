@@ -98,7 +98,9 @@ class SignedStateStore(OAuthStateStore):
 
     def consume(self, state: str) -> bool:
         nonce, _, signature = (state or "").rpartition(".")
-        if not nonce or not hmac.compare_digest(signature, self._sign(nonce)):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+        expected = self._sign(nonce).encode("utf-8")
+        if not nonce or not hmac.compare_digest(signature.encode("utf-8"), expected):
             log.warning("refused an install: its OAuth state is not one journeybot issued")
             return False
         if not self.inner.consume(nonce):
@@ -204,18 +206,25 @@ class _Flow(OAuthFlow):
     slack_sdk's SQLite store raises sqlite3 errors (a full disk, a locked file), which
     Bolt would let through as a 500; as a BoltError they give the "not saved" page. The
     store writes the installation and its bot in two transactions: when the second fails,
-    the first is taken back, so no half-written installation is left.
+    the first is taken back, so no half-written installation is left. Only the rows this
+    attempt wrote go: a reinstall gets the same bot token back from Slack, and the working
+    installation stored before it must stay.
     """
 
-    forget: Callable[[str], None]
+    mark: Callable[[], dict[str, int]]
+    forget: Callable[[str, dict[str, int]], None]
 
     def store_installation(self, request: Any, installation: Installation) -> None:
+        try:
+            before = self.mark()
+        except (sqlite3.Error, OSError) as e:
+            raise BoltError(f"cannot store the installation: {e}") from e
         try:
             super().store_installation(request, installation)
         except (sqlite3.Error, OSError) as e:
             if installation.bot_token:
                 try:
-                    self.forget(installation.bot_token)
+                    self.forget(installation.bot_token, before)
                 except (sqlite3.Error, OSError):
                     log.exception("cannot take back a half-stored installation")
             raise BoltError(f"cannot store the installation: {e}") from e
@@ -246,7 +255,8 @@ class Installs:
                 )
         except sqlite3.Error as e:
             raise ConfigError(f"cannot open the installations file {self.path}: {e}") from None
-        self._orgs: dict[str, str] = {}
+        self._orgs: dict[str, str | None] = {}
+        """Each workspace's org as last read or written (None: none known)."""
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -272,26 +282,50 @@ class Installs:
             logger=log,
         )
         flow = _Flow(client=client, settings=settings, logger=log)
+        flow.mark = self._mark
         flow.forget = self._forget
         return flow
 
-    def _forget(self, token: str) -> None:
-        """Delete whatever an install that failed half-way stored (its token is new)."""
+    _TABLES = ("slack_installations", "slack_bots")
+
+    def _mark(self) -> dict[str, int]:
+        """The last row id of each installations table: what an install adds comes after."""
+        marks: dict[str, int] = {}
         with self._connect() as conn:
-            for table in ("slack_installations", "slack_bots"):
-                exists = conn.execute(
-                    "select 1 from sqlite_master where type = 'table' and name = ?", [table]
-                ).fetchone()
-                if exists:
-                    conn.execute(f"delete from {table} where bot_token = ?", [token])
+            for table in self._TABLES:
+                if _exists(conn, table):
+                    row = conn.execute(f"select max(rowid) from {table}").fetchone()
+                    marks[table] = row[0] or 0
+        return marks
+
+    def _forget(self, token: str, before: dict[str, int]) -> None:
+        """Delete the rows an install that failed half-way wrote after `before` (`_mark`).
+
+        Rows with the same token from an earlier install stay: Slack hands a reinstall
+        the token it already gave, and that installation still works.
+        """
+        with self._connect() as conn:
+            for table in self._TABLES:
+                if _exists(conn, table):
+                    conn.execute(
+                        f"delete from {table} where bot_token = ? and rowid > ?",
+                        [token, before.get(table, 0)],
+                    )
 
     # -- finding tokens ------------------------------------------------------------------
 
     def remember_org(self, team_id: str | None, enterprise_id: str | None) -> None:
-        """Note that `team_id` is in the org `enterprise_id` (requests say so)."""
+        """Note that `team_id` is in the org `enterprise_id` (a request served by the org).
+
+        Only for a workspace without an installation of its own: a request's ids are all
+        that says so, and they must never let an org's token serve (or, once that workspace
+        uninstalls, take over) a workspace that installed journeybot by itself.
+        """
         if not team_id or not enterprise_id or self._orgs.get(team_id) == enterprise_id:
             return
         try:
+            if self.own(team_id) is not None:
+                return
             with self._connect() as conn:
                 conn.execute(
                     "insert or replace into journeybot_org_members values (?, ?)",
@@ -310,28 +344,68 @@ class Installs:
             row = conn.execute(
                 "select enterprise_id from journeybot_org_members where team_id = ?", [team_id]
             ).fetchone()
-        if row:
-            self._orgs[team_id] = row[0]
-        return row[0] if row else None
+        self._orgs[team_id] = row[0] if row else None
+        return self._orgs[team_id]
 
-    def bot(self, team_id: str | None, enterprise_id: str | None = None) -> Bot | None:
-        """The bot installation serving `team_id`: its own, else its org's org-wide one."""
-        found = None
-        if team_id:
-            found = self.store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
-            if found is None and enterprise_id is None:
-                # Installed in a workspace of an org: the row carries the org id too.
-                org = self.org_of(team_id)
-                if org is not None:
-                    found = self.store.find_bot(enterprise_id=org, team_id=team_id)
+    def _forget_org(self, team_id: str) -> None:
+        """Drop what requests said about `team_id`'s org (it has an installation of its own)."""
+        with self._connect() as conn:
+            conn.execute("delete from journeybot_org_members where team_id = ?", [team_id])
+        self._orgs[team_id] = None
+
+    def own(self, team_id: str) -> Bot | None:
+        """`team_id`'s own (workspace-level) installation, whatever org it is in, or None."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "select enterprise_id from slack_bots where client_id = ? and team_id = ?"
+                " and not is_enterprise_install order by installed_at desc limit 1",
+                [self.settings.slack_client_id or "", team_id],
+            ).fetchone()
+        if row is None:
+            return None
+        return self.store.find_bot(enterprise_id=row[0] or None, team_id=team_id)
+
+    def bot(
+        self,
+        team_id: str | None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+    ) -> Bot | None:
+        """The bot installation serving `team_id`: its own, else its org's org-wide one.
+
+        A workspace with an installation of its own is served with that one only, and
+        only when the org the request names (`enterprise_id`, `org_wide`) is the one
+        Slack installed it in; with none given (an outbox effect) it is its own.
+        """
+        own = self.own(team_id) if team_id else None
+        if own is not None:
+            if self.org_of(own.team_id or "") not in (None, own.enterprise_id or None):
+                # Noted from a request naming another org (before such requests were
+                # refused): it must not hand this workspace to that org once it leaves.
+                self._forget_org(own.team_id or "")
+            if enterprise_id is None and not org_wide:
+                return own
+            same_org = (own.enterprise_id or None) == enterprise_id
+            return own if same_org and not org_wide else None
         org = enterprise_id or (self.org_of(team_id) if team_id else None)
-        if found is None and org:
-            found = self.store.find_bot(enterprise_id=org, team_id=None, is_enterprise_install=True)
-        return found
+        if not org:
+            return None
+        return self.store.find_bot(enterprise_id=org, team_id=None, is_enterprise_install=True)
 
-    def covers(self, team_id: str | None, enterprise_id: str | None) -> bool:
-        """Whether a request from (team_id, enterprise_id) has an installation to serve it."""
-        return self.bot(team_id, enterprise_id) is not None
+    def covers(
+        self, team_id: str | None, enterprise_id: str | None, org_wide: bool = False
+    ) -> bool:
+        """Whether a request from (team_id, enterprise_id) has an installation to serve it.
+
+        `org_wide` is the request's is_enterprise_install: Bolt then serves it with the
+        org's token, which a workspace with its own installation is never served with.
+        """
+        try:
+            return self.bot(team_id, enterprise_id, org_wide) is not None
+        except sqlite3.Error as e:
+            # Which installation is whose cannot be told: serve none rather than a wrong one.
+            log.error("cannot read the installations file %s: %s", self.path, e)
+            return False
 
     def client_for(self, team_id: str, make: Callable[[str], WebClient]) -> WebClient:
         """A client with `team_id`'s bot token, made by `make(token)`; raises NotInstalled."""
@@ -373,6 +447,13 @@ def installed_in(path: Path, client_id: str) -> list[Installed]:
         )
         for team, name, enterprise, org_wide, at in rows
     ]
+
+
+def _exists(conn: sqlite3.Connection, table: str) -> bool:
+    found = conn.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", [table]
+    ).fetchone()
+    return found is not None
 
 
 def _moment(value: Any) -> datetime:

@@ -166,6 +166,22 @@ def test_a_revoked_install_answers_token_revoked_and_others_keep_working(
     assert set(slack.installed_tokens) == {north["access_token"]}
 
 
+def test_a_reinstall_gets_the_same_bot_token_and_one_after_leaving_a_new_one(
+    slack: SlackEmulator,
+) -> None:
+    slack.redirect_url = REDIRECT
+
+    def install() -> str:
+        location = slack.authorize(_authorize_url(slack), team_id="T0ACME", user="U0ACE")
+        return str(_exchange(slack, _code(location))["access_token"])
+
+    first = install()
+    assert install() == first
+    slack.revoke_install("T0ACME")
+    again = install()
+    assert again != first and set(slack.installed_tokens) == {again}
+
+
 def test_ids_the_workspaces_hand_out_never_collide(slack: SlackEmulator) -> None:
     dms = {slack.workspace(t).dm_channel(u) for t, u in (("T0ACME", "U0ACE"), ("T0NORTH", "W0NOR"))}
     dms.add(slack.dm_channel("U0BEN"))

@@ -6,7 +6,7 @@ import logging
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from fleet import COOKIE, Fleet, browse, oauth_settings
@@ -83,6 +83,16 @@ def test_a_forged_state_is_refused_and_nothing_is_stored(fleet: Fleet) -> None:
     assert fleet.installs.installed() == []
 
 
+@pytest.mark.parametrize("state", ["abc.\u00e9", "\u00e9.\u00e9"])
+def test_a_state_with_non_ascii_characters_is_refused_as_not_valid(
+    fleet: Fleet, state: str
+) -> None:
+    url = f"{fleet.pages_url}{REDIRECT_PATH}?code=abc&state={quote(state)}"
+    page = browse(url, cookie=f"{COOKIE}={state}")
+    assert page.status == 400 and "This install link is not valid" in page.body
+    assert fleet.installs.installed() == []
+
+
 def test_a_replayed_redirect_is_refused_the_second_time(fleet: Fleet) -> None:
     acme = fleet.workspace("T0ACME")
     _, authorize_url, cookie = fleet.install_page()
@@ -130,6 +140,32 @@ def test_an_installation_that_cannot_be_stored_is_a_clear_page_not_a_500(fleet: 
     assert page.status == 503 and "could not store" in page.body
     with fleet.installs._connect() as conn:
         assert conn.execute("select count(*) from slack_installations").fetchone() == (0,)
+
+
+def test_a_reinstall_that_cannot_be_stored_keeps_the_working_installation(
+    fleet: Fleet,
+) -> None:
+    acme = fleet.workspace("T0ACME")
+    assert fleet.install("T0ACME", acme.users[0]).status == 200
+    working = fleet.installs.bot("T0ACME")
+    assert working is not None
+    with fleet.installs._connect() as conn:
+        # Stands in for a disk that refuses the reinstall's second write.
+        conn.execute(
+            "create trigger refuse before insert on slack_bots"
+            " begin select raise(abort, 'disk full'); end"
+        )
+    page = fleet.install("T0ACME", acme.users[0])
+    assert page.status == 503 and "could not store" in page.body
+    with fleet.installs._connect() as conn:
+        conn.execute("drop trigger refuse")
+        # The reinstall's first write was taken back; the first install's row stays.
+        assert conn.execute("select count(*) from slack_installations").fetchone() == (1,)
+    kept = fleet.installs.bot("T0ACME")
+    assert kept is not None and kept.bot_token == working.bot_token
+    acme.people.slash(acme.users[0], "/pain", "Still installed")
+    fleet.settle()
+    assert [p.text for p in fleet.store.pains.all("T0ACME")] == ["Still installed"]
 
 
 @pytest.mark.parametrize("event", ["app_uninstalled", "tokens_revoked"])

@@ -144,3 +144,80 @@ def test_the_config_file_s_roadmap_channel_is_no_workspace_s_default_when_severa
     finally:
         for stop in stops:
             stop()
+
+
+def _as_org(fleet: Fleet, org: Member, team_id: str, text: str) -> Any:
+    """A signed `/pain` from the org-wide install `org`'s people, naming `team_id`."""
+    people, user = org.people, org.users[1]
+    fields = {
+        "token": people.verification_token,
+        "team_id": team_id,
+        "enterprise_id": "E0GRID",
+        "is_enterprise_install": "true",
+        "channel_id": org.channel,
+        "user_id": user,
+        "user_name": "someone",
+        "command": "/pain",
+        "text": text,
+        "api_app_id": people.api_app_id,
+        "response_url": people._response_url(channel=org.channel, user=user),
+        "trigger_id": people._trigger(user),
+    }
+    reply = people.post_form(fields)
+    fleet.settle()
+    return reply
+
+
+def test_an_org_wide_install_cannot_reach_a_workspace_that_installed_by_itself(
+    fleet: Fleet,
+) -> None:
+    north = fleet.workspace("T0NORTH", enterprise_id="E0GRID")
+    alone = fleet.workspace("T0VIC")
+    assert fleet.install(None, north.users[0], enterprise_id="E0GRID", org_wide=True).status == 200
+    assert fleet.install("T0VIC", alone.users[0]).status == 200
+    north.people = fleet.people(north.slack, org_wide=True)
+    alone.people.slash(alone.users[1], "/pain", "Only ours", channel=alone.channel)
+    fleet.settle()
+
+    injected = _as_org(fleet, north, "T0VIC", "Injected by another org")
+    listed = _as_org(fleet, north, "T0VIC", "list")
+    if fleet.transport == "http":
+        assert injected.status == 403 == listed.status
+    assert [p.text for p in fleet.store.pains.all("T0VIC")] == ["Only ours"]
+    assert "Only ours" not in north.slack.shown()
+    assert fleet.installs.org_of("T0VIC") is None
+    # Nor does a request's word make it a member of the org, even if one got that far...
+    fleet.installs.remember_org("T0VIC", "E0GRID")
+    assert fleet.installs.org_of("T0VIC") is None
+    # ...or if an older version noted it: serving the workspace itself forgets it.
+    with fleet.installs._connect() as conn:
+        conn.execute("insert into journeybot_org_members values ('T0VIC', 'E0GRID')")
+    fleet.installs._orgs.clear()
+    alone.people.slash(alone.users[1], "/pain", "Still ours", channel=alone.channel)
+    fleet.settle()
+    assert fleet.installs.org_of("T0VIC") is None
+
+    # Leaving, the workspace is not handed to the org's token by what a request claimed.
+    fleet.slack.revoke_install("T0VIC")
+    assert alone.people.event({"type": "app_uninstalled"}).status == 200
+    fleet.settle()
+    after = alone.people.slash(alone.users[1], "/pain", "After leaving", channel=alone.channel)
+    fleet.settle()
+    if fleet.transport == "http":
+        assert after.status == 403
+    assert [p.text for p in fleet.store.pains.all("T0VIC")] == ["Only ours", "Still ours"]
+    assert fleet.installs.bot("T0VIC") is None
+
+
+def test_a_workspace_of_an_org_wide_install_is_still_served_with_the_org_token(
+    fleet: Fleet,
+) -> None:
+    north = fleet.workspace("T0NORTH", enterprise_id="E0GRID")
+    assert fleet.install(None, north.users[0], enterprise_id="E0GRID", org_wide=True).status == 200
+    north.people = fleet.people(north.slack, org_wide=True)
+    north.people.slash(north.users[1], "/pain", "Served by the org", channel=north.channel)
+    fleet.settle()
+    assert [p.text for p in fleet.store.pains.all("T0NORTH")] == ["Served by the org"]
+    assert fleet.installs.org_of("T0NORTH") == "E0GRID"
+    org, served = fleet.installs.bot(None, "E0GRID", org_wide=True), fleet.installs.bot("T0NORTH")
+    assert org is not None and served is not None and served.bot_token == org.bot_token

@@ -293,7 +293,15 @@ class OAuthMethods:
             raise ApiError("bad_redirect_uri")
         code.used = True
         owner = code.team_id or code.enterprise_id
-        token = f"xoxb-{owner}-{next(registry.tokens)}-{secrets.token_hex(8)}"
+        # Like Slack (without token rotation), a reinstall gets the bot token its
+        # installation already has, with the scopes of this install.
+        ours = (code.team_id, code.enterprise_id, code.org_wide)
+        held = [
+            t
+            for t, g in registry.grants.items()
+            if not g.revoked and (g.team_id, g.enterprise_id, g.org_wide) == ours
+        ]
+        token = held[0] if held else f"xoxb-{owner}-{next(registry.tokens)}-{secrets.token_hex(8)}"
         registry.grants[token] = Grant(
             team_id=code.team_id,
             enterprise_id=code.enterprise_id,
