@@ -2,7 +2,7 @@
 
 Data is created for two team ids through the use cases; T0001 uses NOTION_TOKEN's page,
 T0002's admin connects its own integration from the settings use case (checked with
-Notion's users/me); the scheduled jobs sync both.
+Notion: the page, read with the token); the scheduled jobs sync both.
 """
 
 from __future__ import annotations
