@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,12 +106,16 @@ class Jobs:
         *,
         notion_client: NotionClient | None = None,
         team_id: str | None = None,
+        installed: Callable[[str], bool] | None = None,
     ) -> None:
         self.settings = settings
         self.config = config
         self.services = services
         self.team_id = team_id
         """The workspace the running bot is installed in (None: every one, as the CLI does)."""
+        self.installed = installed
+        """Whether a workspace has installed the app (install flow; None: every one is).
+        A workspace that uninstalled keeps its data until purged, but nothing runs for it."""
         self.scheduler = BackgroundScheduler(timezone=config.digest.timezone)
         self.syncs = 0
         """How many syncs ran (each covers every workspace)."""
@@ -234,7 +239,7 @@ class Jobs:
         reports: dict[str, SyncReport] = {}
         with self._sync_lock:
             try:
-                plan = self._plan(teams if teams is not None else self._workspaces())
+                plan = self._plan(self._served(teams) if teams is not None else self._workspaces())
                 if plan:
                     workers = min(len(plan), self.sync_workers)
                     with ThreadPoolExecutor(workers, thread_name_prefix="notion-sync") as pool:
@@ -319,7 +324,29 @@ class Jobs:
     def _workspaces(self) -> list[str]:
         if self.team_id is not None:
             return [self.team_id]
-        return self.services.workspace.workspaces()
+        return self._served(self.services.workspace.workspaces())
+
+    def _served(self, teams: list[str]) -> list[str]:
+        """Return the workspaces of `teams` that have the app installed."""
+        if self.installed is None:
+            return list(teams)
+        served: list[str] = []
+        for team_id in teams:
+            try:
+                here = self.installed(team_id)
+            except Exception as e:  # an unreadable installations file stops nobody's jobs
+                log.warning("cannot tell whether %s has journeybot installed: %s", team_id, e)
+                here = True
+            if here:
+                served.append(team_id)
+                self._said.discard(f"installed:{team_id}")
+            else:
+                self._say_once(
+                    f"installed:{team_id}",
+                    f"{team_id} has not installed journeybot (or uninstalled it): its Notion"
+                    " sync, digest and surveys are skipped until it installs again",
+                )
+        return served
 
     def _notion_client(self) -> NotionClient:
         with self._client_lock:
@@ -347,7 +374,13 @@ class Jobs:
     def schedule_digests(self) -> None:
         """Schedule each workspace's digest on its own cron and time zone (again when an
         admin changed them)."""
-        for team_id in self._workspaces():
+        served = self._workspaces()
+        for gone in set(self._digest_schedules) - set(served):
+            # Uninstalled since it was scheduled: its digest stops (back on a new install).
+            if self.scheduler.get_job(f"{DIGEST_JOB}:{gone}") is not None:
+                self.scheduler.remove_job(f"{DIGEST_JOB}:{gone}")
+            del self._digest_schedules[gone]
+        for team_id in served:
             try:
                 digest = self.services.workspace.of(team_id).digest
                 job_id = f"{DIGEST_JOB}:{team_id}"
@@ -375,7 +408,7 @@ class Jobs:
         outbox posts it. One workspace's failure is logged and stops no other."""
         now = now or datetime.now(UTC)
         written: dict[str, Digest] = {}
-        for team_id in teams if teams is not None else self._workspaces():
+        for team_id in self._served(teams) if teams is not None else self._workspaces():
             try:
                 written[team_id] = self.services.weekly_digest(team_id, now=now)
             except Exception:
@@ -388,7 +421,7 @@ class Jobs:
         """Ask "Is this better now?" wherever it is due; return how many were asked per
         workspace (failures are logged)."""
         asked: dict[str, int] = {}
-        for team_id in self.services.store.workspaces():
+        for team_id in self._served(self.services.store.workspaces()):
             try:
                 asked[team_id] = self.services.ask_if_better(team_id, now=now)
                 self.services.show_settled_outcomes(team_id, now=now)

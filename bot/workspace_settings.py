@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from prioritize.config import Capacity, JourneyConfig, Weights
 from prioritize.errors import InvalidInput, NotAllowed
+from storage.notion_state import RECONNECTED, NotionState
 from storage.stats import WEIGHTS_KEY
 from storage.workspaces import WorkspaceSettings, purge_workspace
 
@@ -52,8 +53,11 @@ DIGEST = "digest"
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _PAGE_ID = re.compile(r"([0-9a-f]{32}|[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})$", re.I)
 
-NotionCheck = Callable[[str], None]
-"""Ask Notion whether a token is good (a users/me call); raises InvalidInput if not."""
+NotionCheck = Callable[[str, str], None]
+"""Ask Notion whether a token can see a page (token, page id); raises InvalidInput if not."""
+
+CHECK_TIMEOUT_SECONDS = 2.0
+"""How long the connect check waits for Notion: the modal must be answered within Slack's 3 s."""
 
 
 def mask(token: str) -> str:
@@ -99,15 +103,26 @@ class WorkspaceDefaults:
         )
 
 
-def notion_check(api_url: str) -> NotionCheck:
-    """Return a check that asks Notion at `api_url` who a token belongs to (users/me)."""
+def notion_check(api_url: str, *, timeout_seconds: float = CHECK_TIMEOUT_SECONDS) -> NotionCheck:
+    """Return a check that asks Notion at `api_url` for the page with the token
+    (pages.retrieve: one request answers both whether the token is good and whether the
+    page is shared with its integration). No retries: a person waits on the modal."""
 
-    def check(token: str) -> None:
+    def check(token: str, page_id: str) -> None:
+        import httpx
+        from notion_client.errors import RequestTimeoutError
+
         from .notion.client import NotionClient, NotionError
 
-        client = NotionClient(token, base_url=api_url, max_retries=1, timeout_seconds=10)
+        client = NotionClient(
+            token,
+            base_url=api_url,
+            max_retries=0,
+            max_rate_limited=0,
+            timeout_seconds=timeout_seconds,
+        )
         try:
-            client.me()
+            client.retrieve_page(page_id)
         except NotionError as e:
             if e.status in (401, 403):
                 raise InvalidInput(
@@ -115,8 +130,21 @@ def notion_check(api_url: str) -> NotionCheck:
                     "Notion rejected this token (unauthorized): copy the integration's"
                     " secret again from notion.so/profile/integrations",
                 ) from None
+            if e.status == 404 or e.code == "object_not_found":
+                raise InvalidInput(
+                    "notion_parent_page_id",
+                    "this page is not shared with the integration: open the page in Notion,"
+                    " ••• > Connections, add the integration, then save again",
+                ) from None
+            if isinstance(e.__cause__, RequestTimeoutError | httpx.TimeoutException):
+                raise InvalidInput(
+                    "notion_token",
+                    f"Notion did not answer within {timeout_seconds:g} s, nothing was saved;"
+                    " try again in a moment",
+                ) from None
             raise InvalidInput(
-                "notion_token", f"could not check the token with Notion ({e.code}); try again"
+                "notion_token",
+                f"could not check the token with Notion ({e.code or e.status}); try again",
             ) from None
         finally:
             client.close()
@@ -226,9 +254,15 @@ class WorkspaceSettingsCases:
         if not self.is_admin(team_id, user):
             raise NotAllowed("only this workspace's journeybot admins can change its settings")
 
-    def _save(self, team_id: str, values: Mapping[str, Any], *, by: str) -> Workspace:
+    def _save(
+        self, team_id: str, values: Mapping[str, Any], *, by: str, reconnected: bool = False
+    ) -> Workspace:
         with self.services._unit():
             self.repo.save(team_id, values, by=by, now=self.services.clock())
+            if reconnected:
+                # In the same transaction: the next sync must not find the new page
+                # without knowing the admins moved the roadmap (it would stop for good).
+                NotionState(self.services.store).save_object(team_id, RECONNECTED, notion_id=None)
             self.services.refresh_home(team_id, by)
             if WEIGHTS in values or CAPACITY in values:
                 # Cards show scores and buckets: every card of the workspace is redrawn.
@@ -333,7 +367,9 @@ class WorkspaceSettingsCases:
         """Store the workspace's Notion integration token (encrypted) and parent page.
 
         Raises InvalidInput, storing nothing, when no secret key is configured, the page
-        id is not one, or Notion rejects the token (checked with a users/me call).
+        id is not one, Notion rejects the token, or the page is not shared with the
+        integration (checked with one pages.retrieve). The next sync follows the change:
+        it rebuilds the roadmap under the new page and learns the new integration's bot.
         """
         self._require_admin(team_id, by)
         token = token.strip()
@@ -347,17 +383,34 @@ class WorkspaceSettingsCases:
             )
         fernet = self._fernet()  # before Notion is asked: no key, nothing to do
         if self.defaults.check_notion is not None:
-            self.defaults.check_notion(token)
+            self.defaults.check_notion(token, found.group(1))
         values = {
             NOTION_TOKEN: fernet.encrypt(token.encode()).decode(),
             NOTION_PARENT: found.group(1),
         }
-        return self._save(team_id, values, by=by)
+        return self._save(team_id, values, by=by, reconnected=True)
 
     def disconnect_notion(self, team_id: str, *, by: str) -> Workspace:
         """Forget the workspace's own Notion connection (back to the environment's, if any)."""
         self._require_admin(team_id, by)
-        return self._save(team_id, {NOTION_TOKEN: None, NOTION_PARENT: None}, by=by)
+        return self._save(
+            team_id, {NOTION_TOKEN: None, NOTION_PARENT: None}, by=by, reconnected=True
+        )
+
+    def forget_notion(self, team_id: str) -> None:
+        """Forget the workspace's own Notion token and page, as Slack asks when the app is
+        uninstalled or its bot token revoked (no admin acts; nothing is left to sync)."""
+        if NOTION_TOKEN not in self.repo.get(team_id):
+            return
+        with self.services._unit():
+            self.repo.save(
+                team_id,
+                {NOTION_TOKEN: None, NOTION_PARENT: None},
+                by="slack",
+                now=self.services.clock(),
+            )
+            NotionState(self.services.store).save_object(team_id, RECONNECTED, notion_id=None)
+        log.info("forgot the Notion connection of %s: the app left the workspace", team_id)
 
     def purge(self, team_id: str) -> dict[str, int]:
         """Delete every record of the workspace in one transaction; return rows per table."""

@@ -27,6 +27,9 @@ __all__ = [
 
 CREATING = "creating"
 """A create was sent (or is about to be) and its answer has not been stored yet."""
+RECONNECTED = "reconnected"
+"""Object key marking a workspace whose admins changed its Notion connection since the last
+sync (the next one follows the change)."""
 LIVE = "live"
 GONE = "archived"
 

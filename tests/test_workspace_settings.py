@@ -20,7 +20,7 @@ GOOD = "secret_abcdefghijklmnopqrstuvwxyz0123456789wxyz"
 PAGE = "0123456789abcdef0123456789abcdef"
 
 
-def reject_unless_good(token: str) -> None:
+def reject_unless_good(token: str, page_id: str) -> None:
     if token != GOOD:
         raise InvalidInput("notion_token", "Notion says this token is not valid")
 

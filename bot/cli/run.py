@@ -15,9 +15,10 @@ from ..config import Settings
 from .base import app, context
 
 if TYPE_CHECKING:
+    from ..jobs import Jobs
     from ..slack.run import Started
 
-__all__ = ["run_command", "start_jobs"]
+__all__ = ["make_jobs", "run_command", "start_jobs"]
 
 
 RUN_BUSY_TIMEOUT_MS = 2000
@@ -118,12 +119,26 @@ def _secret_values(settings: Settings) -> list[str]:
     return [s.get_secret_value() for s in secrets if s is not None]
 
 
+def make_jobs(started: Started) -> Jobs:
+    """Return the scheduler of the running bot (not started): with the install flow, it
+    runs nothing for a workspace without an installation."""
+    from ..jobs import Jobs
+
+    installs = getattr(started.app, "installs", None)
+    return Jobs(
+        started.settings,
+        started.config,
+        started.services,
+        team_id=started.team_id,
+        installed=(lambda team: installs.covers(team, None)) if installs else None,
+    )
+
+
 def start_jobs(started: Started) -> Callable[[], None]:
     """Start the scheduler (Notion sync, weekly digest) beside the running bot."""
     from ..health import last_sync, scheduler_alive
-    from ..jobs import Jobs
 
-    jobs = Jobs(started.settings, started.config, started.services, team_id=started.team_id)
+    jobs = make_jobs(started)
     jobs.start()
     started.checks["scheduler"] = scheduler_alive(lambda: jobs.scheduler.running)
     interval = timedelta(minutes=started.config.sync.interval_minutes)

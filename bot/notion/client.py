@@ -276,6 +276,14 @@ class NotionClient:
         """Return a user. https://developers.notion.com/reference/get-user"""
         return self._call("users.retrieve", lambda: self._client.users.retrieve(user_id), safe=True)
 
+    # ---------------------------------------------------------------- pages
+
+    def retrieve_page(self, page_id: str) -> Json:
+        """Return a page's properties. https://developers.notion.com/reference/retrieve-a-page"""
+        return self._call(
+            "pages.retrieve", lambda: self._client.pages.retrieve(page_id=page_id), safe=True
+        )
+
     # ---------------------------------------------------------------- databases
 
     def create_database(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from storage.notion_state import CREATING
+from storage.notion_state import CREATING, RECONNECTED
 
 from .client import NotionError
 from .context import (
@@ -75,7 +75,9 @@ class Provisioner:
         (unless `rehome`, which builds it under the new page, taking over what is there).
         """
         ctx = self.ctx
-        if rehome:
+        if ctx.object(RECONNECTED) is not None:
+            self._reconnected()
+        elif rehome:
             self._rehome()
         else:
             self._check_home()
@@ -113,6 +115,21 @@ class Provisioner:
             # The first sync, or state kept from before the parent page was recorded.
             ctx.save_object(PARENT, notion_id=ctx.parent_page_id)
 
+    def _reconnected(self) -> None:
+        """Follow a connection the workspace's admins changed: another integration has
+        another bot user (the read-back filter's), another page gets the roadmap rebuilt."""
+        ctx = self.ctx
+        ctx.state.forget_object(ctx.team_id, "bot")
+        home = ctx.object(PARENT)
+        built = ctx.object("roadmap") is not None or ctx.object("pains") is not None
+        if built and (
+            home is None or not home.notion_id or bare(home.notion_id) != bare(ctx.parent_page_id)
+        ):
+            self._rehome()
+        else:
+            ctx.save_object(PARENT, notion_id=ctx.parent_page_id)
+        ctx.state.forget_object(ctx.team_id, RECONNECTED)
+
     def _rehome(self) -> None:
         """Forget every Notion id kept for the workspace, so the roadmap is built again.
 
@@ -122,7 +139,7 @@ class Provisioner:
         """
         ctx = self.ctx
         for key in ctx.state.objects(ctx.team_id):
-            if key not in ("lease", "bot") and not key.startswith("user:"):
+            if key not in ("lease", "bot", RECONNECTED) and not key.startswith("user:"):
                 ctx.state.forget_object(ctx.team_id, key)
         ctx.state.forget_pages(ctx.team_id)
         ctx.state.forget_blocks(ctx.team_id)

@@ -23,6 +23,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -31,7 +32,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from ..config import AppConfig, Settings
 from ..doctor import manifest_scopes
-from ..services import Services
+from ..services import NotSaved, Services
 from . import clients
 from .admins import Admins
 from .deps import Deps, remember_requester
@@ -145,8 +146,9 @@ def build_app(
         )
         installation = None
         app.use(_its_own_token(installs))
-        # app_uninstalled and tokens_revoked delete that workspace's tokens at once.
-        app.enable_token_revocation_listeners()
+        # app_uninstalled and tokens_revoked delete that workspace's tokens at once, and
+        # its Notion token: nothing is synced for a workspace that left.
+        _on_leaving(app, installs, services)
     app.use(remember_requester)
     app.use(refuse_impossible_values)
     app.installation = installation
@@ -187,6 +189,33 @@ def build_app(
         log.error("listener failed on a %s request", body.get("type"), exc_info=error)
 
     return app
+
+
+def _on_leaving(app: App, installs: Installs, services: Services) -> None:
+    """Listen to Slack's app_uninstalled and tokens_revoked: Bolt's own listeners delete the
+    workspace's tokens (Bolt runs one listener per event, so theirs are called from here),
+    then the workspace's Notion connection is forgotten (revoked bot tokens only)."""
+    bolt = TokenRevocationListeners(installs.store)
+
+    def forget_notion(team_id: str | None) -> None:
+        if team_id is None:
+            return  # an org-wide install: each workspace's connection stays its admins'
+        try:
+            services.workspace.forget_notion(team_id)
+        except NotSaved as e:
+            # The tokens are gone already: its jobs stop anyway, the token stays stored.
+            log.error("cannot forget the Notion connection of %s: %s", team_id, e)
+
+    @app.event("app_uninstalled")
+    def uninstalled(context: BoltContext) -> None:
+        bolt.handle_app_uninstalled_events(context)
+        forget_notion(context.team_id)
+
+    @app.event("tokens_revoked")
+    def revoked(event: dict[str, Any], context: BoltContext) -> None:
+        bolt.handle_tokens_revoked_events(event, context)
+        if event.get("tokens", {}).get("bot"):
+            forget_notion(context.team_id)
 
 
 def _its_own_token(

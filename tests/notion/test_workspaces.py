@@ -2,13 +2,15 @@
 
 Data is created for two team ids through the use cases; T0001 uses NOTION_TOKEN's page,
 T0002's admin connects its own integration from the settings use case (checked with
-Notion's users/me); the scheduled jobs sync both.
+Notion: the page, read with the token); the scheduled jobs sync both.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +24,14 @@ from bot.jobs import SYNC_JOB, Jobs
 from bot.sandbox.notion import NotionEmulator
 from bot.services import InvalidInput, Services
 from bot.transfer import export_data
-from bot.workspace_settings import WorkspaceDefaults
+from bot.workspace_settings import WorkspaceDefaults, notion_check
 from prioritize.config import JourneyConfig
+from storage.notion_state import RECONNECTED, NotionState
 from storage.store import Store
 
 T1, T2 = "T0001", "T0002"
 TOKEN2 = "secret_second_integration_0000000000000abcd"
+TOKEN3 = "secret_third_integration_00000000000000efgh"
 
 
 def settings_for(notion: NotionEmulator) -> Settings:
@@ -236,3 +240,90 @@ def test_the_number_of_workspaces_synced_side_by_side_comes_from_the_config(
     assert set(jobs.sync_now()) == {T1, T2}  # one after another, both all the same
     with pytest.raises(ValueError, match="workers"):
         AppConfig.model_validate({"sync": {"workers": 0}})
+
+
+def bot_id(services: Services, team_id: str) -> str | None:
+    kept = NotionState(services.store).object(team_id, "bot")
+    return kept.notion_id if kept is not None else None
+
+
+def test_an_admin_who_connects_another_page_gets_the_roadmap_rebuilt_there_and_syncs_go_on(
+    services: Services, settings: Settings, notion: NotionEmulator, two: str
+) -> None:
+    jobs = jobs_for(services, settings, notion)
+    assert set(jobs.sync_now()) == {T1, T2}
+    # The old integration's bot user, as the read-back filter would still use it.
+    NotionState(services.store).save_object(T2, "bot", notion_id="old-integration-bot")
+    page3 = notion.add_integration(TOKEN3, page_title="Third roadmap")
+    services.workspace.connect_notion(T2, token=TOKEN3, parent_page_id=page3, by="U0ADMIN")
+    reports = jobs.sync_now()
+    assert set(reports) == {T1, T2}
+    assert reports[T2].created == 2  # the idea and the pain point, under the new page
+    assert "Bravo one-click checkout" in under(notion, page3)
+    assert "Bravo one-click checkout" in under(notion, two)  # the old pages are left as is
+    assert "Alpha" not in under(notion, page3)
+    assert bot_id(services, T2) == notion.bot_user_id
+    fill(services, T2, "Delta")
+    again = jobs.sync_now()
+    assert again[T2].created == 2 and "Delta" in under(notion, page3)
+    assert "Delta" not in under(notion, two)
+
+
+def test_a_workspace_moved_from_the_environments_page_to_its_own_and_back_keeps_syncing(
+    services: Services, settings: Settings, notion: NotionEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    notion.configure_rate_limit(400.0, burst=50)
+    fill(services, T1, "Alpha")
+    jobs = jobs_for(services, settings, notion)
+    assert set(jobs.sync_now()) == {T1}
+    before = under(notion, notion.root_page_id).count("Alpha one-click checkout")
+    own = notion.add_integration(TOKEN2, page_title="Own roadmap")
+    services.workspace.connect_notion(T1, token=TOKEN2, parent_page_id=own, by="U0ADMIN")
+    with caplog.at_level(logging.ERROR, logger="bot.jobs"):
+        assert jobs.sync_now()[T1].created == 2
+        services.workspace.disconnect_notion(T1, by="U0ADMIN")
+        back = jobs.sync_now()
+    assert "Alpha one-click checkout" in under(notion, own)
+    # Back under the environment's page, the pages left there are taken over, not doubled.
+    assert back[T1].created == 0
+    assert under(notion, notion.root_page_id).count("Alpha one-click checkout") == before
+    assert "--rehome" not in caplog.text
+    assert set(jobs.sync_now()) == {T1}
+
+
+def test_a_page_not_shared_with_the_integration_is_refused_on_its_field_and_nothing_saved(
+    services: Services, notion: NotionEmulator
+) -> None:
+    hidden = notion.add_page("Not shared", shared=False)
+    with pytest.raises(InvalidInput, match="not shared with the integration") as caught:
+        services.workspace.connect_notion(
+            T2, token=notion.token, parent_page_id=hidden, by="U0ADMIN"
+        )
+    assert caught.value.field == "notion_parent_page_id"
+    assert services.workspace.of(T2).own == frozenset()
+    assert NotionState(services.store).object(T2, RECONNECTED) is None
+
+
+def test_notion_too_slow_to_answer_the_check_is_said_at_once_and_not_retried() -> None:
+    """A server that accepts connections and never answers: the check gives up in its
+    timeout, once, so the modal is answered within Slack's 3 s."""
+    accepted: list[socket.socket] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(5)
+
+        def hold() -> None:
+            try:
+                while True:
+                    accepted.append(server.accept()[0])
+            except OSError:
+                return  # the test closed the server
+
+        threading.Thread(target=hold, daemon=True).start()
+        port = server.getsockname()[1]
+        check = notion_check(f"http://127.0.0.1:{port}", timeout_seconds=0.3)
+        with pytest.raises(InvalidInput, match=r"did not answer within 0.3 s") as caught:
+            check("secret_any", "0123456789abcdef0123456789abcdef")
+    for conn in accepted:
+        conn.close()
+    assert caught.value.field == "notion_token"
+    assert len(accepted) == 1  # asked once: no retries while a person waits
