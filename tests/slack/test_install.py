@@ -93,11 +93,18 @@ def test_a_replayed_redirect_is_refused_the_second_time(fleet: Fleet) -> None:
     assert len(fleet.installs.installed()) == 1
 
 
-def test_a_redirect_without_a_code_is_refused_and_nothing_is_stored(fleet: Fleet) -> None:
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [("", "no code"), ("&code=made-up", "refused the code")],
+    ids=["none", "made-up"],
+)
+def test_a_redirect_without_a_code_slack_accepts_is_refused_and_nothing_is_stored(
+    fleet: Fleet, code: str, said: str
+) -> None:
     _, authorize_url, cookie = fleet.install_page()
     state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    page = browse(f"{fleet.pages_url}{REDIRECT_PATH}?state={state}", cookie=cookie)
-    assert page.status == 400 and "no code" in page.body
+    page = browse(f"{fleet.pages_url}{REDIRECT_PATH}?state={state}{code}", cookie=cookie)
+    assert page.status == 400 and said in page.body
     assert fleet.installs.installed() == []
 
 
@@ -110,14 +117,6 @@ def test_a_cancelled_install_says_nothing_was_installed(fleet: Fleet) -> None:
     assert "error=access_denied" in location
     page = browse(location, cookie=cookie)
     assert page.status == 403 and "cancelled" in page.body and "/slack/install" in page.body
-    assert fleet.installs.installed() == []
-
-
-def test_a_code_slack_refuses_leaves_no_installation(fleet: Fleet) -> None:
-    _, authorize_url, cookie = fleet.install_page()
-    state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    page = browse(f"{fleet.pages_url}{REDIRECT_PATH}?state={state}&code=made-up", cookie=cookie)
-    assert page.status == 400 and "refused the code" in page.body
     assert fleet.installs.installed() == []
 
 
