@@ -43,6 +43,7 @@ __all__ = [
     "flagged",
     "in_fresh_process",
     "insert",
+    "insert_first",
     "machine",
     "many",
     "measure_or_report",
@@ -124,6 +125,14 @@ def insert(
     marks = ", ".join("?" * len(names))
     verb = "insert or ignore" if ignore else "insert"
     many(conn, f"{verb} into {table} ({quoted}) values ({marks})", rows)
+
+
+def insert_first(
+    conn: sqlite3.Connection, table: str, columns: str, rows: Iterator[tuple[Any, ...]]
+) -> int:
+    """Insert `rows` into an empty `table` as `insert` does; return the first id it got."""
+    insert(conn, table, columns, rows)
+    return int(conn.execute(f"select min(id) from {table}").fetchone()[0])
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -116,20 +116,18 @@ def build(path: Path, *, pains: int, ideas: int, seed: int = 7) -> dict[str, int
                 yield (first + n, "Proposed", statuses[n], "U00001", "slack", iso(moved))
 
     with store.transaction():
-        common.insert(
+        first_pain = common.insert_first(
             conn,
             "pain_points",
             "team_id, reporter, text, stage, touchpoint, severity, source, status, created_at",
             pain_rows(),
         )
-        common.insert(
+        first_idea = common.insert_first(
             conn,
             "ideas",
             "team_id, title, description, proposer, status, created_at, updated_at",
             idea_rows(),
         )
-        first_pain = conn.execute("select min(id) from pain_points").fetchone()[0]
-        first_idea = conn.execute("select min(id) from ideas").fetchone()[0]
         common.insert(
             conn,
             "idea_pain_points",

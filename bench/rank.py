@@ -101,20 +101,18 @@ def build(path: Path, *, ideas: int, estimates: int, seed: int = 7) -> dict[str,
                     yield (first_idea + n, first_pain + p)
 
     with store.transaction():
-        common.insert(
+        first_pain = common.insert_first(
             conn,
             "pain_points",
             "team_id, reporter, text, stage, severity, source, status, created_at",
             pain_rows(),
         )
-        common.insert(
+        first_idea = common.insert_first(
             conn,
             "ideas",
             "team_id, title, description, proposer, status, pinned_bucket, created_at, updated_at",
             idea_rows(),
         )
-        first_pain = conn.execute("select min(id) from pain_points").fetchone()[0]
-        first_idea = conn.execute("select min(id) from ideas").fetchone()[0]
         common.insert(
             conn, "idea_pain_points", "idea_id, pain_point_id", link_rows(first_idea, first_pain)
         )

@@ -147,34 +147,26 @@ class Jobs:
         if not self.notion_enabled:
             self._say_once("notion", self._notion_off_reason())
         # Always scheduled: a workspace's admins may connect Notion from App Home later.
-        self.scheduler.add_job(
-            self.sync_now,
-            IntervalTrigger(minutes=self.config.sync.interval_minutes),
-            id=SYNC_JOB,
-            coalesce=True,
-            max_instances=1,
-            next_run_time=datetime.now(UTC),
-            replace_existing=True,
-        )
+        self._every(self.sync_now, self.config.sync.interval_minutes, SYNC_JOB, at_once=True)
         self.schedule_digests()
-        self.scheduler.add_job(
-            self.schedule_digests,
-            IntervalTrigger(minutes=SCHEDULES_EVERY_MINUTES),
-            id=SCHEDULES_JOB,
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
-        self.scheduler.add_job(
-            self.ask_if_better,
-            IntervalTrigger(minutes=SURVEY_EVERY_MINUTES),
-            id=SURVEY_JOB,
-            coalesce=True,
-            max_instances=1,
-            next_run_time=datetime.now(UTC),
-            replace_existing=True,
-        )
+        self._every(self.schedule_digests, SCHEDULES_EVERY_MINUTES, SCHEDULES_JOB)
+        self._every(self.ask_if_better, SURVEY_EVERY_MINUTES, SURVEY_JOB, at_once=True)
         self.scheduler.start()
+
+    def _every(
+        self, job: Callable[[], object], minutes: float, job_id: str, *, at_once: bool = False
+    ) -> None:
+        """Run `job` every `minutes` (the first time now if `at_once`), one run at a time."""
+        first = {"next_run_time": datetime.now(UTC)} if at_once else {}
+        self.scheduler.add_job(
+            job,
+            IntervalTrigger(minutes=minutes),
+            id=job_id,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+            **first,
+        )
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the scheduler (waiting for a running job if asked) and close clients."""

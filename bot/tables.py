@@ -27,6 +27,7 @@ from prioritize.questions import (
     StageAnswer,
 )
 from prioritize.scoring import RoadmapEntry
+from prioritize.words import figure
 
 __all__ = ["WIDE", "heat_table", "questions_tables", "roadmap", "roadmap_table"]
 
@@ -159,10 +160,6 @@ def _table(title: str) -> Table:
     return Table(title=title, title_justify="left", title_style="bold", expand=False)
 
 
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
 def _impact_table(answer: ImpactAnswer, top: int) -> Table:
     table = _table("1. Which improvements have the biggest impact?")
     table.add_column("Idea", max_width=30)
@@ -174,9 +171,9 @@ def _impact_table(answer: ImpactAnswer, top: int) -> Table:
         sure = row.certainty.value + (f": {row.doubt}" if row.doubt else "")
         table.add_row(
             escape(f"#{row.idea_id} {row.title}"),
-            _num(row.impact),
+            figure(row.impact),
             str(row.reach),
-            _num(row.weighted),
+            figure(row.weighted),
             escape(sure),
         )
     return table
@@ -202,15 +199,15 @@ def _effort_table(answer: EffortAnswer, top: int) -> Table:
         assert row.kind is not None
         kind = row.kind.value + (" ?" if row.kind.surprising else "")
         table.add_row(
-            kind, escape(f"#{row.idea_id} {row.title}"), _num(row.complexity), _num(row.weeks)
+            kind, escape(f"#{row.idea_id} {row.title}"), figure(row.complexity), figure(row.weeks)
         )
     for label, rows in extremes:
         for row in rows:
             table.add_row(
                 f"[dim]{label}[/]",
                 escape(f"#{row.idea_id} {row.title}"),
-                _num(row.complexity),
-                _num(row.weeks),
+                figure(row.complexity),
+                figure(row.weeks),
             )
     if answer.surprising:
         table.caption = "? estimates worth a second look"

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .models import PainStatus
+from .words import plural
 
 __all__ = [
     "HEAT_COLUMNS",
@@ -147,10 +148,6 @@ def heat_legend(*, short: bool = False) -> str:
     return "; ".join(f"{c.short if short else c.title}: {c.meaning}" for c in HEAT_COLUMNS) + "."
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
-
-
 def weakest_sentence(h: Heat) -> str:
     """Return the weakest stage in plain words, agreeing with its row of the table."""
     if h.weakest is None:
@@ -169,7 +166,7 @@ def weakest_sentence(h: Heat) -> str:
     )
     if r.ideas:
         line += (
-            f" {_plural(r.ideas, 'idea')} {'addresses' if r.ideas == 1 else 'address'}"
+            f" {plural(r.ideas, 'idea')} {'addresses' if r.ideas == 1 else 'address'}"
             f" the other{'s' * (r.open_pain_points - alone != 1)}."
         )
     return line

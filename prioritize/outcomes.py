@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from .words import figure
+
 __all__ = [
     "BETTER_RATIO",
     "MIN_CHANGE",
@@ -198,7 +200,7 @@ def _figures(
 
 
 def _rate(count: int, weeks: int) -> str:
-    return f"{count / weeks:.1f}".rstrip("0").rstrip(".")
+    return figure(count / weeks)
 
 
 def _ago(delta: timedelta) -> str:

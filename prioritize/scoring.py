@@ -27,6 +27,7 @@ from typing import Protocol
 
 from .config import Capacity, ScoringConfig, Strategy
 from .models import Bucket, Idea, IdeaStatus, Quadrant
+from .words import figure
 
 __all__ = [
     "Breakdown",
@@ -393,30 +394,30 @@ def explain(s: Score, config: ScoringConfig) -> str:
     if strategy is Strategy.WEIGHTED:
         ti, tr, te, ts = factors
         line = (
-            f"{s.value:g} = impact {_num(impact)}/5{assumed(c.impact)} → {ti:.1f}"
+            f"{s.value:g} = impact {figure(impact)}/5{assumed(c.impact)} → {ti:.1f}"
             f" + reach [{reach}] → {tr:.1f}"
-            f" + ease: complexity {_num(complexity)}/5{assumed(c.complexity)} → {te:.1f}"
-            f" + speed: {_num(weeks)}w{assumed(c.weeks)} → {ts:.1f}"
+            f" + ease: complexity {figure(complexity)}/5{assumed(c.complexity)} → {te:.1f}"
+            f" + speed: {figure(weeks)}w{assumed(c.weeks)} → {ts:.1f}"
         )
     elif strategy is Strategy.RICE:
         r, i, conf, effort = factors
         line = (
-            f"RICE {s.value:g} = reach {r:g} [{reach}] × impact {_num(i)}"
-            f" × confidence {conf:.0%} ÷ effort {_num(effort)}w"
+            f"RICE {s.value:g} = reach {r:g} [{reach}] × impact {figure(i)}"
+            f" × confidence {conf:.0%} ÷ effort {figure(effort)}w"
         )
     elif strategy is Strategy.ICE:
         i, conf, ease = factors
         line = (
-            f"ICE {s.value:g} = impact {_num(i)}/10"
+            f"ICE {s.value:g} = impact {figure(i)}/10"
             f" × confidence {conf:.0f}/10"
-            f" × ease {_num(ease)}/10 ÷ 10"
+            f" × ease {figure(ease)}/10 ÷ 10"
         )
     else:
         i, r, urgency, size = factors
         line = (
-            f"WSJF {s.value:g} = cost of delay {_num(i + r + urgency)} (impact {_num(i)}"
-            f" + reach {_num(r)} + urgency {urgency:g})"
-            f" ÷ job size {_num(size)}w"
+            f"WSJF {s.value:g} = cost of delay {figure(i + r + urgency)} (impact {figure(i)}"
+            f" + reach {figure(r)} + urgency {urgency:g})"
+            f" ÷ job size {figure(size)}w"
         )
     notes = []
     if s.needs_estimates:
@@ -424,10 +425,6 @@ def explain(s: Score, config: ScoringConfig) -> str:
     if c.disagreement:
         notes.append(f"estimates disagree ({c.disagreement})")
     return line + "".join(f"; {note}" for note in notes)
-
-
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 _CLOSED = frozenset((IdeaStatus.DONE, IdeaStatus.WONT_DO, IdeaStatus.ARCHIVED))

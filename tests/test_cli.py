@@ -9,7 +9,8 @@ import os
 import sqlite3
 import subprocess
 import sys
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,23 +34,33 @@ def db(cli_db: Path) -> Path:
     return cli_db
 
 
-@pytest.fixture
-def seeded(db: Path) -> Path:
-    """A workspace with pain points and three ideas, one of them with enough estimates."""
+@contextmanager
+def three_teams(db: Path) -> Iterator[Services]:
+    """Services on the database at `db`, with U1 in Sales, U2 in Engineering, U3 in Product;
+    the database is closed after the block."""
     store = Store.open(db)
     s = Services(store, clock=lambda: NOW)
     for user, team in [("U1", "Sales"), ("U2", "Engineering"), ("U3", "Product")]:
         s.set_team(T1, user, team)
-    checkout = s.log_pain_point(T1, "U1", "Checkout fails on mobile", stage="Purchase",
-                                severity=5).pain  # fmt: skip
-    s.log_pain_point(T1, "U1", "Welcome email lands in spam", stage="Onboarding", severity=2)
-    retry = s.propose_idea(T1, "U1", "Retry payments", pain_point_ids=[checkout.id])
-    for user in ("U1", "U2", "U3"):
-        s.record_estimate(T1, retry.id, user, impact=4, complexity=2, weeks=2)
-    s.support(T1, retry.id, "U2")
-    s.propose_idea(T1, "U2", "Dark mode", impact=2, complexity=3, weeks=1)
-    s.propose_idea(T1, "U3", "Rewrite [the] billing", impact=5, complexity=5, weeks=20)
-    store.close()
+    try:
+        yield s
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def seeded(db: Path) -> Path:
+    """A workspace with pain points and three ideas, one of them with enough estimates."""
+    with three_teams(db) as s:
+        checkout = s.log_pain_point(T1, "U1", "Checkout fails on mobile", stage="Purchase",
+                                    severity=5).pain  # fmt: skip
+        s.log_pain_point(T1, "U1", "Welcome email lands in spam", stage="Onboarding", severity=2)
+        retry = s.propose_idea(T1, "U1", "Retry payments", pain_point_ids=[checkout.id])
+        for user in ("U1", "U2", "U3"):
+            s.record_estimate(T1, retry.id, user, impact=4, complexity=2, weeks=2)
+        s.support(T1, retry.id, "U2")
+        s.propose_idea(T1, "U2", "Dark mode", impact=2, complexity=3, weeks=1)
+        s.propose_idea(T1, "U3", "Rewrite [the] billing", impact=5, complexity=5, weeks=20)
     return db
 
 
@@ -62,6 +73,16 @@ def import_csv(tmp_path: Path, text: str) -> Any:
     path = tmp_path / "map.csv"
     path.write_text(text, encoding="utf-8")
     return run("import", str(path), "--workspace", T1)
+
+
+def import_refusal(tmp_path: Path, text: str) -> str:
+    """Import `text` as map.csv, which must be refused; return the error after the file name."""
+    result = import_csv(tmp_path, text)
+    assert result.exit_code == 2
+    said = result.stderr.strip()
+    prefix = f"error: {tmp_path / 'map.csv'}: "
+    assert said.startswith(prefix), said
+    return said.removeprefix(prefix)
 
 
 def stored_pain_points(db: Path) -> list[str]:
@@ -172,7 +193,7 @@ def test_import_reads_the_evidence_type_from_an_evidence_column(db, tmp_path):
 
 
 def test_import_reports_the_file_line_of_a_bad_row_and_imports_nothing(db, tmp_path):
-    result = import_csv(
+    said = import_refusal(
         tmp_path,
         "text,stage,severity\n"
         "Pricing page is confusing,Consideration,3\n"
@@ -181,11 +202,7 @@ def test_import_reports_the_file_line_of_a_bad_row_and_imports_nothing(db, tmp_p
         "Checkout is slow,Purchase,high\n"
         "Fine row,Purchase,2\n",
     )
-    path = tmp_path / "map.csv"
-    assert result.exit_code == 2
-    assert result.stderr.strip() == (
-        f"error: {path}: line 6: severity: 'high' is not a whole number; nothing was imported"
-    )
+    assert said == "line 6: severity: 'high' is not a whole number; nothing was imported"
     assert stored_pain_points(db) == []
 
 
@@ -380,29 +397,25 @@ def busy(db: Path) -> Path:
     """The seeded workspace plus what a week leaves behind: a +1 on a pain point, a Done
     idea whose pain point is Addressed, a merged duplicate, and typed text a spreadsheet
     would run as a formula."""
-    store = Store.open(db)
-    s = Services(store, clock=lambda: NOW)
-    for user, team in [("U1", "Sales"), ("U2", "Engineering"), ("U3", "Product")]:
-        s.set_team(T1, user, team)
-    formula = s.log_pain_point(T1, "U1", '=HYPERLINK("http://x","refund") fails', stage="Purchase",
-                               severity=5).pain  # fmt: skip
-    spam = s.log_pain_point(T1, "U2", "@here welcome email lands in spam", stage="Onboarding",
-                            severity=2).pain  # fmt: skip
-    s.log_pain_point(T1, "U3", "-5% conversion \U0001f469\u200d\U0001f4bb", stage="Retention")
-    s.me_too(T1, "U3", spam.id)
-    retry = s.propose_idea(T1, "U1", "+1 Retry payments", pain_point_ids=[formula.id])
-    for user in ("U1", "U2", "U3"):
-        s.record_estimate(T1, retry.id, user, impact=4, complexity=2, weeks=2)
-    s.support(T1, retry.id, "U2")
-    dark = s.propose_idea(T1, "U2", "Dark mode", impact=2, complexity=3, weeks=1,
-                          pain_point_ids=[spam.id])  # fmt: skip
-    s.change_status(T1, dark.id, "In progress", by="U2")
-    s.change_status(T1, dark.id, "Done", by="U3", source="notion")
-    dup = s.propose_idea(T1, "U3", "Retry payment", impact=5, complexity=4, weeks=3)
-    s.merge(T1, dup.id, retry.id, by="U3")
-    s.propose_idea(T1, "U3", "Rewrite [the] billing", impact=5, complexity=5, weeks=20)
-    s.pin_bucket(T1, 4, "Next", by="U3")
-    store.close()
+    with three_teams(db) as s:
+        formula = s.log_pain_point(T1, "U1", '=HYPERLINK("http://x","refund") fails',
+                                   stage="Purchase", severity=5).pain  # fmt: skip
+        spam = s.log_pain_point(T1, "U2", "@here welcome email lands in spam", stage="Onboarding",
+                                severity=2).pain  # fmt: skip
+        s.log_pain_point(T1, "U3", "-5% conversion \U0001f469\u200d\U0001f4bb", stage="Retention")
+        s.me_too(T1, "U3", spam.id)
+        retry = s.propose_idea(T1, "U1", "+1 Retry payments", pain_point_ids=[formula.id])
+        for user in ("U1", "U2", "U3"):
+            s.record_estimate(T1, retry.id, user, impact=4, complexity=2, weeks=2)
+        s.support(T1, retry.id, "U2")
+        dark = s.propose_idea(T1, "U2", "Dark mode", impact=2, complexity=3, weeks=1,
+                              pain_point_ids=[spam.id])  # fmt: skip
+        s.change_status(T1, dark.id, "In progress", by="U2")
+        s.change_status(T1, dark.id, "Done", by="U3", source="notion")
+        dup = s.propose_idea(T1, "U3", "Retry payment", impact=5, complexity=4, weeks=3)
+        s.merge(T1, dup.id, retry.id, by="U3")
+        s.propose_idea(T1, "U3", "Rewrite [the] billing", impact=5, complexity=5, weeks=20)
+        s.pin_bucket(T1, 4, "Next", by="U3")
     return db
 
 
@@ -510,25 +523,18 @@ def test_a_neutralised_cell_reads_back_unchanged(cell):
 
 
 def test_an_import_with_an_unbalanced_quote_is_refused_with_the_line(db, tmp_path):
-    result = import_csv(
+    said = import_refusal(
         tmp_path,
         'text,stage\nPricing is confusing,Consideration\n"Checkout fails,Purchase\n'
         "Invoices are missing,Retention\nSearch is slow,Purchase\n",
     )
-    path = tmp_path / "map.csv"
-    assert result.exit_code == 2
-    assert result.stderr.strip() == (
-        f'error: {path}: line 3: a quoted cell is never closed (a " is missing);'
-        " nothing was imported"
-    )
+    assert said == 'line 3: a quoted cell is never closed (a " is missing); nothing was imported'
     assert not db.exists()
 
 
 def test_an_import_with_text_after_a_closing_quote_is_refused_with_the_line(db, tmp_path):
-    path = tmp_path / "map.csv"
-    result = import_csv(tmp_path, 'text,stage\nFine,Purchase\n"Checkout" fails,Purchase\n')
-    assert result.exit_code == 2
-    assert f"error: {path}: line 3: ',' expected after '\"'; nothing was imported" in result.stderr
+    said = import_refusal(tmp_path, 'text,stage\nFine,Purchase\n"Checkout" fails,Purchase\n')
+    assert said == "line 3: ',' expected after '\"'; nothing was imported"
 
 
 def test_a_journey_map_imported_twice_is_stored_once_and_repeated_rows_are_kept(db, tmp_path):

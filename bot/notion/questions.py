@@ -22,6 +22,7 @@ from prioritize.questions import (
     StageRow,
     TouchpointRow,
 )
+from prioritize.words import figure, plural
 
 from .render import Slot, rich_text
 from .schema import IdeaProp
@@ -41,14 +42,6 @@ _VERDICT_EMOJI = {
     Verdict.WORSE: "⚠️",
     Verdict.TOO_EARLY: "⏳",
 }
-
-
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def _date(moment: datetime) -> str:
@@ -77,7 +70,7 @@ def _impact(r: ImpactRow, urls: Mapping[int, str]) -> Rich:
     return [
         *_idea(r.idea_id, r.title, urls.get(r.idea_id)),
         *rich_text(
-            f": impact {_num(r.impact)} × reach {r.reach} = {_num(r.weighted)}"
+            f": impact {figure(r.impact)} × reach {r.reach} = {figure(r.weighted)}"
             f" · {r.certainty.value}{doubt}"
         ),
     ]
@@ -88,7 +81,8 @@ def _effort(r: EffortRow, urls: Mapping[int, str]) -> Rich:
     return [
         *_idea(r.idea_id, r.title, urls.get(r.idea_id)),
         *rich_text(
-            f": {kind}complexity {_num(r.complexity)}, {_num(r.weeks)} week{'s' * (r.weeks != 1)}"
+            f": {kind}complexity {figure(r.complexity)},"
+            f" {figure(r.weeks)} week{'s' * (r.weeks != 1)}"
         ),
     ]
 
@@ -98,8 +92,8 @@ def _obstacle(r: TouchpointRow) -> Rich:
     return [
         *rich_text(r.touchpoint, bold=True),
         *rich_text(
-            f": open severity {r.severity_load} across {_n(r.open_pain_points, 'pain point')}"
-            f" · {_n(r.ideas, 'idea')} on it" + (f" · held up: {held}" if held else "")
+            f": open severity {r.severity_load} across {plural(r.open_pain_points, 'pain point')}"
+            f" · {plural(r.ideas, 'idea')} on it" + (f" · held up: {held}" if held else "")
         ),
     ]
 
@@ -161,9 +155,9 @@ def outcome_figures(o: Outcome) -> str:
         parts.append(f"compared after {_date(o.shipped_at + timedelta(weeks=o.weeks))}")
     if o.area:
         parts.append(
-            f"{_n(o.after, 'new pain point')} since shipping against {o.before} in the"
-            f" {_n(o.weeks, 'week')} before ({_num(o.after_per_week)} against"
-            f" {_num(o.before_per_week)} a week) at {', '.join(o.area)}"
+            f"{plural(o.after, 'new pain point')} since shipping against {o.before} in the"
+            f" {plural(o.weeks, 'week')} before ({figure(o.after_per_week)} against"
+            f" {figure(o.before_per_week)} a week) at {', '.join(o.area)}"
         )
     else:
         parts.append("no linked pain points to watch")
@@ -231,7 +225,7 @@ def question_slots(
     more = len(shipped) - OUTCOMES_SHOWN
     rest = (
         rich_text(
-            f"And {_n(more, 'more Done idea')}: see the Outcome column of the Roadmap.",
+            f"And {plural(more, 'more Done idea')}: see the Outcome column of the Roadmap.",
             italic=True,
         )
         if more > 0

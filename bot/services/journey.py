@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from prioritize.errors import InvalidInput, NotAllowed
 from prioritize.models import IdeaStatus
 from prioritize.outcomes import Outcome, SurveyAnswer
-from prioritize.questions import answer, outcomes
+from prioritize.questions import JourneyIdea, answer, outcomes
 from storage.journey_facts import journey_facts
 from storage.notion_state import NotionState
 
@@ -64,12 +64,9 @@ class JourneyUseCases(UseCases):
         """
         now = now or self.clock()
         after = timedelta(days=self.journey_of(team_id).questions.survey_after_days)
-        oldest = now - after - timedelta(days=SURVEY_WINDOW_DAYS)
         asked = 0
         with self._unit():
-            for idea in journey_facts(self.store.db, team_id).ideas:
-                if idea.status is not IdeaStatus.DONE or not (oldest <= idea.since <= now - after):
-                    continue
+            for idea in self._shipped_ago(team_id, after, now):
                 for user in self.surveys.people(team_id, idea.pain_ids):
                     if not (_USER_ID.match(user) and self.store.people.wants_dms(team_id, user)):
                         continue
@@ -95,12 +92,9 @@ class JourneyUseCases(UseCases):
         """
         now = now or self.clock()
         weeks = timedelta(weeks=self.journey_of(team_id).questions.outcome_weeks)
-        oldest = now - weeks - timedelta(days=SURVEY_WINDOW_DAYS)
         recorded = 0
         with self._unit():
-            for idea in journey_facts(self.store.db, team_id).ideas:
-                if idea.status is not IdeaStatus.DONE or not (oldest <= idea.since <= now - weeks):
-                    continue
+            for idea in self._shipped_ago(team_id, weeks, now):
                 recorded += self.outbox.add(
                     team_id,
                     Effects.CARD,
@@ -110,6 +104,17 @@ class JourneyUseCases(UseCases):
                     now=_wall(),
                 )
         return recorded
+
+    def _shipped_ago(self, team_id: str, wait: timedelta, now: datetime) -> list[JourneyIdea]:
+        """Return the Done ideas that shipped at least `wait` before `now`, and at most
+        SURVEY_WINDOW_DAYS before that: older ones are left as they are."""
+        latest = now - wait
+        oldest = latest - timedelta(days=SURVEY_WINDOW_DAYS)
+        return [
+            idea
+            for idea in journey_facts(self.store.db, team_id).ideas
+            if idea.status is IdeaStatus.DONE and oldest <= idea.since <= latest
+        ]
 
     def answer_if_better(
         self,

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from slack_bolt import Ack
+
 from prioritize.errors import InvalidInput, NotAllowed, NotFound, NotSaved
 from prioritize.parsing import parse_id
 
@@ -17,6 +19,7 @@ __all__ = [
     "button_id",
     "error_block",
     "form_id",
+    "form_item",
     "metadata",
     "not_saved",
     "picked_ids",
@@ -111,6 +114,15 @@ def button_id(action: Mapping[str, Any]) -> int | None:
 def form_id(view: Mapping[str, Any], key: str) -> int | None:
     """Return the id journeybot put in the form's metadata under `key`; None if it is not one."""
     return parse_id(str(metadata(view).get(key, "")))
+
+
+def form_item(ack: Ack, view: Mapping[str, Any], key: str, *, block: str, what: str) -> int | None:
+    """Return the id of the item an edit form is for (`form_id`); if there is none, refuse the
+    submission with "This form is not for `what`." on `block` and return None."""
+    item_id = form_id(view, key)
+    if item_id is None:
+        ack(response_action="errors", errors={block: f"This form is not for {what}."})
+    return item_id
 
 
 def picked_ids(values: Mapping[str, Any], block: str) -> list[int] | None:

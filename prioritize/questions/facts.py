@@ -55,14 +55,6 @@ class JourneyIdea:
 # ---------------------------------------------------------------- words
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' * (count != 1)}"
-
-
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
 def _and(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)

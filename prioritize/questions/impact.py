@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from ..config import JourneyConfig
 from ..models import IdeaStatus
-from .facts import JourneyIdea, _n, _num
+from ..words import figure, plural
+from .facts import JourneyIdea
 
 __all__ = [
     "HIGH_COMPLEXITY",
@@ -106,14 +107,14 @@ def biggest_impact(ideas: Iterable[JourneyIdea], config: JourneyConfig) -> Impac
     rows.sort(key=lambda r: (-r.weighted, -r.impact, r.idea_id))
     missing = []
     if unestimated:
-        missing.append(f"{_n(len(unestimated), 'active idea')} without an impact estimate yet")
+        missing.append(f"{plural(len(unestimated), 'active idea')} without an impact estimate yet")
     if rows:
         top = rows[0]
         why = (
-            f"#{top.idea_id} {top.title}: impact {_num(top.impact)} × reach {top.reach}"
-            f" ({_n(top.supporters, 'supporter')}, {_n(top.pain_points, 'open pain point')}"
+            f"#{top.idea_id} {top.title}: impact {figure(top.impact)} × reach {top.reach}"
+            f" ({plural(top.supporters, 'supporter')}, {plural(top.pain_points, 'open pain point')}"
             f" of severity {top.pain_severity}); {top.certainty.value}"
-            + (f" ({top.doubt})" if top.doubt else f" ({_n(top.estimates, 'estimate')} agree)")
+            + (f" ({top.doubt})" if top.doubt else f" ({plural(top.estimates, 'estimate')} agree)")
         )
     elif unestimated:
         why = "no active idea has an impact estimate yet"
@@ -214,7 +215,7 @@ def effort(ideas: Iterable[JourneyIdea], config: JourneyConfig) -> EffortAnswer:
     missing = []
     if unestimated:
         missing.append(
-            f"{_n(len(unestimated), 'active idea')} without both complexity and time estimates"
+            f"{plural(len(unestimated), 'active idea')} without both complexity and time estimates"
         )
     if not rows:
         why = (
@@ -224,8 +225,8 @@ def effort(ideas: Iterable[JourneyIdea], config: JourneyConfig) -> EffortAnswer:
         )
     else:
         parts = [
-            f"{_n(len(answer.quick_wins), 'quick win')}",
-            f"{_n(len(answer.long_poles), 'long pole')}",
+            f"{plural(len(answer.quick_wins), 'quick win')}",
+            f"{plural(len(answer.long_poles), 'long pole')}",
             f"{len(answer.surprising)} surprising",
         ]
         odd = answer.surprising[:1]
@@ -233,7 +234,7 @@ def effort(ideas: Iterable[JourneyIdea], config: JourneyConfig) -> EffortAnswer:
             r = odd[0]
             parts.append(
                 f"#{r.idea_id} is {r.kind.value if r.kind else ''} (complexity"
-                f" {_num(r.complexity)}, {_num(r.weeks)} week{'s' * (r.weeks != 1)}):"
+                f" {figure(r.complexity)}, {figure(r.weeks)} week{'s' * (r.weeks != 1)}):"
                 " worth a second look"
             )
         elif answer.quick_wins:

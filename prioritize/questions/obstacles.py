@@ -8,7 +8,8 @@ from datetime import datetime
 
 from ..config import JourneyConfig
 from ..models import PainStatus
-from .facts import NO_TOUCHPOINT, JourneyIdea, JourneyPain, _n
+from ..words import plural
+from .facts import NO_TOUCHPOINT, JourneyIdea, JourneyPain
 
 __all__ = ["Obstacle", "ObstacleAnswer", "TouchpointRow", "obstacles"]
 
@@ -92,7 +93,9 @@ def obstacles(
     rows.sort(key=lambda r: (-r.severity_load, order.get(r.touchpoint, len(order)), r.touchpoint))
     missing = []
     if NO_TOUCHPOINT in counts:
-        missing.append(f"{_n(sum(counts[NO_TOUCHPOINT]), 'open pain point')} without a touchpoint")
+        missing.append(
+            f"{plural(sum(counts[NO_TOUCHPOINT]), 'open pain point')} without a touchpoint"
+        )
     if not rows:
         why = "no open pain points: nothing stands in the way"
     else:
@@ -102,14 +105,14 @@ def obstacles(
             held = f"#{first.idea_id} {first.title} is {first.reasons[0]}"
             others = len(top.obstacles) - 1
             if others:
-                held += f" (and {_n(others, 'more idea')})"
+                held += f" (and {plural(others, 'more idea')})"
         elif top.ideas:
-            held = f"{_n(top.ideas, 'idea')} addressing it, none held up"
+            held = f"{plural(top.ideas, 'idea')} addressing it, none held up"
         else:
             held = "no idea addresses it yet"
         why = (
             f"{top.touchpoint}: open severity {top.severity_load} across"
-            f" {_n(top.open_pain_points, 'pain point')}; {held}"
+            f" {plural(top.open_pain_points, 'pain point')}; {held}"
         )
     return ObstacleAnswer(tuple(rows), why, tuple(missing))
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..config import JourneyConfig
 from ..models import EvidenceSource, PainStatus
-from .facts import NO_TOUCHPOINT, JourneyPain, _and, _n
+from ..words import plural
+from .facts import NO_TOUCHPOINT, JourneyPain, _and
 
 __all__ = ["DOMINANT_SHARE", "EvidenceCount", "SayDoAnswer", "StageEvidence", "say_do"]
 
@@ -137,12 +138,12 @@ def say_do(pains: Iterable[JourneyPain], config: JourneyConfig) -> SayDoAnswer:
     unknown = sum(r.evidence.unknown for r in rows)
     if unknown:
         missing.append(
-            f"{_n(unknown, 'open pain point')} without an evidence type (counted as unknown)"
+            f"{plural(unknown, 'open pain point')} without an evidence type (counted as unknown)"
         )
     if not tallies:
         why = "no open pain points yet: log one with /pain"
     elif gaps:
-        why = gaps[0] + (f" (and {_n(len(gaps) - 1, 'more gap')})" if len(gaps) > 1 else "")
+        why = gaps[0] + (f" (and {plural(len(gaps) - 1, 'more gap')})" if len(gaps) > 1 else "")
     elif any(r.evidence.customer for r in rows):
         why = "no gap: where customers said it hurts, they are also seen struggling"
     else:

@@ -11,7 +11,8 @@ from operator import itemgetter
 from ..config import JourneyConfig
 from ..models import IdeaStatus, PainStatus
 from ..outcomes import Area, Outcome, PainTimeline, SurveyAnswer, Verdict, outcome
-from .facts import JourneyIdea, JourneyPain, _and, _n
+from ..words import plural
+from .facts import JourneyIdea, JourneyPain, _and
 
 __all__ = ["StageAnswer", "StageRow", "outcomes", "stages"]
 
@@ -155,7 +156,8 @@ def stages(
         missing.append(f"no pain points yet for {_and(empty)}")
     if undated:
         missing.append(
-            f"{_n(undated, 'resolved pain point')} without a resolution date, left out of the trend"
+            f"{plural(undated, 'resolved pain point')} without a resolution date,"
+            " left out of the trend"
         )
     days = config.questions.period_days
     if weakest_row is None and strongest_row is None:

@@ -123,6 +123,22 @@ def delete_property(notion: NotionEmulator, sync: RoadmapSync, name: str) -> Non
     a_person(notion).data_sources.update(data_source(sync), properties={name: None})
 
 
+def synced(services: Services, sync: RoadmapSync) -> Workspace:
+    """Seed the workspace (as `seed` does with its defaults) and sync it once."""
+    ws = seed(services)
+    sync.run()
+    return ws
+
+
+def synced_without(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync, name: str
+) -> Workspace:
+    """Seed the workspace and sync it, then delete the Roadmap's `name` property in Notion."""
+    ws = synced(services, sync)
+    delete_property(notion, sync, name)
+    return ws
+
+
 def plain(value: dict[str, Any]) -> str:
     """Return the plain text of a title or rich_text property value, or of a text block."""
     kind = value["type"]
@@ -146,6 +162,8 @@ __all__ = [
     "plain",
     "rows_by_id",
     "seed",
+    "synced",
+    "synced_without",
     "view_id",
     "views_named",
 ]

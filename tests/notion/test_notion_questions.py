@@ -18,6 +18,7 @@ from notion_helpers import (
     plain,
     rows_by_id,
     seed,
+    synced,
 )
 
 from bot.notion.questions import OUTCOMES_SHOWN, outcome_figures, question_slots
@@ -80,6 +81,14 @@ def shipped(services: Services, clock: Clock) -> int:
     return idea.id or 0
 
 
+def shipped_and_synced(services: Services, sync: RoadmapSync, clock: Clock) -> int:
+    """Seed the workspace, ship an idea as `shipped` does, sync; return the shipped idea."""
+    seed(services)
+    idea_id = shipped(services, clock)
+    sync.run()
+    return idea_id
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
@@ -100,9 +109,7 @@ def timed_sync(services: Services, notion: NotionEmulator, clock: Clock) -> Road
 def test_the_summary_page_answers_the_five_questions_with_why_and_the_outcomes(
     notion: NotionEmulator, services: Services, timed_sync: RoadmapSync, clock: Clock
 ) -> None:
-    seed(services)
-    shipped(services, clock)
-    timed_sync.run()
+    shipped_and_synced(services, timed_sync, clock)
     lines = texts(summary_blocks(notion, timed_sync))
     start = lines.index("Journey questions")
     for n, question in enumerate(QUESTIONS, 1):
@@ -182,8 +189,7 @@ def outcome_of(notion: NotionEmulator, sync: RoadmapSync, idea_id: int) -> tuple
 def test_the_roadmap_database_has_an_outcome_select_with_the_four_verdicts(
     notion: NotionEmulator, services: Services, timed_sync: RoadmapSync
 ) -> None:
-    seed(services)
-    timed_sync.run()
+    synced(services, timed_sync)
     schema = notion.data_source(data_source(timed_sync))["properties"]
     options = [o["name"] for o in schema[IdeaProp.OUTCOME]["select"]["options"]]
     assert options == ["worked", "no change", "worse", "too early to tell"]
@@ -193,9 +199,7 @@ def test_the_roadmap_database_has_an_outcome_select_with_the_four_verdicts(
 def test_an_outcome_turns_from_too_early_to_worked_as_weeks_pass_with_nothing_said_in_slack(
     notion: NotionEmulator, services: Services, timed_sync: RoadmapSync, clock: Clock
 ) -> None:
-    seed(services)
-    idea_id = shipped(services, clock)
-    timed_sync.run()
+    idea_id = shipped_and_synced(services, timed_sync, clock)
     verdict, figures = outcome_of(notion, timed_sync, idea_id)
     assert verdict == "too early to tell"
     assert figures.startswith("shipped 2025-03-10; compared after 2025-04-07;")
@@ -234,9 +238,7 @@ def test_an_outcome_counts_the_survey_answers_behind_it() -> None:
 def test_a_roadmap_built_before_outcomes_gets_the_properties_on_the_next_sync(
     notion: NotionEmulator, services: Services, timed_sync: RoadmapSync, clock: Clock
 ) -> None:
-    seed(services)
-    idea_id = shipped(services, clock)
-    timed_sync.run()
+    idea_id = shipped_and_synced(services, timed_sync, clock)
     # As an older journeybot left it: no Outcome properties, nothing known of their values.
     for name in (IdeaProp.OUTCOME, IdeaProp.OUTCOME_FIGURES):
         delete_property(notion, timed_sync, name)
@@ -249,8 +251,7 @@ def test_a_roadmap_built_before_outcomes_gets_the_properties_on_the_next_sync(
 def test_a_schema_check_adds_a_missing_outcome_to_an_existing_database(
     notion: NotionEmulator, services: Services, timed_sync: RoadmapSync
 ) -> None:
-    seed(services)
-    timed_sync.run()
+    synced(services, timed_sync)
     delete_property(notion, timed_sync, IdeaProp.OUTCOME)
     report = timed_sync.run(check_schema=True)
     assert report.repaired == [IdeaProp.OUTCOME]
@@ -265,9 +266,7 @@ def test_a_leader_edit_of_the_outcome_is_not_read_back_but_overwritten(
     clock: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    seed(services)
-    idea_id = shipped(services, clock)
-    timed_sync.run()
+    idea_id = shipped_and_synced(services, timed_sync, clock)
     page_id = page_of(timed_sync, idea_id)
     notion.edit_page_as_user(page_id, {IdeaProp.OUTCOME: {"select": {"name": "worse"}}})
     with caplog.at_level(logging.WARNING, logger="bot.notion.readback"):

@@ -27,6 +27,7 @@ from notion_helpers import (
 from slack_sdk import WebClient
 
 from bot.notion.client import NotionClient
+from bot.notion.context import SyncReport
 from bot.notion.sync import RoadmapSync
 from bot.sandbox.notion import NotionEmulator
 from bot.sandbox.slack import SlackEmulator
@@ -77,6 +78,40 @@ def logged_pain(services: Services) -> int:
 
 def pain_props(notion: NotionEmulator, sync: RoadmapSync, pain_id: int) -> dict[str, Any]:
     return notion.page(page_of(sync, pain_id, PAIN))["properties"]
+
+
+def edit_in_both_places(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync, clock: Ticking, *, last: str
+) -> tuple[int, SyncReport]:
+    """Sync a logged pain point, edit its severity to 5 in Notion and to 1 in Slack a minute
+    apart (`last` names the later place), sync again: the pain point and the report."""
+    pain_id = logged_pain(services)
+    sync.run()
+
+    def in_notion() -> None:
+        notion.edit_page_as_user(page_of(sync, pain_id, PAIN), {"Severity": {"number": 5}})
+
+    def in_slack() -> None:
+        services.editing.edit_pain(TEAM, REPORTER, pain_id, severity=1)
+
+    earlier, later = (in_slack, in_notion) if last == "notion" else (in_notion, in_slack)
+    clock.tick(minutes=2)
+    earlier()
+    clock.tick(minutes=1)
+    later()
+    return pain_id, sync.run()
+
+
+def status_set_in_notion(
+    notion: NotionEmulator, services: Services, sync: RoadmapSync, clock: Ticking, status: str
+) -> int:
+    """Sync a logged pain point, set its Status in Notion as a leader two minutes later and
+    return the pain point's id."""
+    pain_id = logged_pain(services)
+    sync.run()
+    clock.tick(minutes=2)
+    notion.edit_page_as_user(page_of(sync, pain_id, PAIN), {"Status": {"select": {"name": status}}})
+    return pain_id
 
 
 def outbox(services: Services, kind: str) -> list[dict[str, Any]]:
@@ -160,61 +195,37 @@ def test_a_stage_not_in_the_journey_map_is_refused_logged_and_put_back(
     assert services.editing.history_of(TEAM, "pain", pain_id) == []
 
 
-def test_a_slack_edit_later_than_the_notion_edit_wins_and_is_written_back(
+@pytest.mark.parametrize(
+    ("last", "wins", "said", "history", "read_back"),
+    [
+        ("slack", 1, "Slack's 1.0", [(REPORTER, [3, 1])], 0),
+        ("notion", 5, "Notion's 5.0", [(REPORTER, [3, 1]), ("Ada Product", [1, 5])], 1),
+    ],
+    ids=["slack-later-is-written-back", "notion-later-and-slack-follows"],
+)
+def test_the_later_of_a_slack_and_a_notion_edit_wins_in_both_places(
     notion: NotionEmulator,
     services: Services,
     sync: RoadmapSync,
     clock: Ticking,
     caplog: pytest.LogCaptureFixture,
+    last: str,
+    wins: int,
+    said: str,
+    history: list[tuple[str, list[int]]],
+    read_back: int,
 ) -> None:
-    pain_id = logged_pain(services)
-    sync.run()
-    clock.tick(minutes=2)
-    notion.edit_page_as_user(page_of(sync, pain_id, PAIN), {"Severity": {"number": 5}})
-    clock.tick(minutes=1)
-    services.editing.edit_pain(TEAM, REPORTER, pain_id, severity=1)
-
     with caplog.at_level(logging.WARNING, logger="bot.notion.readback"):
-        sync.run()
+        pain_id, report = edit_in_both_places(notion, services, sync, clock, last=last)
 
-    assert services.pain_point(TEAM, pain_id).severity == 1
-    assert pain_props(notion, sync, pain_id)["Severity"]["number"] == 1
+    assert report.read_back == read_back
+    assert services.pain_point(TEAM, pain_id).severity == wins
+    assert pain_props(notion, sync, pain_id)["Severity"]["number"] == wins
     assert any(
-        "edited in both places" in r.getMessage() and "Slack's 1.0" in r.getMessage()
-        for r in caplog.records
+        "edited in both places" in r.getMessage() and said in r.getMessage() for r in caplog.records
     )
-    assert [e["by"] for e in services.editing.history_of(TEAM, "pain", pain_id)] == [REPORTER]
-
-
-def test_a_notion_edit_later_than_the_slack_edit_wins_and_slack_follows(
-    notion: NotionEmulator,
-    services: Services,
-    sync: RoadmapSync,
-    clock: Ticking,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    pain_id = logged_pain(services)
-    sync.run()
-    clock.tick(minutes=2)
-    services.editing.edit_pain(TEAM, REPORTER, pain_id, severity=1)
-    clock.tick(minutes=1)
-    notion.edit_page_as_user(page_of(sync, pain_id, PAIN), {"Severity": {"number": 5}})
-
-    with caplog.at_level(logging.WARNING, logger="bot.notion.readback"):
-        report = sync.run()
-
-    assert report.read_back == 1
-    assert services.pain_point(TEAM, pain_id).severity == 5
-    assert pain_props(notion, sync, pain_id)["Severity"]["number"] == 5
-    assert any(
-        "edited in both places" in r.getMessage() and "Notion's 5.0" in r.getMessage()
-        for r in caplog.records
-    )
-    history = services.editing.history_of(TEAM, "pain", pain_id)
-    assert [(e["by"], e["changes"]["severity"]) for e in history] == [
-        (REPORTER, [3, 1]),
-        ("Ada Product", [1, 5]),
-    ]
+    edits = services.editing.history_of(TEAM, "pain", pain_id)
+    assert [(e["by"], e["changes"]["severity"]) for e in edits] == history
 
 
 def test_a_quick_sync_reads_pain_points_back_before_it_writes_one(
@@ -238,12 +249,7 @@ def test_a_quick_sync_reads_pain_points_back_before_it_writes_one(
 def test_a_pain_point_closed_in_notion_is_closed_and_its_reporter_is_told_in_slack(
     notion: NotionEmulator, services: Services, sync: RoadmapSync, clock: Ticking
 ) -> None:
-    pain_id = logged_pain(services)
-    sync.run()
-    clock.tick(minutes=2)
-    notion.edit_page_as_user(
-        page_of(sync, pain_id, PAIN), {"Status": {"select": {"name": "Closed"}}}
-    )
+    pain_id = status_set_in_notion(notion, services, sync, clock, "Closed")
     assert sync.run().read_back == 1
     assert services.pain_point(TEAM, pain_id).status is PainStatus.CLOSED
     assert outbox(services, "pain_closed") == [
@@ -269,12 +275,7 @@ def test_a_pain_point_closed_in_notion_is_closed_and_its_reporter_is_told_in_sla
 def test_a_status_notion_may_not_set_is_refused_and_put_back(
     notion: NotionEmulator, services: Services, sync: RoadmapSync, clock: Ticking
 ) -> None:
-    pain_id = logged_pain(services)
-    sync.run()
-    clock.tick(minutes=2)
-    notion.edit_page_as_user(
-        page_of(sync, pain_id, PAIN), {"Status": {"select": {"name": "Withdrawn"}}}
-    )
+    pain_id = status_set_in_notion(notion, services, sync, clock, "Withdrawn")
     report = sync.run()
     assert report.overwritten == 1
     assert services.pain_point(TEAM, pain_id).status is PainStatus.OPEN

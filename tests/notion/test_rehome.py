@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from notion_helpers import TEAM, a_person, make_client, rows_by_id, seed
+from notion_helpers import TEAM, a_person, make_client, rows_by_id, seed, synced
 
 from bot.notion.client import NotionClient
 from bot.notion.schema import PAINS_TITLE, ROADMAP_TITLE, SUMMARY_TITLE
@@ -38,8 +38,7 @@ def one_page_each(notion: NotionEmulator, sync: RoadmapSync) -> bool:
 def test_a_changed_parent_page_is_said_in_one_line_and_nothing_is_written(
     notion: NotionEmulator, services: Services, sync: RoadmapSync, client: NotionClient
 ) -> None:
-    seed(services)
-    sync.run()
+    synced(services, sync)
     new_home = notion.add_page("New roadmap home")
     notion.reset_counts()
     with pytest.raises(HomeLost) as caught:
@@ -54,8 +53,7 @@ def test_a_changed_parent_page_is_said_in_one_line_and_nothing_is_written(
 def test_a_rehome_builds_the_roadmap_under_the_new_page(
     notion: NotionEmulator, services: Services, sync: RoadmapSync, client: NotionClient
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     old_roadmap = database_id(sync, "roadmap")
     new_home = notion.add_page("New roadmap home")
     moved = sync_under(services, client, new_home)
@@ -71,8 +69,7 @@ def test_a_rehome_builds_the_roadmap_under_the_new_page(
 def test_a_rehome_takes_over_databases_a_person_moved_to_the_new_page(
     notion: NotionEmulator, services: Services, sync: RoadmapSync, client: NotionClient
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     pages_before = {i: p[0]["id"] for i, p in rows_by_id(notion, sync).items()}
     new_home = notion.add_page("New roadmap home")
     person = a_person(notion)
@@ -92,8 +89,7 @@ def test_a_rehome_takes_over_databases_a_person_moved_to_the_new_page(
 def test_a_rehome_run_twice_makes_nothing_twice(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    seed(services)
-    sync.run()
+    synced(services, sync)
     again = sync.run(rehome=True)
     assert again.created == 0 and again.archived == 0
     assert titles_under(notion, notion.root_page_id) == [PAINS_TITLE, ROADMAP_TITLE, SUMMARY_TITLE]
@@ -103,8 +99,7 @@ def test_a_rehome_run_twice_makes_nothing_twice(
 def test_a_deleted_roadmap_database_is_said_in_one_line_and_a_rehome_rebuilds_it(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     a_person(notion).databases.update(database_id(sync, "roadmap"), in_trash=True)
     services.support(TEAM, ws.ideas[0].id or 0, "U_LATER")  # a write is due
     with pytest.raises(HomeLost) as caught:

@@ -23,6 +23,8 @@ from notion_helpers import (
     plain,
     rows_by_id,
     seed,
+    synced,
+    synced_without,
     view_id,
     views_named,
 )
@@ -112,8 +114,7 @@ def test_first_sync_builds_the_databases_views_summary_and_a_page_per_idea(
 def test_a_sync_with_nothing_changed_sends_only_the_read_backs_and_the_views_list(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    seed(services)
-    sync.run()
+    synced(services, sync)
     notion.reset_counts()
     report = sync.run()
     assert report.requests == 3 and notion.request_count == report.requests
@@ -147,8 +148,7 @@ def test_one_vote_changes_exactly_one_page(
 def test_a_new_idea_costs_one_create_and_a_rank_update_per_idea_it_moved_down(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    seed(services)
-    sync.run()
+    synced(services, sync)
     before = {e.idea.id: e.item.rank for e in services.roadmap(TEAM)}
     notion.reset_counts()
     services.propose_idea(TEAM, "U1", "Brand new idea")
@@ -213,10 +213,8 @@ def test_the_roadmap_order_is_the_rank_order_in_notion(
 def test_a_roadmap_built_before_ranks_gets_its_rank_column_on_the_next_sync(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
     # As an older journeybot left it: no Rank property, nothing known of rank values.
-    delete_property(notion, sync, "Rank")
+    ws = synced_without(notion, services, sync, "Rank")
     sync.state.forget_property(TEAM, IDEA, "Rank")
     report = sync.run()
     assert report.repaired == ["Rank"] and report.updated == len(ws.ideas)
@@ -231,8 +229,7 @@ def test_a_leader_status_edit_in_notion_flows_back_and_slack_hears_of_it(
     sync: RoadmapSync,
     events: list[Change | StatusChange],
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     idea = ws.ideas[2]
     notion.edit_page_as_user(page_of(sync, idea.id or 0), {"Status": {"select": {"name": "Done"}}})
     report = sync.run()
@@ -253,8 +250,7 @@ def test_a_leader_status_edit_in_notion_flows_back_and_slack_hears_of_it(
 def test_a_leader_edit_made_while_journeybot_writes_the_page_is_not_lost(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     idea = ws.ideas[1]
     page_id = page_of(sync, idea.id or 0)
     services.support(TEAM, idea.id or 0, "U_NEW")  # journeybot will write this page
@@ -277,8 +273,7 @@ def test_a_leader_edit_made_while_journeybot_writes_the_page_is_not_lost(
 def test_a_leader_moving_a_card_on_the_board_pins_its_bucket(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     idea = ws.ideas[0]
     notion.edit_page_as_user(page_of(sync, idea.id or 0), {"Bucket": {"select": {"name": "Now"}}})
     sync.run()
@@ -293,8 +288,7 @@ def test_a_leader_edit_of_the_score_is_overwritten_and_logged(
     sync: RoadmapSync,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     idea = ws.ideas[1]
     page_id = page_of(sync, idea.id or 0)
     expected = notion.page(page_id)["properties"]["Score"]["number"]
@@ -309,8 +303,7 @@ def test_a_leader_edit_of_the_score_is_overwritten_and_logged(
 def test_a_merged_idea_leaves_the_roadmap_database(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     duplicate, survivor = ws.ideas[3], ws.ideas[4]
     services.merge(TEAM, duplicate.id or 0, survivor.id or 0, by="U1")
     report = sync.run()
@@ -372,8 +365,7 @@ def test_a_10000_character_description_reaches_notion_intact(
 def test_a_schema_a_person_changed_is_repaired_without_losing_pages(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     person = a_person(notion)
     person.data_sources.update(
         data_source(sync),
@@ -402,9 +394,7 @@ def test_a_schema_a_person_changed_is_repaired_without_losing_pages(
 def test_a_deleted_property_is_repaired_when_a_write_needs_it(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
-    delete_property(notion, sync, "Supporters")
+    ws = synced_without(notion, services, sync, "Supporters")
     services.support(TEAM, ws.ideas[0].id or 0, "U_NEW")
     report = sync.run()
     assert report.repaired == ["Supporters"]
@@ -416,9 +406,7 @@ def test_a_deleted_property_is_repaired_when_a_write_needs_it(
 def test_a_deleted_bucket_comes_back_and_the_board_groups_by_it_again(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    seed(services)
-    sync.run()
-    delete_property(notion, sync, "Bucket")
+    synced_without(notion, services, sync, "Bucket")
     sync.run(check_schema=True)
     bucket = notion.data_source(data_source(sync))["properties"]["Bucket"]
     roadmap = sync.state.object(TEAM, "roadmap")
@@ -433,8 +421,7 @@ def test_a_deleted_bucket_comes_back_and_the_board_groups_by_it_again(
 def test_a_summary_block_a_person_deleted_does_not_stop_every_later_sync(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     summary = sync.state.object(TEAM, "summary")
     assert summary is not None and summary.notion_id
     first_line = sync.state.blocks(TEAM)["Now:1"][0]
@@ -451,8 +438,7 @@ def test_a_summary_block_a_person_deleted_does_not_stop_every_later_sync(
 def test_a_deleted_view_is_created_again(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    seed(services)
-    sync.run()
+    synced(services, sync)
     a_person(notion).views.delete(view_id(sync, "view_board"))
     report = sync.run()  # the next sync, not only a schema check
     assert report.repaired == [f"{BOARD_VIEW} view"]
@@ -462,8 +448,7 @@ def test_a_deleted_view_is_created_again(
 def test_a_deleted_board_and_a_deleted_property_never_stop_the_next_syncs(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    seed(services)
-    sync.run()
+    synced(services, sync)
     a_person(notion).views.delete(view_id(sync, "view_board"))
     delete_property(notion, sync, "Bucket")
     first = sync.run()
@@ -477,9 +462,7 @@ def test_a_deleted_board_and_a_deleted_property_never_stop_the_next_syncs(
 def test_a_view_is_created_again_after_the_property_it_sorts_by_was_deleted(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    seed(services)
-    sync.run()
-    delete_property(notion, sync, "Score")
+    synced_without(notion, services, sync, "Score")
     sync.run()  # nothing to write: Score stays missing
     a_person(notion).views.delete(view_id(sync, "view_table"))
     assert sync.run().repaired == [f"{TABLE_VIEW} view", "Score"]
@@ -655,8 +638,7 @@ def test_a_429_storm_is_waited_out(
 def test_notion_being_down_never_blocks_votes_and_the_next_sync_catches_up(
     notion: NotionEmulator, services: Services, sync: RoadmapSync
 ) -> None:
-    ws = seed(services)
-    sync.run()
+    ws = synced(services, sync)
     notion.fail_next(5, status=500)  # the first attempt and all four retries
     with pytest.raises(NotionError):
         sync.run()

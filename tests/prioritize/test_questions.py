@@ -18,6 +18,7 @@ from prioritize.questions import (
     EffortKind,
     JourneyIdea,
     JourneyPain,
+    StageEvidence,
     answer,
     biggest_impact,
     effort,
@@ -354,14 +355,16 @@ def test_a_stage_where_what_customers_say_dominates_is_a_gap() -> None:
     assert result.why == retention.gap
 
 
+def say_do_row(stage: str, *, said: list[str], observed: list[str]) -> StageEvidence:
+    """Return `stage`'s row of say/do for one said-backed pain point at each touchpoint in
+    `said` and one observed at each in `observed`."""
+    sources = [(t, SAID) for t in said] + [(t, OBSERVED) for t in observed]
+    pains = [pain(i, stage, t, source=source) for i, (t, source) in enumerate(sources, 1)]
+    return next(r for r in say_do(pains, CONFIG).rows if r.stage == stage)
+
+
 def test_said_and_observed_at_different_touchpoints_is_a_gap() -> None:
-    pains = [
-        pain(1, "Purchase", "Checkout", source=SAID),
-        pain(2, "Purchase", "Checkout", source=SAID),
-        pain(3, "Purchase", "Billing", source=OBSERVED),
-        pain(4, "Purchase", "Billing", source=OBSERVED),
-    ]
-    row = next(r for r in say_do(pains, CONFIG).rows if r.stage == "Purchase")
+    row = say_do_row("Purchase", said=["Checkout", "Checkout"], observed=["Billing", "Billing"])
     assert (row.said_at, row.observed_at) == (("Checkout",), ("Billing",))
     assert (
         row.gap == "Purchase: customers say Checkout hurts, but they are seen struggling at Billing"
@@ -370,13 +373,7 @@ def test_said_and_observed_at_different_touchpoints_is_a_gap() -> None:
 
 
 def test_a_tie_that_shares_a_touchpoint_is_no_gap() -> None:
-    pains = [
-        pain(1, "Awareness", "Ads", source=SAID),
-        pain(2, "Awareness", "Website", source=SAID),
-        pain(3, "Awareness", "Website", source=OBSERVED),
-        pain(4, "Awareness", "Community", source=OBSERVED),
-    ]
-    row = next(r for r in say_do(pains, CONFIG).rows if r.stage == "Awareness")
+    row = say_do_row("Awareness", said=["Ads", "Website"], observed=["Website", "Community"])
     assert (row.said_at, row.observed_at) == (("Ads", "Website"), ("Website", "Community"))
     assert row.gap is None
 

@@ -56,6 +56,13 @@ def _exchange(slack: SlackEmulator, code: str, **kwargs: str) -> dict:
     return client.oauth_v2_access(code=code, **options).data  # type: ignore[return-value]
 
 
+def _install(slack: SlackEmulator, team_id: str, user: str) -> dict:
+    """Allow the install as `user` of `team_id` and exchange the code Slack redirects with."""
+    return _exchange(
+        slack, _code(slack.authorize(_authorize_url(slack), team_id=team_id, user=user))
+    )
+
+
 def test_allowing_an_install_redirects_with_a_code_and_the_state(slack: SlackEmulator) -> None:
     location = slack.authorize(
         _authorize_url(slack, redirect_uri=REDIRECT), team_id="T0ACME", user="U0ACE"
@@ -75,9 +82,7 @@ def test_a_code_becomes_a_bot_token_of_that_workspace_in_slacks_shape(
     slack: SlackEmulator,
 ) -> None:
     slack.redirect_url = REDIRECT
-    answer = _exchange(
-        slack, _code(slack.authorize(_authorize_url(slack), team_id="T0ACME", user="U0ACE"))
-    )
+    answer = _install(slack, "T0ACME", "U0ACE")
     token = answer.pop("access_token")
     assert token.startswith("xoxb-")
     assert answer == {
@@ -153,12 +158,8 @@ def test_a_revoked_install_answers_token_revoked_and_others_keep_working(
     slack: SlackEmulator,
 ) -> None:
     slack.redirect_url = REDIRECT
-    acme = _exchange(
-        slack, _code(slack.authorize(_authorize_url(slack), team_id="T0ACME", user="U0ACE"))
-    )
-    north = _exchange(
-        slack, _code(slack.authorize(_authorize_url(slack), team_id="T0NORTH", user="W0NOR"))
-    )
+    acme = _install(slack, "T0ACME", "U0ACE")
+    north = _install(slack, "T0NORTH", "W0NOR")
     slack.revoke_install("T0ACME")
     with pytest.raises(SlackApiError, match="token_revoked"):
         WebClient(token=acme["access_token"], base_url=slack.api_url).auth_test()

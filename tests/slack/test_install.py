@@ -9,11 +9,22 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from fleet import COOKIE, Fleet, browse, oauth_settings
+from fleet import COOKIE, Fleet, Member, Page, browse, oauth_settings
 
 from bot.config import ConfigError
 from bot.doctor import check_install, check_outbox
 from bot.slack.install import REDIRECT_PATH, Installs
+
+
+def org_installed(fleet: Fleet) -> tuple[Member, Member, Page]:
+    """Install journeybot org-wide for org E0GRID (workspaces T0NORTH and T0SOUTH): both
+    members with their people reaching the bot as the org's, and the success page."""
+    north = fleet.workspace("T0NORTH", enterprise_id="E0GRID")
+    south = fleet.workspace("T0SOUTH", enterprise_id="E0GRID")
+    page = fleet.install(None, north.users[0], enterprise_id="E0GRID", org_wide=True)
+    for member in (north, south):
+        member.people = fleet.people(member.slack, org_wide=True)
+    return north, south, page
 
 
 def test_the_install_page_links_to_slack_with_the_app_and_its_scopes(fleet: Fleet) -> None:
@@ -103,11 +114,18 @@ def test_a_replayed_redirect_is_refused_the_second_time(fleet: Fleet) -> None:
     assert len(fleet.installs.installed()) == 1
 
 
-def test_a_redirect_without_a_code_is_refused_and_nothing_is_stored(fleet: Fleet) -> None:
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [("", "no code"), ("&code=made-up", "refused the code")],
+    ids=["none", "made-up"],
+)
+def test_a_redirect_without_a_code_slack_accepts_is_refused_and_nothing_is_stored(
+    fleet: Fleet, code: str, said: str
+) -> None:
     _, authorize_url, cookie = fleet.install_page()
     state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    page = browse(f"{fleet.pages_url}{REDIRECT_PATH}?state={state}", cookie=cookie)
-    assert page.status == 400 and "no code" in page.body
+    page = browse(f"{fleet.pages_url}{REDIRECT_PATH}?state={state}{code}", cookie=cookie)
+    assert page.status == 400 and said in page.body
     assert fleet.installs.installed() == []
 
 
@@ -120,14 +138,6 @@ def test_a_cancelled_install_says_nothing_was_installed(fleet: Fleet) -> None:
     assert "error=access_denied" in location
     page = browse(location, cookie=cookie)
     assert page.status == 403 and "cancelled" in page.body and "/slack/install" in page.body
-    assert fleet.installs.installed() == []
-
-
-def test_a_code_slack_refuses_leaves_no_installation(fleet: Fleet) -> None:
-    _, authorize_url, cookie = fleet.install_page()
-    state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    page = browse(f"{fleet.pages_url}{REDIRECT_PATH}?state={state}&code=made-up", cookie=cookie)
-    assert page.status == 400 and "refused the code" in page.body
     assert fleet.installs.installed() == []
 
 
@@ -218,15 +228,12 @@ def test_a_token_revoked_mid_run_stops_that_workspace_s_updates_with_a_log_line(
 def test_an_org_wide_install_serves_every_workspace_of_the_org_with_the_org_token(
     fleet: Fleet,
 ) -> None:
-    north = fleet.workspace("T0NORTH", enterprise_id="E0GRID")
-    south = fleet.workspace("T0SOUTH", enterprise_id="E0GRID")
     outsider = fleet.workspace("T0ALONE")
-    page = fleet.install(None, north.users[0], enterprise_id="E0GRID", org_wide=True)
+    north, south, page = org_installed(fleet)
     assert page.status == 200 and "Org E0GRID" in page.body
     [installed] = fleet.installs.installed()
     assert installed.org_wide and installed.enterprise_id == "E0GRID"
     for member in (north, south):
-        member.people = fleet.people(member.slack, org_wide=True)
         fleet.set_channel(member)
         idea = fleet.propose(member, member.users[1], f"Idea of {member.team_id}")
         assert member.slack.message(member.channel, idea.card_ts or "") is not None
@@ -283,13 +290,9 @@ def test_doctor_shows_updates_refused_because_their_workspace_is_not_installed(
 def test_an_org_uninstalling_loses_its_org_wide_token_for_every_workspace_of_the_org(
     fleet: Fleet,
 ) -> None:
-    north = fleet.workspace("T0NORTH", enterprise_id="E0GRID")
-    south = fleet.workspace("T0SOUTH", enterprise_id="E0GRID")
     acme = fleet.workspace("T0ACME")
-    fleet.install(None, north.users[0], enterprise_id="E0GRID", org_wide=True)
+    north, south, _ = org_installed(fleet)
     fleet.install("T0ACME", acme.users[0])
-    for member in (north, south):
-        member.people = fleet.people(member.slack, org_wide=True)
     fleet.slack.revoke_install(enterprise_id="E0GRID")
     assert north.people.event({"type": "app_uninstalled"}).status == 200
     fleet.settle()

@@ -39,6 +39,10 @@ NEEDED_SCOPES = {
 }
 
 
+LISTENER_KINDS = ("command", "shortcut", "event", "action", "view", "options")
+"""The App methods a listener registers on, each noted by RecordingApp."""
+
+
 class RecordingApp(App):
     """A real Bolt App that also notes what each listener registers on."""
 
@@ -46,33 +50,21 @@ class RecordingApp(App):
         super().__init__(
             signing_secret=SECRET, token="xoxb-unused", token_verification_enabled=False
         )
-        self.seen: dict[str, set[str]] = {
-            k: set() for k in ("command", "shortcut", "event", "action", "view", "options")
-        }
+        self.seen: dict[str, set[str]] = {k: set() for k in LISTENER_KINDS}
 
-    def command(self, command: Any, *args: Any, **kwargs: Any) -> Any:
-        self.seen["command"].add(str(command))
-        return super().command(command, *args, **kwargs)
 
-    def shortcut(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
-        self.seen["shortcut"].add(str(constraints))
-        return super().shortcut(constraints, *args, **kwargs)
+def _recording(kind: str) -> Any:
+    """Return App's `kind` method that first notes the constraints it registers on."""
 
-    def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:
-        self.seen["event"].add(str(event))
-        return super().event(event, *args, **kwargs)
+    def register(self: RecordingApp, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen[kind].add(str(constraints))
+        return getattr(App, kind)(self, constraints, *args, **kwargs)
 
-    def action(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
-        self.seen["action"].add(str(constraints))
-        return super().action(constraints, *args, **kwargs)
+    return register
 
-    def view(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
-        self.seen["view"].add(str(constraints))
-        return super().view(constraints, *args, **kwargs)
 
-    def options(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
-        self.seen["options"].add(str(constraints))
-        return super().options(constraints, *args, **kwargs)
+for _kind in LISTENER_KINDS:
+    setattr(RecordingApp, _kind, _recording(_kind))
 
 
 def registered() -> dict[str, set[str]]:

@@ -143,20 +143,12 @@ class _Checker:
         elif kind == "header":
             self.text(block, "text", path, 150, plain_only=True, required=True)
         elif kind == "context":
-            elements = block.get("elements")
-            if not isinstance(elements, list):
-                self.error("missing required field: elements", path)
-                return
-            self.max_items(elements, 10, f"{path}/elements")
+            elements = self.elements(block, path, 10)
             for i, element in enumerate(elements):
                 if isinstance(element, dict) and element.get("type") in ("plain_text", "mrkdwn"):
                     self.text_object(element, f"{path}/elements/{i}", 3000)
         elif kind == "actions":
-            elements = block.get("elements")
-            if not isinstance(elements, list):
-                self.error("missing required field: elements", path)
-                return
-            self.max_items(elements, 25, f"{path}/elements")
+            elements = self.elements(block, path, 25)
             action_ids: set[str] = set()
             for i, element in enumerate(elements):
                 if not isinstance(element, dict):
@@ -183,6 +175,16 @@ class _Checker:
             self.text(block, "title", path, 2000, plain_only=True)
         elif kind == "markdown":
             self.max_len(block.get("text"), 12000, f"{path}/text")
+
+    def elements(self, block: Mapping[str, Any], path: str, limit: int) -> list[Any]:
+        """Return a context or actions block's elements, checking there are some and at
+        most `limit` of them (none to check when they are missing)."""
+        elements = block.get("elements")
+        if not isinstance(elements, list):
+            self.error("missing required field: elements", path)
+            return []
+        self.max_items(elements, limit, f"{path}/elements")
+        return elements
 
     def element(self, element: Mapping[str, Any], path: str) -> None:
         kind = element.get("type")

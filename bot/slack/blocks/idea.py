@@ -10,6 +10,7 @@ from prioritize.config import JourneyConfig
 from prioritize.models import MAX_TITLE, Bucket, Estimate, Idea, IdeaStatus, PainPoint
 from prioritize.outcomes import Outcome
 from prioritize.scoring import Score
+from prioritize.words import figure
 
 from ..ids import Action, Block, View
 from .kit import (
@@ -63,7 +64,7 @@ _AUTO = "auto"
 def _num(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    return figure(value)
 
 
 def _weeks(value: float | None) -> str:

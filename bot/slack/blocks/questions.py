@@ -9,6 +9,7 @@ from typing import Any
 from prioritize.models import Idea
 from prioritize.outcomes import Outcome, SurveyAnswer, Verdict
 from prioritize.questions import QUESTIONS, EffortRow, JourneyAnswers, StageRow
+from prioritize.words import figure
 
 from ..ids import Action, Block
 from .kit import LIMITS, Blocks, actions, button, clip, context, divider, esc, header, section
@@ -43,10 +44,6 @@ VERDICT_EMOJI = {
 }
 
 
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
 def _title(idea_id: int, title: str) -> str:
     return f"#{idea_id} *{esc(clip(title, 120))}*"
 
@@ -59,8 +56,8 @@ def outcome_line(outcome: Outcome, title: str | None = None) -> str:
 
 def _impact(a: JourneyAnswers) -> list[str]:
     return [
-        f"{_title(r.idea_id, r.title)} · impact {_num(r.impact)} × reach {r.reach}"
-        f" = {_num(r.weighted)} · {r.certainty.value}" + (f" ({esc(r.doubt)})" if r.doubt else "")
+        f"{_title(r.idea_id, r.title)} · impact {figure(r.impact)} × reach {r.reach}"
+        f" = {figure(r.weighted)} · {r.certainty.value}" + (f" ({esc(r.doubt)})" if r.doubt else "")
         for r in a.impact.rows[:TOP]
     ]
 
@@ -68,8 +65,8 @@ def _impact(a: JourneyAnswers) -> list[str]:
 def _effort_row(r: EffortRow) -> str:
     kind = f" · {r.kind.value}" if r.kind else ""
     return (
-        f"{_title(r.idea_id, r.title)}{kind} · complexity {_num(r.complexity)},"
-        f" {_num(r.weeks)} week{'s' * (r.weeks != 1)}"
+        f"{_title(r.idea_id, r.title)}{kind} · complexity {figure(r.complexity)},"
+        f" {figure(r.weeks)} week{'s' * (r.weeks != 1)}"
     )
 
 

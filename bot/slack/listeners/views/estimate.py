@@ -7,13 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from ...deps import Deps
-from ...forms import (
-    REFUSALS,
-    form_id,
-    read_state,
-)
+from ...forms import REFUSALS, form_item
 from ...ids import Block, View
-from .idea import estimate_refusal, estimate_values
+from .idea import estimate_refusal, read_estimate
 
 __all__ = ["register"]
 
@@ -23,10 +19,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(View.ESTIMATE)
     def estimate_submitted(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
-        values = read_state(view)
-        estimate, errors = estimate_values(
-            values, deps.journey_of(context.team_id).scoring.tshirt_weeks
-        )
+        values, estimate, errors = read_estimate(deps, context.team_id, view)
         if not errors and all(v is None for v in estimate.values()):
             errors[Block.IMPACT] = "Rate at least one of impact, complexity or time to deliver."
         if errors:
@@ -34,9 +27,8 @@ def register(app: App, deps: Deps) -> None:
             return
         # Stored before the ack so refusals (raters limited to some teams) show inline;
         # a repeated submission replaces the estimate with itself.
-        idea_id = form_id(view, "idea_id")
+        idea_id = form_item(ack, view, "idea_id", block=Block.IMPACT, what="an idea")
         if idea_id is None:
-            ack(response_action="errors", errors={Block.IMPACT: "This form is not for an idea."})
             return
         try:
             deps.services.record_estimate(context.team_id, idea_id, context.user_id, **estimate)

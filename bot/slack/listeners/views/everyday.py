@@ -13,7 +13,7 @@ from ...deps import Deps
 from ...forms import (
     PICK_PAIN_POINTS,
     REFUSALS,
-    form_id,
+    form_item,
     metadata,
     picked_ids,
     read_state,
@@ -31,9 +31,8 @@ def register(app: App, deps: Deps) -> None:
     def idea_edited(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
         meta = metadata(view)
-        idea_id = form_id(view, "idea_id")
+        idea_id = form_item(ack, view, "idea_id", block=Block.TITLE, what="an idea")
         if idea_id is None:
-            ack(response_action="errors", errors={Block.TITLE: "This form is not for an idea."})
             return
         pain_ids = picked_ids(values, Block.PAIN_POINTS)
         if pain_ids is None:

@@ -20,7 +20,7 @@ from ...forms import (
 )
 from ...ids import Block, View
 
-__all__ = ["estimate_values", "register"]
+__all__ = ["estimate_values", "read_estimate", "register"]
 
 
 def estimate_values(
@@ -49,6 +49,16 @@ def estimate_values(
     return out, errors
 
 
+def read_estimate(
+    deps: Deps, team_id: str, view: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """Return a submitted modal's state, the estimate in it (`estimate_values`, with the
+    workspace's t-shirt sizes) and the errors keyed by block."""
+    values = read_state(view)
+    estimate, errors = estimate_values(values, deps.journey_of(team_id).scoring.tshirt_weeks)
+    return values, estimate, errors
+
+
 def not_allowed_block(error: NotAllowed) -> str:
     """Return the estimate field a NotAllowed refusal is about (it names the criterion)."""
     message = str(error)
@@ -70,10 +80,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(View.IDEA)
     def idea_submitted(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
-        values = read_state(view)
-        estimate, errors = estimate_values(
-            values, deps.journey_of(context.team_id).scoring.tshirt_weeks
-        )
+        values, estimate, errors = read_estimate(deps, context.team_id, view)
         if errors:
             ack(response_action="errors", errors=errors)
             return

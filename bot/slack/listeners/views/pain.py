@@ -13,7 +13,7 @@ from ...blocks.pain import pain_confirmation
 from ...deps import Deps
 from ...forms import (
     REFUSALS,
-    form_id,
+    form_item,
     metadata,
     read_state,
     refusal,
@@ -68,9 +68,8 @@ def register(app: App, deps: Deps) -> None:
     def pain_edited(ack: Ack, context: BoltContext, view: dict[str, Any]) -> None:
         values = read_state(view)
         meta = metadata(view)
-        pain_id = form_id(view, "pain_id")
+        pain_id = form_item(ack, view, "pain_id", block=Block.TEXT, what="a pain point")
         if pain_id is None:
-            ack(response_action="errors", errors={Block.TEXT: "This form is not for a pain point."})
             return
         # Only what the person changed is saved: a text or link Slack had to shorten in the
         # form comes back shortened, and must not overwrite the whole one.
