@@ -163,10 +163,11 @@ def _migrate(db: Database) -> None:
 class _Connection:
     """One thread's connection; closed when the thread is gone (and this with it)."""
 
-    __slots__ = ("__weakref__", "db")
+    __slots__ = ("__weakref__", "db", "owner")
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.owner = threading.current_thread()
 
     def __del__(self) -> None:
         with suppress(Exception):
@@ -265,10 +266,18 @@ class Store:
         return db
 
     def close(self) -> None:
+        """Close the connections no thread is using any more.
+
+        A connection of a thread still running (a scheduled job finishing its query while
+        the process stops) is left to close when that thread ends: closing it under the
+        thread's feet crashes the interpreter inside SQLite.
+        """
         with self._opened_lock:
             opened, self._opened = list(self._opened), weakref.WeakSet()
+        here = threading.current_thread()
         for held in opened:
-            held.db.conn.close()
+            if held.owner is here or not held.owner.is_alive():
+                held.db.conn.close()
         self._first.conn.close()
 
     @contextmanager

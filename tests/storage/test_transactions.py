@@ -117,3 +117,21 @@ def test_twenty_connections_voting_at_once_wait_for_each_other(db_path, store):
     assert errors == []
     assert count(store, "estimates") == 20
     assert store.stats.facts(T1)[0].consensus.count == 20
+
+
+def test_closing_the_store_leaves_a_running_thread_s_query_to_finish(db_path) -> None:
+    store = Store.open(db_path)
+    started, results = threading.Event(), []
+
+    def long_read() -> None:
+        db = store.db
+        started.set()
+        query = "with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000000)"
+        results.append(db.execute(query + " select count(*) from n").fetchone()[0])
+
+    worker = threading.Thread(target=long_read)
+    worker.start()
+    started.wait(5)
+    store.close()  # while the worker's query runs: it must not be closed under its feet
+    worker.join(30)
+    assert results == [2000000]
