@@ -46,7 +46,7 @@ from .notion.client import NotionClient
 from .notion.context import bare
 from .notion.provision import PARENT
 from .notion.sync import HomeLost, RoadmapSync, SyncReport
-from .services import Change, Services, StatusChange
+from .services import Change, NotSaved, Services, StatusChange
 from .workspace_settings import NOTION_PARENT, NotionConnection
 
 __all__ = ["Jobs", "env_home"]
@@ -403,6 +403,8 @@ class Jobs:
         for team_id in self._served(teams) if teams is not None else self._workspaces():
             try:
                 written[team_id] = self.services.weekly_digest(team_id, now=now)
+            except NotSaved as e:  # busy or full: the next run writes it, nothing is half-done
+                log.warning("the weekly digest of %s was not written this time: %s", team_id, e)
             except Exception:
                 log.exception("the weekly digest of %s could not be written", team_id)
         return written
@@ -417,6 +419,8 @@ class Jobs:
             try:
                 asked[team_id] = self.services.ask_if_better(team_id, now=now)
                 self.services.show_settled_outcomes(team_id, now=now)
+            except NotSaved as e:  # the job runs again within the hour
+                log.warning("the did-it-work survey of %s waits: %s", team_id, e)
             except Exception:
                 log.exception("the did-it-work survey of %s could not be scheduled", team_id)
         return asked
